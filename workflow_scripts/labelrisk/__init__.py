@@ -1,0 +1,3 @@
+"""labelrisk: measure the risk of training encoder classifiers on LLM labels."""
+
+__version__ = "0.1.0"

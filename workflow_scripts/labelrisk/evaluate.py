@@ -1,0 +1,71 @@
+"""Per-source evaluation tables (one row per size) and teacher quality against gold."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .metrics import over_seeds, runs_table, teacher_quality
+
+_RUN = re.compile(r"n(?P<size>\d+)_seed(?P<seed>\d+)")
+
+
+def _size_seed(path: str) -> tuple[int, int]:
+    m = _RUN.search(str(path))
+    if m is None:
+        raise ValueError(f"cannot read size and seed from {path}")
+    return int(m["size"]), int(m["seed"])
+
+
+def evaluate_source(
+    test: pd.DataFrame, predictions: Sequence[str], label_sets: Sequence[str], n_classes: int
+) -> pd.DataFrame:
+    """Metrics over seeds for each size, with the gold labels each training set used."""
+    preds: dict[int, dict[int, pd.DataFrame]] = {}
+    for p in predictions:
+        size, seed = _size_seed(Path(p).parent.name)
+        preds.setdefault(size, {})[seed] = pd.read_parquet(p)
+    sets: dict[int, list[pd.DataFrame]] = {}
+    for p in label_sets:
+        size, _ = _size_seed(Path(p).name)
+        sets.setdefault(size, []).append(pd.read_parquet(p))
+    gold = test.set_index("id")["label"]
+    rows = []
+    for size in sorted(preds):
+        runs = runs_table(preds[size])
+        y = gold.loc[preds[size][min(preds[size])]["id"]].to_numpy()
+        row = {"size": size, **over_seeds(y, runs, n_classes)}
+        tr = [s[s.split == "train"] for s in sets[size]]
+        va = sets[size][0][sets[size][0].split == "val"]
+        row["gold_train"] = float(np.mean([t.is_gold.sum() for t in tr]))
+        row["gold_val"] = int(va.is_gold.sum())
+        # Share of training labels that differ from gold: the label noise the student sees.
+        row["train_label_noise"] = float(np.mean([(t.label != t.gold).mean() for t in tr]))
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def teacher_table(pool: pd.DataFrame, members: Sequence[pd.DataFrame], n_classes: int) -> pd.DataFrame:
+    """Accuracy, macro-F1, per-class F1 and confusion matrix of each member on the pool."""
+    gold = pool.set_index("id")["label"]
+    rows = []
+    preds = []
+    for m, ann in enumerate(members):
+        ann = ann[ann.split == "pool"] if "split" in ann else ann
+        y = gold.loc[ann.id].to_numpy()
+        q = teacher_quality(y, ann.pred.to_numpy(), n_classes)
+        preds.append(ann.set_index("id").loc[pool.id, "pred"].to_numpy())
+        row = {"member": m, "accuracy": q["accuracy"], "macro_f1": q["macro_f1"],
+               "mean_entropy": float(ann.entropy.mean()), "mean_class_mass": float(ann.class_mass.mean()),
+               "confusion": json.dumps(q["confusion"])}
+        row.update({f"f1_class_{k}": v for k, v in enumerate(q["class_f1"])})
+        rows.append(row)
+    out = pd.DataFrame(rows)
+    stacked = np.stack(preds)
+    out["ensemble_disagreement"] = float((stacked != stacked[:1]).any(axis=0).mean())
+    return out

@@ -1,0 +1,43 @@
+"""Figure 2: macro-F1 against training-set size, mean and a +-1 std band over seeds."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from .tables import display_name  # noqa: E402
+
+
+def figure2(summary: pd.DataFrame, datasets: Sequence[str]):
+    n = len(datasets)
+    cols = min(n, 2)
+    rows = -(-n // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(7 * cols, 3.2 * rows), squeeze=False)
+    sources = list(dict.fromkeys(summary.source))
+    colors = {s: f"C{i}" for i, s in enumerate(sources)}
+    for ax, ds in zip(axes.flat, datasets):
+        sub = summary[summary.dataset == ds]
+        for src in sources:
+            line = sub[sub.source == src].sort_values("size")
+            if line.empty:
+                continue
+            ax.plot(line["size"], line.f1_mean, "o-", color=colors[src], label=display_name(src))
+            ax.fill_between(
+                line["size"], line.f1_mean - line.f1_std, line.f1_mean + line.f1_std,
+                color=colors[src], alpha=0.15,
+            )
+        ax.set_title(ds)
+        ax.set_xlabel("# data points used for fine-tuning")
+        ax.set_ylabel("macro-F1")
+    for ax in list(axes.flat)[n:]:
+        ax.set_visible(False)
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=min(len(labels), 3), frameon=True)
+    fig.suptitle("Mean test macro-F1 over seeds (band: ±1 std)")
+    fig.tight_layout(rect=(0, 0.06 + 0.04 * (len(labels) // 3), 1, 1))
+    return fig

@@ -1,0 +1,83 @@
+"""The experiment grid: label-source ids, and the cross-checks a JSON schema cannot express."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+GOLD = "gold"
+
+
+@dataclass(frozen=True)
+class Source:
+    """How a training set is labelled: `gold`, or a teacher with a method."""
+
+    teacher: str | None
+    method: str  # gold | llm | entropy<alpha> | ensemble
+
+    @property
+    def id(self) -> str:
+        return GOLD if self.teacher is None else f"{self.teacher}/{self.method}"
+
+    @property
+    def entropy_alpha(self) -> float | None:
+        return float(self.method[len("entropy") :]) if self.method.startswith("entropy") else None
+
+    @classmethod
+    def parse(cls, sid: str) -> Source:
+        if sid == GOLD:
+            return cls(None, GOLD)
+        teacher, _, method = sid.rpartition("/")
+        return cls(teacher, method)
+
+
+def alpha_tag(alpha: float) -> str:
+    return f"entropy{alpha:g}"
+
+
+def sources(config: dict) -> list[Source]:
+    """Every label source of the grid, in the order tables and figures show them."""
+    grid, mit = config["grid"], config.get("mitigations", {})
+    out = [Source(None, GOLD)] + [Source(t, "llm") for t in grid["teachers"]]
+    for t in mit.get("teachers") or grid["teachers"]:
+        out += [Source(t, alpha_tag(a)) for a in mit.get("entropy_alphas", [])]
+        if mit.get("ensemble") and config["annotation"]["members"] > 1:
+            out.append(Source(t, "ensemble"))
+    return out
+
+
+def check(config: dict) -> None:
+    """Raise a ValueError naming the key when the config is valid JSON but not a usable grid."""
+    grid = config["grid"]
+    errors = []
+    for key, catalogue in (("datasets", "datasets"), ("teachers", "teachers")):
+        for name in grid[key]:
+            if name not in config[catalogue]:
+                errors.append(f"grid.{key}: {name!r} is not defined under `{catalogue}`")
+    if grid["student"] not in config["students"]:
+        errors.append(f"grid.student: {grid['student']!r} is not defined under `students`")
+    for t in config["mitigations"]["teachers"]:
+        if t not in grid["teachers"]:
+            errors.append(f"mitigations.teachers: {t!r} is not in grid.teachers")
+    pool = config["splits"]["pool_size"]
+    for n in grid["sizes"]:
+        if n > pool:
+            errors.append(f"grid.sizes: {n} is larger than splits.pool_size ({pool})")
+    if config["mitigations"]["ensemble"] and config["annotation"]["members"] < 2:
+        errors.append("mitigations.ensemble needs annotation.members >= 2")
+    for name, ds in config["datasets"].items():
+        src = ds["source"]
+        if src.get("format") == "vader_tsv" and len(ds["labels"]) not in (2, 3):
+            errors.append(f"datasets.{name}.labels: vader_tsv needs 2 or 3 labels")
+        if src.get("format") == "vader_tsv" and len(ds["labels"]) == 3 and not src["neutral_band"]:
+            errors.append(f"datasets.{name}.source.neutral_band: must be > 0 with 3 labels")
+    for name, t in config["teachers"].items():
+        if t["source"]["kind"] == "pypi" and not t["source"]["parts"]:
+            errors.append(f"teachers.{name}.source.parts: empty")
+    if errors:
+        raise ValueError("invalid config:\n  " + "\n  ".join(errors))
+
+
+def gold_budget(n: int, alpha: float) -> int:
+    """Items whose label is replaced at alpha percent of n (rounded up, so alpha > 0 costs >= 1)."""
+    return math.ceil(n * alpha / 100.0)

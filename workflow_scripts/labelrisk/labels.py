@@ -1,0 +1,71 @@
+"""Training sets: which pool items a (seed, size) run sees, and which labels they carry.
+
+Sizes are nested within a seed: the seed fixes one permutation of the pool and size n takes
+its first n items, so the 500-item set contains the 250-item set.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from .grid import GOLD, Source, gold_budget
+
+
+def sample(pool_ids: Sequence[str], seed: int, size: int) -> list[str]:
+    if size > len(pool_ids):
+        raise ValueError(f"size {size} exceeds the pool ({len(pool_ids)} items)")
+    order = np.random.default_rng(seed).permutation(len(pool_ids))
+    ids = np.asarray(pool_ids)
+    return ids[order[:size]].tolist()
+
+
+def entropy_filter(ent: np.ndarray, alpha: float) -> np.ndarray:
+    """Mask of items whose label becomes gold: the top alpha% by teacher entropy.
+
+    Ties are broken by position, so the choice is deterministic.
+    """
+    k = gold_budget(len(ent), alpha)
+    order = np.argsort(-np.asarray(ent), kind="stable")
+    mask = np.zeros(len(ent), dtype=bool)
+    mask[order[:k]] = True
+    return mask
+
+
+def ensemble_filter(member_preds: np.ndarray) -> np.ndarray:
+    """Mask of items on which the ensemble members (rows) do not all agree."""
+    member_preds = np.asarray(member_preds)
+    return (member_preds != member_preds[:1]).any(axis=0)
+
+
+def label(items: pd.DataFrame, source: Source, members: list[pd.DataFrame] | None) -> pd.DataFrame:
+    """Labels of `items` (id, text, label = gold) under a source.
+
+    Columns: id, text, gold, label (what the student trains on), is_gold (label replaced by
+    gold, or gold throughout), teacher_label (member 0, -1 for gold).
+
+    `members` are the teacher's annotations (member 0 first) indexed by id; the plain LLM label
+    is member 0's prediction.
+    """
+    out = items[["id", "text"]].copy()
+    gold = items["label"].to_numpy()
+    out["gold"] = gold
+    if source.method == GOLD:
+        out["label"], out["is_gold"], out["teacher_label"] = gold, True, -1
+        return out
+    ann = [m.loc[items.id] for m in members]
+    llm = ann[0]["pred"].to_numpy()
+    if source.method == "llm":
+        mask = np.zeros(len(items), dtype=bool)
+    elif source.entropy_alpha is not None:
+        mask = entropy_filter(ann[0]["entropy"].to_numpy(), source.entropy_alpha)
+    elif source.method == "ensemble":
+        mask = ensemble_filter(np.stack([a["pred"].to_numpy() for a in ann]))
+    else:
+        raise ValueError(f"unknown label source {source.id!r}")
+    out["label"] = np.where(mask, gold, llm)
+    out["is_gold"] = mask
+    out["teacher_label"] = llm
+    return out

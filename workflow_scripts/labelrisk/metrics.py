@@ -1,0 +1,67 @@
+"""Metrics over seeds: accuracy and macro-F1 (mean, std), per-class F1, Krippendorff's alpha, p_uc."""
+
+from __future__ import annotations
+
+import krippendorff
+import numpy as np
+import pandas as pd
+from sklearn.metrics import accuracy_score, confusion_matrix, f1_score
+
+
+def alpha_nominal(preds: np.ndarray) -> float:
+    """Krippendorff's alpha (nominal); rows = raters (seeds), columns = units (test items)."""
+    preds = np.asarray(preds, dtype=float)
+    if np.unique(preds).size < 2:
+        return 1.0  # every seed predicts one class for every item: perfect, degenerate agreement
+    return float(krippendorff.alpha(reliability_data=preds, level_of_measurement="nominal"))
+
+
+def p_unchanged(preds: np.ndarray) -> float:
+    """Share of units predicted identically by every rater."""
+    preds = np.asarray(preds)
+    return float((preds == preds[:1]).all(axis=0).mean())
+
+
+def per_run(gold: np.ndarray, pred: np.ndarray, n_classes: int) -> dict:
+    labels = list(range(n_classes))
+    return {
+        "accuracy": accuracy_score(gold, pred),
+        "macro_f1": f1_score(gold, pred, average="macro", labels=labels, zero_division=0),
+        "class_f1": f1_score(gold, pred, average=None, labels=labels, zero_division=0).tolist(),
+    }
+
+
+def over_seeds(gold: np.ndarray, preds: np.ndarray, n_classes: int) -> dict:
+    """Aggregate the runs of one (dataset, source, size): `preds` has one row per seed.
+
+    Standard deviations are sample deviations (ddof=1) across seeds.
+    """
+    runs = [per_run(gold, p, n_classes) for p in preds]
+    acc = np.array([r["accuracy"] for r in runs])
+    f1 = np.array([r["macro_f1"] for r in runs])
+    cls = np.array([r["class_f1"] for r in runs])
+    out = {
+        "seeds": len(runs),
+        "acc_mean": acc.mean(), "acc_std": acc.std(ddof=1) if len(acc) > 1 else 0.0,
+        "f1_mean": f1.mean(), "f1_std": f1.std(ddof=1) if len(f1) > 1 else 0.0,
+        "alpha": alpha_nominal(preds), "p_uc": p_unchanged(preds),
+    }
+    out.update({f"f1_class_{k}": v for k, v in enumerate(cls.mean(axis=0))})
+    return out
+
+
+def teacher_quality(gold: np.ndarray, pred: np.ndarray, n_classes: int) -> dict:
+    r = per_run(gold, pred, n_classes)
+    cm = confusion_matrix(gold, pred, labels=list(range(n_classes)))
+    return {"accuracy": r["accuracy"], "macro_f1": r["macro_f1"], "class_f1": r["class_f1"],
+            "confusion": cm.tolist()}
+
+
+def runs_table(pred_frames: dict[int, pd.DataFrame]) -> np.ndarray:
+    """Stack per-seed predictions (aligned on id) into a seeds x items array."""
+    seeds = sorted(pred_frames)
+    ids = pred_frames[seeds[0]]["id"].to_numpy()
+    for s in seeds[1:]:
+        if not np.array_equal(pred_frames[s]["id"].to_numpy(), ids):
+            raise ValueError("seed predictions cover different test items")
+    return np.stack([pred_frames[s]["pred"].to_numpy() for s in seeds])

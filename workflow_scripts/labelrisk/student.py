@@ -1,0 +1,130 @@
+"""Fine-tune an encoder classifier with transformers' Trainer (the paper's Appendix B set-up)."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+from sklearn.metrics import f1_score
+from transformers import (
+    AutoModelForSequenceClassification,
+    AutoTokenizer,
+    DataCollatorWithPadding,
+    Trainer,
+    TrainingArguments,
+)
+
+
+@dataclass(frozen=True)
+class Hyper:
+    """Appendix B: 3 epochs, AdamW, lr 2e-5, batch 16/32, wd 0.01, linear, warmup 0.05."""
+
+    epochs: float = 3.0
+    learning_rate: float = 2e-5
+    train_batch_size: int = 16
+    eval_batch_size: int = 32
+    weight_decay: float = 0.01
+    warmup_ratio: float = 0.05
+    max_length: int = 128
+    save_total_limit: int = 2
+    mixed_precision: bool = True
+
+
+class _Encoded(torch.utils.data.Dataset):
+    def __init__(self, tokenizer, texts, labels, max_length):
+        self.enc = tokenizer(list(texts), truncation=True, max_length=max_length)
+        self.labels = None if labels is None else [int(x) for x in labels]
+
+    def __len__(self):
+        return len(self.enc["input_ids"])
+
+    def __getitem__(self, i):
+        item = {k: v[i] for k, v in self.enc.items()}
+        if self.labels is not None:
+            item["labels"] = self.labels[i]
+        return item
+
+
+def _macro_f1(eval_pred) -> dict[str, float]:
+    logits, labels = eval_pred
+    return {"macro_f1": f1_score(labels, np.argmax(logits, -1), average="macro")}
+
+
+def bf16_supported() -> bool:
+    return torch.backends.mkldnn.is_available() and torch.ops.mkldnn._is_mkldnn_bf16_supported()
+
+
+def train_and_predict(
+    model_dir: str,
+    n_classes: int,
+    train: pd.DataFrame,
+    val: pd.DataFrame,
+    test: pd.DataFrame,
+    seed: int,
+    work_dir: str | Path,
+    hp: Hyper = Hyper(),
+    keep_model: bool = False,
+    threads: int | None = None,
+) -> pd.DataFrame:
+    """Train on `train` (text, label), pick the best epoch on `val`, predict `test`.
+
+    Returns one row per test item: id, pred, p_0..p_{K-1}.
+    """
+    if threads:
+        torch.set_num_threads(threads)
+    tok = AutoTokenizer.from_pretrained(model_dir)
+
+    def init():
+        # Trainer seeds before calling this, so the seed fixes the new head's weights.
+        return AutoModelForSequenceClassification.from_pretrained(model_dir, num_labels=n_classes)
+
+    args = TrainingArguments(
+        output_dir=str(work_dir),
+        num_train_epochs=hp.epochs,
+        learning_rate=hp.learning_rate,
+        per_device_train_batch_size=hp.train_batch_size,
+        per_device_eval_batch_size=hp.eval_batch_size,
+        weight_decay=hp.weight_decay,
+        lr_scheduler_type="linear",
+        warmup_steps=hp.warmup_ratio,
+        optim="adamw_torch",
+        eval_strategy="epoch",
+        save_strategy="epoch",
+        save_total_limit=hp.save_total_limit,
+        save_only_model=True,
+        load_best_model_at_end=True,
+        metric_for_best_model="macro_f1",
+        greater_is_better=True,
+        logging_strategy="epoch",
+        seed=seed,
+        data_seed=seed,
+        full_determinism=True,
+        use_cpu=not torch.cuda.is_available(),
+        bf16=hp.mixed_precision and not torch.cuda.is_available() and bf16_supported(),
+        fp16=hp.mixed_precision and torch.cuda.is_available(),
+        report_to="none",
+        dataloader_num_workers=0,
+    )
+    trainer = Trainer(
+        model_init=init,
+        args=args,
+        train_dataset=_Encoded(tok, train.text, train.label, hp.max_length),
+        eval_dataset=_Encoded(tok, val.text, val.label, hp.max_length),
+        data_collator=DataCollatorWithPadding(tok),
+        compute_metrics=_macro_f1,
+    )
+    trainer.train()
+    logits = trainer.predict(_Encoded(tok, test.text, None, hp.max_length)).predictions
+    probs = torch.softmax(torch.tensor(logits, dtype=torch.float32), -1).numpy()
+    out = pd.DataFrame({"id": test.id.to_numpy(), "pred": probs.argmax(1)})
+    for k in range(n_classes):
+        out[f"p_{k}"] = probs[:, k]
+    if keep_model:
+        trainer.save_model(str(Path(work_dir) / "best"))
+    for ckpt in Path(work_dir).glob("checkpoint-*"):
+        shutil.rmtree(ckpt)
+    return out

@@ -1,0 +1,57 @@
+"""The paper's Tables 1 and 2 from the summary table, as CSV, Markdown and LaTeX."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+TOP = ["acc_mean", "f1_mean", "alpha"]
+BOTTOM = ["acc_std", "f1_std", "p_uc"]
+HEAD = ["µacc / σacc", "µf1 / σf1", "αK / puc"]
+
+
+def display_name(source: str) -> str:
+    if source == "gold":
+        return "Gold"
+    teacher, _, method = source.rpartition("/")
+    if method == "llm":
+        return teacher
+    if method.startswith("entropy"):
+        return f"Entropy {method[len('entropy'):]}% ({teacher})"
+    return f"{method.capitalize()} ({teacher})"
+
+
+def paper_table(summary: pd.DataFrame, datasets: Sequence[str], sources: Sequence[str]) -> pd.DataFrame:
+    """Two rows per label source at each dataset's largest size, x100 as in the paper.
+
+    First row: mean accuracy, mean macro-F1, Krippendorff's alpha; second row: their standard
+    deviations across seeds and the share of unchanged predictions p_uc.
+    """
+    cols = pd.MultiIndex.from_product([list(datasets), HEAD])
+    rows, index = [], []
+    for src in sources:
+        for stats, kind in ((TOP, "mean, αK"), (BOTTOM, "std, puc")):
+            vals = []
+            for ds in datasets:
+                sub = summary[(summary.dataset == ds) & (summary.source == src)]
+                if sub.empty:
+                    vals += [float("nan")] * 3
+                    continue
+                top = sub[sub["size"] == sub["size"].max()].iloc[0]
+                vals += [100 * top[s] for s in stats]
+            rows.append(vals)
+            index.append((display_name(src), kind))
+    return pd.DataFrame(rows, index=pd.MultiIndex.from_tuples(index, names=["label", "row"]), columns=cols)
+
+
+def write(table: pd.DataFrame, csv: Path, md: Path, tex: Path, caption: str) -> None:
+    table.round(2).to_csv(csv)
+    flat = table.copy()
+    flat.columns = [f"{d} {h}" for d, h in flat.columns]
+    flat = flat.reset_index()
+    Path(md).write_text(f"{caption}\n\n" + flat.to_markdown(index=False, floatfmt=".2f") + "\n")
+    Path(tex).write_text(
+        table.to_latex(float_format="%.2f", caption=caption, multicolumn_format="c", na_rep="--")
+    )

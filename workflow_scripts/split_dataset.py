@@ -1,0 +1,24 @@
+from labelrisk.logs import to_log
+
+to_log(snakemake.log[0])
+
+import json  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import pandas as pd  # noqa: E402
+
+from labelrisk.data import split  # noqa: E402
+
+cfg = snakemake.params.splits
+parts = split(
+    pd.read_parquet(snakemake.input.rows),
+    cfg["seed"],
+    cfg["pool_size"],
+    cfg["val_size"],
+    cfg["test_size"],
+)
+summary = {}
+for name, df in parts.items():
+    df.to_parquet(snakemake.output[name], index=False)
+    summary[name] = {"rows": len(df), "labels": df.label.value_counts().sort_index().to_dict()}
+Path(snakemake.output.summary).write_text(json.dumps(summary, indent=2, default=int))
