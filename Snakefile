@@ -23,6 +23,6 @@ include: "rules/artefacts.smk"
 
 
 rule all:
+    default_target: True
     input:
         final_targets(),
-    default_target: True

@@ -11,17 +11,19 @@ rule annotate:
     output:
         labels="results/annotations/{dataset}/{teacher}/member{member}.parquet",
         meta="results/annotations/{dataset}/{teacher}/member{member}.json",
+    log:
+        "logs/annotate/{dataset}/{teacher}/member{member}.log",
+    benchmark:
+        "benchmarks/annotate/{dataset}/{teacher}/member{member}.tsv"
+    conda:
+        "../envs/models.yaml"
+    threads: 2
+    resources:
+        mem_mb=4000,
     params:
         dataset=lambda wc: config["datasets"][wc.dataset],
         teacher=lambda wc: config["teachers"][wc.teacher],
         annotation=config["annotation"],
         journal="results/.journal/{dataset}/{teacher}/member{member}",
-    threads: 2
-    resources:
-        mem_mb=4000,
-    log:
-        "logs/annotate/{dataset}/{teacher}/member{member}.log",
-    benchmark:
-        "benchmarks/annotate/{dataset}/{teacher}/member{member}.tsv"
     script:
         "../workflow_scripts/annotate.py"

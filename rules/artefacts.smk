@@ -19,10 +19,12 @@ rule summarise:
             category="Teachers",
             labels={"table": "teacher quality"},
         ),
-    params:
-        labels={d: config["datasets"][d]["labels"] for d in DATASETS},
     log:
         "logs/artefacts/summarise.log",
+    conda:
+        "../envs/analysis.yaml"
+    params:
+        labels={d: config["datasets"][d]["labels"] for d in DATASETS},
     script:
         "../workflow_scripts/summarise.py"
 
@@ -39,12 +41,14 @@ rule table1:
         ),
         md="results/tables/table1.md",
         tex="results/tables/table1.tex",
+    log:
+        "logs/artefacts/table1.log",
+    conda:
+        "../envs/analysis.yaml"
     params:
         datasets=DATASETS,
         teachers=TEACHERS,
         mitigation_teachers=config["mitigations"]["teachers"] or TEACHERS,
-    log:
-        "logs/artefacts/table1.log",
     script:
         "../workflow_scripts/table1.py"
 
@@ -61,12 +65,14 @@ rule table2:
         ),
         md="results/tables/table2.md",
         tex="results/tables/table2.tex",
+    log:
+        "logs/artefacts/table2.log",
+    conda:
+        "../envs/analysis.yaml"
     params:
         datasets=DATASETS,
         teachers=TEACHERS,
         mitigation_teachers=config["mitigations"]["teachers"] or TEACHERS,
-    log:
-        "logs/artefacts/table2.log",
     script:
         "../workflow_scripts/table2.py"
 
@@ -82,10 +88,12 @@ rule figure2:
             labels={"figure": "Figure 2"},
         ),
         pdf="results/figures/figure2.pdf",
-    params:
-        datasets=DATASETS,
     log:
         "logs/artefacts/figure2.log",
+    conda:
+        "../envs/analysis.yaml"
+    params:
+        datasets=DATASETS,
     script:
         "../workflow_scripts/figure2.py"
 
@@ -97,9 +105,11 @@ rule dump_config:
             caption="../report/config.rst",
             category="Provenance",
         ),
-    params:
-        config=config,
     log:
         "logs/artefacts/config.log",
+    conda:
+        "../envs/analysis.yaml"
+    params:
+        config=config,
     script:
         "../workflow_scripts/dump_config.py"

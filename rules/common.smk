@@ -61,9 +61,7 @@ def annotation_inputs(wildcards):
 
 
 def metric_tables():
-    return expand(
-        "results/metrics/{dataset}/{source}.parquet", dataset=DATASETS, source=SOURCE_IDS
-    )
+    return expand("results/metrics/{dataset}/{source}.parquet", dataset=DATASETS, source=SOURCE_IDS)
 
 
 def teacher_tables():

@@ -5,12 +5,14 @@ rule fetch_dataset:
     output:
         rows="resources/datasets/{dataset}.parquet",
         report="results/data/{dataset}/rows.json",
+    log:
+        "logs/data/fetch_{dataset}.log",
+    conda:
+        "../envs/analysis.yaml"
     params:
         dataset=lambda wc: config["datasets"][wc.dataset],
         on_bad_rows=config["data"]["on_bad_rows"],
         cache="resources/downloads",
-    log:
-        "logs/data/fetch_{dataset}.log",
     script:
         "../workflow_scripts/fetch_dataset.py"
 
@@ -23,9 +25,11 @@ rule split_dataset:
         val="results/data/{dataset}/val.parquet",
         test="results/data/{dataset}/test.parquet",
         summary="results/data/{dataset}/split.json",
-    params:
-        splits=config["splits"],
     log:
         "logs/data/split_{dataset}.log",
+    conda:
+        "../envs/analysis.yaml"
+    params:
+        splits=config["splits"],
     script:
         "../workflow_scripts/split_dataset.py"

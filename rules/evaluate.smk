@@ -16,12 +16,14 @@ rule evaluate_source:
         ),
     output:
         "results/metrics/{dataset}/{source}.parquet",
+    log:
+        "logs/evaluate/{dataset}/{source}.log",
+    conda:
+        "../envs/analysis.yaml"
     params:
         sizes=SIZES,
         seeds=SEEDS,
         n_classes=lambda wc: len(config["datasets"][wc.dataset]["labels"]),
-    log:
-        "logs/evaluate/{dataset}/{source}.log",
     script:
         "../workflow_scripts/evaluate_source.py"
 
@@ -35,9 +37,11 @@ rule teacher_quality:
         ),
     output:
         "results/teacher_quality/{dataset}/{teacher}.parquet",
-    params:
-        n_classes=lambda wc: len(config["datasets"][wc.dataset]["labels"]),
     log:
         "logs/evaluate/teacher_{dataset}_{teacher}.log",
+    conda:
+        "../envs/analysis.yaml"
+    params:
+        n_classes=lambda wc: len(config["datasets"][wc.dataset]["labels"]),
     script:
         "../workflow_scripts/teacher_quality.py"

@@ -5,15 +5,17 @@
 rule fetch_teacher:
     output:
         directory("resources/teachers/{teacher}"),
-    params:
-        source=lambda wc: config["teachers"][wc.teacher]["source"],
-        cache="resources/downloads",
     log:
         "logs/resources/teacher_{teacher}.log",
     benchmark:
         "benchmarks/resources/teacher_{teacher}.tsv"
+    conda:
+        "../envs/models.yaml"
     resources:
         mem_mb=8000,
+    params:
+        source=lambda wc: config["teachers"][wc.teacher]["source"],
+        cache="resources/downloads",
     script:
         "../workflow_scripts/fetch_model.py"
 
@@ -21,12 +23,14 @@ rule fetch_teacher:
 rule fetch_student:
     output:
         directory("resources/students/{student}"),
-    params:
-        source=lambda wc: config["students"][wc.student]["source"],
-        cache="resources/downloads",
     log:
         "logs/resources/student_{student}.log",
     benchmark:
         "benchmarks/resources/student_{student}.tsv"
+    conda:
+        "../envs/models.yaml"
+    params:
+        source=lambda wc: config["students"][wc.student]["source"],
+        cache="resources/downloads",
     script:
         "../workflow_scripts/fetch_model.py"

@@ -13,12 +13,14 @@ rule label_sets:
             size=SIZES,
             seed=SEEDS,
         ),
+    log:
+        "logs/label_sets/{dataset}/{source}.log",
+    conda:
+        "../envs/analysis.yaml"
     params:
         sizes=SIZES,
         seeds=SEEDS,
         validation_labels=config["training"]["validation_labels"],
-    log:
-        "logs/label_sets/{dataset}/{source}.log",
     script:
         "../workflow_scripts/label_sets.py"
 
@@ -30,16 +32,18 @@ rule train_student:
         test="results/data/{dataset}/test.parquet",
     output:
         "results/runs/{dataset}/{source}/n{size}_seed{seed}/predictions.parquet",
-    params:
-        n_classes=lambda wc: len(config["datasets"][wc.dataset]["labels"]),
-        training=config["training"],
-        work="results/runs/{dataset}/{source}/n{size}_seed{seed}/work",
-    threads: 1
-    resources:
-        mem_mb=3000,
     log:
         "logs/train/{dataset}/{source}/n{size}_seed{seed}.log",
     benchmark:
         "benchmarks/train/{dataset}/{source}/n{size}_seed{seed}.tsv"
+    conda:
+        "../envs/models.yaml"
+    threads: 1
+    resources:
+        mem_mb=3000,
+    params:
+        n_classes=lambda wc: len(config["datasets"][wc.dataset]["labels"]),
+        training=config["training"],
+        work="results/runs/{dataset}/{source}/n{size}_seed{seed}/work",
     script:
         "../workflow_scripts/train_student.py"

@@ -24,15 +24,28 @@ teacher = TransformersTeacher(
 # The journal is reused only by a run with the very same prompt, items and model.
 key = hashlib.sha256(
     json.dumps(
-        [ds, cfg["max_text_tokens"], demos.id.tolist(), items.id.tolist(), items.text.tolist(),
-         (Path(snakemake.input.teacher) / "config.json").read_text()]
+        [
+            ds,
+            cfg["max_text_tokens"],
+            demos.id.tolist(),
+            items.id.tolist(),
+            items.text.tolist(),
+            (Path(snakemake.input.teacher) / "config.json").read_text(),
+        ]
     ).encode()
 ).hexdigest()[:16]
 journal = Path(snakemake.params.journal) / f"{key}.jsonl"
 
 out = annotate(
-    teacher, items, demos, ds["task"], ds["labels"], journal,
-    cfg["max_text_tokens"], cfg["batch_tokens"], cfg["max_batch"],
+    teacher,
+    items,
+    demos,
+    ds["task"],
+    ds["labels"],
+    journal,
+    cfg["max_text_tokens"],
+    cfg["batch_tokens"],
+    cfg["max_batch"],
 )
 out["split"] = ["pool"] * len(pool) + ["val"] * (len(items) - len(pool))
 out.to_parquet(snakemake.output.labels, index=False)
@@ -47,7 +60,10 @@ meta = {
     "truncated_items": int(out.truncated.sum()),
     "mean_class_mass": float(out.class_mass.mean()),
     "prompt_example": render(
-        ds["task"], dict(enumerate(ds["labels"])), list(zip(demos.text, demos.label)), "{input_text}"
+        ds["task"],
+        dict(enumerate(ds["labels"])),
+        list(zip(demos.text, demos.label, strict=True)),
+        "{input_text}",
     ),
 }
 Path(snakemake.output.meta).write_text(json.dumps(meta, indent=2))

@@ -11,11 +11,15 @@ parsed = [Source.parse(s) for s in summary.source]
 summary.insert(2, "teacher", [s.teacher or "" for s in parsed])
 summary.insert(3, "method", [s.method for s in parsed])
 # Per-class columns last, in class order, whatever the datasets' class counts.
-cls = sorted((c for c in summary if c.startswith("f1_class_")), key=lambda c: int(c.rsplit("_", 1)[1]))
+cls = sorted(
+    (c for c in summary if c.startswith("f1_class_")), key=lambda c: int(c.rsplit("_", 1)[1])
+)
 summary = summary[[c for c in summary if c not in cls] + cls]
 summary.to_csv(snakemake.output.summary, index=False)
 
 teachers = pd.concat([pd.read_parquet(p) for p in snakemake.input.teachers], ignore_index=True)
-cls = sorted((c for c in teachers if c.startswith("f1_class_")), key=lambda c: int(c.rsplit("_", 1)[1]))
+cls = sorted(
+    (c for c in teachers if c.startswith("f1_class_")), key=lambda c: int(c.rsplit("_", 1)[1])
+)
 teachers = teachers[[c for c in teachers if c not in cls] + cls]
 teachers.to_csv(snakemake.output.teachers, index=False)

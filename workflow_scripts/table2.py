@@ -12,6 +12,9 @@ for t in snakemake.params.mitigation_teachers:
     sources += [s for s in dict.fromkeys(summary.source) if s.startswith(f"{t}/")]
 table = paper_table(summary, snakemake.params.datasets, sources)
 write(
-    table, snakemake.output.csv, snakemake.output.md, snakemake.output.tex,
+    table,
+    snakemake.output.csv,
+    snakemake.output.md,
+    snakemake.output.tex,
     "Table 2: mitigations (entropy filtering, consistency ensemble), largest size (x100).",
 )

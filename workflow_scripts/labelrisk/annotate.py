@@ -73,7 +73,10 @@ def annotate(
     """Score every item; returns id, pred, entropy, class_mass, truncated, p_0..p_{K-1}."""
     k = len(labels)
     label_map = dict(enumerate(labels))
-    demo_pairs = [(teacher.truncate(t, max_text_tokens)[0], int(y)) for t, y in zip(demos.text, demos.label)]
+    demo_pairs = [
+        (teacher.truncate(t, max_text_tokens)[0], int(y))
+        for t, y in zip(demos.text, demos.label, strict=True)
+    ]
     frame = chat_frame(teacher.tokenizer, task, label_map, demo_pairs)
     cls = class_token_ids(teacher.tokenizer, k)
     journal.parent.mkdir(parents=True, exist_ok=True)
@@ -84,22 +87,32 @@ def annotate(
     cut = [teacher.truncate(t, max_text_tokens) for t in todo.text]
     texts = [" " + t for t, _ in cut]  # the prompt reads "Text to classify: {text}"
     ids = todo.id.tolist()
-    with tqdm(total=len(items), initial=len(items) - len(todo), desc="annotate", mininterval=5) as bar:
+    with tqdm(
+        total=len(items), initial=len(items) - len(todo), desc="annotate", mininterval=5
+    ) as bar:
         for idx, s in teacher.score(frame, texts, cls, batch_tokens, max_batch, progress=bar):
             rows = []
             for r, i in enumerate(idx):
                 p = s.probs[r]
                 rows.append(
-                    {"id": ids[i], "probs": [float(x) for x in p], "class_mass": float(s.class_mass[r]),
-                     "truncated": bool(cut[i][1])}
+                    {
+                        "id": ids[i],
+                        "probs": [float(x) for x in p],
+                        "class_mass": float(s.class_mass[r]),
+                        "truncated": bool(cut[i][1]),
+                    }
                 )
             _append(journal, rows)
             done.update({r["id"]: r for r in rows})
     probs = np.array([done[i]["probs"] for i in items.id], dtype=np.float64).reshape(len(items), k)
     out = pd.DataFrame(
-        {"id": items.id.to_numpy(), "pred": probs.argmax(1), "entropy": entropy(probs),
-         "class_mass": [done[i]["class_mass"] for i in items.id],
-         "truncated": [done[i]["truncated"] for i in items.id]}
+        {
+            "id": items.id.to_numpy(),
+            "pred": probs.argmax(1),
+            "entropy": entropy(probs),
+            "class_mass": [done[i]["class_mass"] for i in items.id],
+            "truncated": [done[i]["truncated"] for i in items.id],
+        }
     )
     for j in range(k):
         out[f"p_{j}"] = probs[:, j]

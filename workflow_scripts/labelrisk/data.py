@@ -72,13 +72,23 @@ def read_table(data: Path | bytes, fmt: str, src: dict) -> pd.DataFrame:
         df = pd.read_parquet(buf)
     else:
         raise DataError(f"unknown table format {fmt!r}")
-    need = [src["text_column"], src["label_column"]] + ([src["id_column"]] if src.get("id_column") else [])
+    need = [src["text_column"], src["label_column"]] + (
+        [src["id_column"]] if src.get("id_column") else []
+    )
     missing = [c for c in need if c not in df.columns]
     if missing:
         raise DataError(f"missing column(s) {missing}; the file has {list(df.columns)}")
-    ids = df[src["id_column"]].astype(str) if src.get("id_column") else pd.Series(range(len(df))).astype(str)
+    ids = (
+        df[src["id_column"]].astype(str)
+        if src.get("id_column")
+        else pd.Series(range(len(df))).astype(str)
+    )
     return pd.DataFrame(
-        {"id": ids.to_numpy(), "text": df[src["text_column"]].to_numpy(), "label_name": df[src["label_column"]].to_numpy()}
+        {
+            "id": ids.to_numpy(),
+            "text": df[src["text_column"]].to_numpy(),
+            "label_name": df[src["label_column"]].to_numpy(),
+        }
     )
 
 
@@ -112,7 +122,9 @@ def _label_id(value, labels: Sequence[str]) -> int | None:
     return k if 0 <= k < len(labels) and str(k) == str(value).strip() else None
 
 
-def clean(raw: pd.DataFrame, labels: Sequence[str], on_bad_rows: str = "drop") -> tuple[pd.DataFrame, Counter]:
+def clean(
+    raw: pd.DataFrame, labels: Sequence[str], on_bad_rows: str = "drop"
+) -> tuple[pd.DataFrame, Counter]:
     """Map label names to ids and drop (or refuse) rows that cannot be used.
 
     Reasons counted: `no_text` (missing or blank), `no_label` (the source gives none),
@@ -126,7 +138,12 @@ def clean(raw: pd.DataFrame, labels: Sequence[str], on_bad_rows: str = "drop") -
     no_label = raw["label_name"].isna().to_numpy()
     unknown = np.array([x is None for x in lab]) & ~no_label
     dup = raw["id"].astype(str).duplicated(keep="first").to_numpy()
-    masks = {"no_text": no_text.to_numpy(), "no_label": no_label, "unknown_label": unknown, "duplicate_id": dup}
+    masks = {
+        "no_text": no_text.to_numpy(),
+        "no_label": no_label,
+        "unknown_label": unknown,
+        "duplicate_id": dup,
+    }
     bad = np.zeros(len(raw), dtype=bool)
     for reason, m in masks.items():
         m = m & ~bad  # count each dropped row once, under its first reason
@@ -135,20 +152,28 @@ def clean(raw: pd.DataFrame, labels: Sequence[str], on_bad_rows: str = "drop") -
     if bad.any():
         if on_bad_rows == "error":
             first = {r: raw["id"][m].head(3).tolist() for r, m in masks.items() if m.any()}
-            raise DataError(f"{int(bad.sum())} malformed rows (e.g. {first}); set data.on_bad_rows: drop to skip them")
+            raise DataError(
+                f"{int(bad.sum())} malformed rows (e.g. {first}); "
+                "set data.on_bad_rows: drop to skip them"
+            )
         for reason, n in drops.items():
             if n:
                 log.warning("dropped %d rows: %s", n, reason)
     out = pd.DataFrame(
-        {"id": raw["id"].astype(str)[~bad].to_numpy(), "text": text[~bad].astype(str).to_numpy(),
-         "label": np.array([x for x, b in zip(lab, bad) if not b], dtype=np.int64)}
+        {
+            "id": raw["id"].astype(str)[~bad].to_numpy(),
+            "text": text[~bad].astype(str).to_numpy(),
+            "label": np.array([x for x, b in zip(lab, bad, strict=True) if not b], dtype=np.int64),
+        }
     )
     if out.empty:
         raise DataError("no usable rows")
     return out, drops
 
 
-def split(df: pd.DataFrame, seed: int, pool_size: int, val_size: int, test_size: int) -> dict[str, pd.DataFrame]:
+def split(
+    df: pd.DataFrame, seed: int, pool_size: int, val_size: int, test_size: int
+) -> dict[str, pd.DataFrame]:
     """Stratified test / validation / pool split; the pool is capped, the rest is unused.
 
     Deterministic given the seed and the rows (rows are first put in id order).
@@ -168,5 +193,7 @@ def split(df: pd.DataFrame, seed: int, pool_size: int, val_size: int, test_size:
         pool, _ = train_test_split(rest, train_size=pool_n, random_state=seed + 2, stratify=strat)
     else:
         pool = rest
-    return {k: v.sort_values("id", kind="stable").reset_index(drop=True) for k, v in
-            (("pool", pool), ("val", val), ("test", test))}
+    return {
+        k: v.sort_values("id", kind="stable").reset_index(drop=True)
+        for k, v in (("pool", pool), ("val", val), ("test", test))
+    }

@@ -50,7 +50,9 @@ def evaluate_source(
     return pd.DataFrame(rows)
 
 
-def teacher_table(pool: pd.DataFrame, members: Sequence[pd.DataFrame], n_classes: int) -> pd.DataFrame:
+def teacher_table(
+    pool: pd.DataFrame, members: Sequence[pd.DataFrame], n_classes: int
+) -> pd.DataFrame:
     """Accuracy, macro-F1, per-class F1 and confusion matrix of each member on the pool."""
     gold = pool.set_index("id")["label"]
     rows = []
@@ -60,9 +62,14 @@ def teacher_table(pool: pd.DataFrame, members: Sequence[pd.DataFrame], n_classes
         y = gold.loc[ann.id].to_numpy()
         q = teacher_quality(y, ann.pred.to_numpy(), n_classes)
         preds.append(ann.set_index("id").loc[pool.id, "pred"].to_numpy())
-        row = {"member": m, "accuracy": q["accuracy"], "macro_f1": q["macro_f1"],
-               "mean_entropy": float(ann.entropy.mean()), "mean_class_mass": float(ann.class_mass.mean()),
-               "confusion": json.dumps(q["confusion"])}
+        row = {
+            "member": m,
+            "accuracy": q["accuracy"],
+            "macro_f1": q["macro_f1"],
+            "mean_entropy": float(ann.entropy.mean()),
+            "mean_class_mass": float(ann.class_mass.mean()),
+            "confusion": json.dumps(q["confusion"]),
+        }
         row.update({f"f1_class_{k}": v for k, v in enumerate(q["class_f1"])})
         rows.append(row)
     out = pd.DataFrame(rows)

@@ -66,11 +66,13 @@ class Archive:
         self.name = name
         src = io.BytesIO(data) if isinstance(data, bytes) else data
         if name.endswith((".whl", ".zip")):
-            self._zip = zipfile.ZipFile(src)
+            self._zip = zipfile.ZipFile(src)  # noqa: SIM115 - read on demand
             self._tar = None
         elif name.endswith((".tar.gz", ".tgz")):
             self._zip = None
-            self._tar = tarfile.open(fileobj=src, mode="r:gz") if isinstance(src, io.BytesIO) else tarfile.open(src, "r:gz")
+            # Kept open for the archive's lifetime: members are read on demand.
+            kw = {"fileobj": src} if isinstance(src, io.BytesIO) else {"name": src}
+            self._tar = tarfile.open(mode="r:gz", **kw)  # noqa: SIM115
         else:
             raise ValueError(f"unsupported archive: {name}")
 

@@ -20,7 +20,7 @@ def figure2(summary: pd.DataFrame, datasets: Sequence[str]):
     fig, axes = plt.subplots(rows, cols, figsize=(7 * cols, 3.2 * rows), squeeze=False)
     sources = list(dict.fromkeys(summary.source))
     colors = {s: f"C{i}" for i, s in enumerate(sources)}
-    for ax, ds in zip(axes.flat, datasets):
+    for ax, ds in zip(axes.flat, datasets, strict=False):
         sub = summary[summary.dataset == ds]
         for src in sources:
             line = sub[sub.source == src].sort_values("size")
@@ -28,8 +28,11 @@ def figure2(summary: pd.DataFrame, datasets: Sequence[str]):
                 continue
             ax.plot(line["size"], line.f1_mean, "o-", color=colors[src], label=display_name(src))
             ax.fill_between(
-                line["size"], line.f1_mean - line.f1_std, line.f1_mean + line.f1_std,
-                color=colors[src], alpha=0.15,
+                line["size"],
+                line.f1_mean - line.f1_std,
+                line.f1_mean + line.f1_std,
+                color=colors[src],
+                alpha=0.15,
             )
         ax.set_title(ds)
         ax.set_xlabel("# data points used for fine-tuning")

@@ -1,4 +1,4 @@
-"""Metrics over seeds: accuracy and macro-F1 (mean, std), per-class F1, Krippendorff's alpha, p_uc."""
+"""Metrics over seeds: accuracy, macro-F1 (mean, std), per-class F1, Krippendorff's alpha, p_uc."""
 
 from __future__ import annotations
 
@@ -42,9 +42,12 @@ def over_seeds(gold: np.ndarray, preds: np.ndarray, n_classes: int) -> dict:
     cls = np.array([r["class_f1"] for r in runs])
     out = {
         "seeds": len(runs),
-        "acc_mean": acc.mean(), "acc_std": acc.std(ddof=1) if len(acc) > 1 else 0.0,
-        "f1_mean": f1.mean(), "f1_std": f1.std(ddof=1) if len(f1) > 1 else 0.0,
-        "alpha": alpha_nominal(preds), "p_uc": p_unchanged(preds),
+        "acc_mean": acc.mean(),
+        "acc_std": acc.std(ddof=1) if len(acc) > 1 else 0.0,
+        "f1_mean": f1.mean(),
+        "f1_std": f1.std(ddof=1) if len(f1) > 1 else 0.0,
+        "alpha": alpha_nominal(preds),
+        "p_uc": p_unchanged(preds),
     }
     out.update({f"f1_class_{k}": v for k, v in enumerate(cls.mean(axis=0))})
     return out
@@ -53,8 +56,12 @@ def over_seeds(gold: np.ndarray, preds: np.ndarray, n_classes: int) -> dict:
 def teacher_quality(gold: np.ndarray, pred: np.ndarray, n_classes: int) -> dict:
     r = per_run(gold, pred, n_classes)
     cm = confusion_matrix(gold, pred, labels=list(range(n_classes)))
-    return {"accuracy": r["accuracy"], "macro_f1": r["macro_f1"], "class_f1": r["class_f1"],
-            "confusion": cm.tolist()}
+    return {
+        "accuracy": r["accuracy"],
+        "macro_f1": r["macro_f1"],
+        "class_f1": r["class_f1"],
+        "confusion": cm.tolist(),
+    }
 
 
 def runs_table(pred_frames: dict[int, pd.DataFrame]) -> np.ndarray:

@@ -33,7 +33,9 @@ def demonstration_block(demos: Sequence[tuple[str, int]]) -> str:
     return "\n\n".join(f"Text: {text}\nLabel: {label}" for text, label in demos)
 
 
-def render(task: str, labels: Mapping[int, str], demos: Sequence[tuple[str, int]], text: str) -> str:
+def render(
+    task: str, labels: Mapping[int, str], demos: Sequence[tuple[str, int]], text: str
+) -> str:
     """The user message for one item, exactly as in the paper's template."""
     return TEMPLATE.format(
         task=task.strip(),

@@ -16,6 +16,7 @@ from transformers import (
     DataCollatorWithPadding,
     Trainer,
     TrainingArguments,
+    set_seed,
 )
 
 
@@ -35,9 +36,24 @@ class Hyper:
 
 
 class _Encoded(torch.utils.data.Dataset):
-    def __init__(self, tokenizer, texts, labels, max_length):
-        self.enc = tokenizer(list(texts), truncation=True, max_length=max_length)
-        self.labels = None if labels is None else [int(x) for x in labels]
+    """Tokenised once; evaluation sets are ordered by length so batches carry little padding."""
+
+    def __init__(self, tokenizer, texts, labels, max_length, by_length=False):
+        enc = tokenizer(list(texts), truncation=True, max_length=max_length)
+        n = len(enc["input_ids"])
+        self.order = (
+            sorted(range(n), key=lambda i: len(enc["input_ids"][i]))
+            if by_length
+            else list(range(n))
+        )
+        self.enc = {k: [v[i] for i in self.order] for k, v in enc.items()}
+        self.labels = None if labels is None else [int(labels.iloc[i]) for i in self.order]
+
+    def restore(self, rows: np.ndarray) -> np.ndarray:
+        """Rows in the caller's original order."""
+        out = np.empty_like(rows)
+        out[self.order] = rows
+        return out
 
     def __len__(self):
         return len(self.enc["input_ids"])
@@ -77,10 +93,8 @@ def train_and_predict(
     if threads:
         torch.set_num_threads(threads)
     tok = AutoTokenizer.from_pretrained(model_dir)
-
-    def init():
-        # Trainer seeds before calling this, so the seed fixes the new head's weights.
-        return AutoModelForSequenceClassification.from_pretrained(model_dir, num_labels=n_classes)
+    set_seed(seed, deterministic=True)  # fixes the new head's initial weights
+    model = AutoModelForSequenceClassification.from_pretrained(model_dir, num_labels=n_classes)
 
     args = TrainingArguments(
         output_dir=str(work_dir),
@@ -110,15 +124,16 @@ def train_and_predict(
         dataloader_num_workers=0,
     )
     trainer = Trainer(
-        model_init=init,
+        model=model,
         args=args,
         train_dataset=_Encoded(tok, train.text, train.label, hp.max_length),
-        eval_dataset=_Encoded(tok, val.text, val.label, hp.max_length),
+        eval_dataset=_Encoded(tok, val.text, val.label, hp.max_length, by_length=True),
         data_collator=DataCollatorWithPadding(tok),
         compute_metrics=_macro_f1,
     )
     trainer.train()
-    logits = trainer.predict(_Encoded(tok, test.text, None, hp.max_length)).predictions
+    test_set = _Encoded(tok, test.text, None, hp.max_length, by_length=True)
+    logits = test_set.restore(trainer.predict(test_set).predictions)
     probs = torch.softmax(torch.tensor(logits, dtype=torch.float32), -1).numpy()
     out = pd.DataFrame({"id": test.id.to_numpy(), "pred": probs.argmax(1)})
     for k in range(n_classes):

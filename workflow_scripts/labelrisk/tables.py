@@ -19,11 +19,13 @@ def display_name(source: str) -> str:
     if method == "llm":
         return teacher
     if method.startswith("entropy"):
-        return f"Entropy {method[len('entropy'):]}% ({teacher})"
+        return f"Entropy {method[len('entropy') :]}% ({teacher})"
     return f"{method.capitalize()} ({teacher})"
 
 
-def paper_table(summary: pd.DataFrame, datasets: Sequence[str], sources: Sequence[str]) -> pd.DataFrame:
+def paper_table(
+    summary: pd.DataFrame, datasets: Sequence[str], sources: Sequence[str]
+) -> pd.DataFrame:
     """Two rows per label source at each dataset's largest size, x100 as in the paper.
 
     First row: mean accuracy, mean macro-F1, Krippendorff's alpha; second row: their standard
@@ -43,7 +45,9 @@ def paper_table(summary: pd.DataFrame, datasets: Sequence[str], sources: Sequenc
                 vals += [100 * top[s] for s in stats]
             rows.append(vals)
             index.append((display_name(src), kind))
-    return pd.DataFrame(rows, index=pd.MultiIndex.from_tuples(index, names=["label", "row"]), columns=cols)
+    return pd.DataFrame(
+        rows, index=pd.MultiIndex.from_tuples(index, names=["label", "row"]), columns=cols
+    )
 
 
 def write(table: pd.DataFrame, csv: Path, md: Path, tex: Path, caption: str) -> None:

@@ -88,7 +88,7 @@ class TransformersTeacher:
         prefix = self.encode(frame.prefix)
         suffix = self.encode(frame.suffix)
         bodies = [self.encode(t) + suffix for t in texts]
-        cache = self.model(torch.tensor([prefix]), use_cache=True).past_key_values
+        cache = self.model(torch.tensor([prefix]), use_cache=True).cache
         cls = torch.tensor(list(class_ids))
         for idx in length_batches([len(b) for b in bodies], max_tokens, max_batch):
             width = max(len(bodies[i]) for i in idx)
@@ -106,7 +106,7 @@ class TransformersTeacher:
             # Right padding after a shared prefix: causal attention keeps pads out of real tokens.
             pos = torch.arange(len(prefix), len(prefix) + width).expand(len(idx), -1)
             hidden = self.model.model(
-                input_ids=ids, attention_mask=mask, position_ids=pos, past_key_values=past
+                input_ids=ids, attention_mask=mask, position_ids=pos, cache=past
             ).last_hidden_state
             h = hidden[torch.arange(len(idx)), last]
             logp = torch.log_softmax(self.model.lm_head(h).float(), dim=-1)
@@ -128,4 +128,3 @@ class TransformersTeacher:
             mass.append(float(logp.exp().sum()))
             probs.append(torch.softmax(logp, -1).numpy())
         return Scores(probs=np.stack(probs), class_mass=np.array(mass))
-

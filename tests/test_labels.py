@@ -1,0 +1,68 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from labelrisk.grid import Source, gold_budget
+from labelrisk.labels import ensemble_filter, entropy_filter, label, sample
+
+
+def test_sample_is_nested_and_deterministic():
+    pool = [f"i{k}" for k in range(100)]
+    small, large = sample(pool, 3, 25), sample(pool, 3, 50)
+    assert large[:25] == small
+    assert sample(pool, 3, 50) == large
+    assert sample(pool, 4, 50) != large
+    assert len(set(large)) == 50
+    with pytest.raises(ValueError):
+        sample(pool, 3, 101)
+
+
+def test_gold_budget_rounds_up():
+    assert gold_budget(200, 5) == 10
+    assert gold_budget(50, 5) == 3  # 2.5 -> 3
+    assert gold_budget(10, 25) == 3
+
+
+def test_entropy_filter_takes_the_highest_entropies():
+    ent = np.array([0.1, 0.9, 0.5, 0.9, 0.2, 0.0, 0.3, 0.8])
+    mask = entropy_filter(ent, 25)  # 2 of 8
+    assert mask.tolist() == [False, True, False, True, False, False, False, False]
+    mask = entropy_filter(ent, 50)  # 4 of 8: ties kept in position order
+    assert np.flatnonzero(mask).tolist() == [1, 2, 3, 7]
+
+
+def test_ensemble_filter_flags_any_disagreement():
+    members = np.array([[0, 1, 2, 1], [0, 1, 1, 1], [0, 2, 2, 1]])
+    assert ensemble_filter(members).tolist() == [False, True, True, False]
+
+
+@pytest.fixture
+def annotated():
+    items = pd.DataFrame({"id": list("abcd"), "text": list("ABCD"), "label": [0, 1, 1, 0]})
+    m0 = pd.DataFrame({"id": list("abcd"), "pred": [0, 0, 1, 1], "entropy": [0.1, 0.6, 0.2, 0.5]})
+    m1 = pd.DataFrame({"id": list("abcd"), "pred": [0, 1, 1, 1], "entropy": [0.1, 0.1, 0.1, 0.1]})
+    return items, [m0.set_index("id"), m1.set_index("id")]
+
+
+def test_label_sources(annotated):
+    items, members = annotated
+    gold = label(items, Source.parse("gold"), None)
+    assert gold.label.tolist() == [0, 1, 1, 0] and gold.is_gold.all()
+    llm = label(items, Source.parse("t/llm"), members)
+    assert llm.label.tolist() == [0, 0, 1, 1] and not llm.is_gold.any()
+    ent = label(items, Source.parse("t/entropy25"), members)  # 1 of 4: item b
+    assert ent.label.tolist() == [0, 1, 1, 1] and ent.is_gold.tolist() == [
+        False,
+        True,
+        False,
+        False,
+    ]
+    ens = label(items, Source.parse("t/ensemble"), members)  # members disagree on b
+    assert ens.label.tolist() == [0, 1, 1, 1] and ens.is_gold.sum() == 1
+    assert (ens.gold == items.label).all()
+
+
+def test_source_ids_round_trip():
+    for sid in ["gold", "qwen2.5-coder-0.5b/llm", "a/entropy5", "a/entropy2.5", "a/ensemble"]:
+        assert Source.parse(sid).id == sid
+    assert Source.parse("a/entropy2.5").entropy_alpha == 2.5

@@ -1,0 +1,63 @@
+import numpy as np
+import pytest
+
+from labelrisk.metrics import alpha_nominal, over_seeds, p_unchanged, runs_table, teacher_quality
+
+
+def test_alpha_two_raters_hand_computed():
+    # Coincidences: o00=2, o01=o10=1, o11=4; n0=3, n1=5, n=8.
+    # D_o = 2/8, D_e = 2*3*5/(8*7), alpha = 1 - D_o/D_e = 1 - 112/240 = 8/15.
+    preds = np.array([[0, 0, 1, 1], [0, 1, 1, 1]])
+    assert alpha_nominal(preds) == pytest.approx(8 / 15)
+
+
+def test_alpha_three_raters_hand_computed():
+    # Units: (0,0,0), (1,1,0), (2,2,2). Each unit of 3 values adds pairs with weight 1/2.
+    # o00 = 3 + 1/2*2 = ... computed by pairs: unit1 6 ordered 00 pairs *1/2 = 3;
+    # unit2: 11 pairs 2*1/2=1, 10 and 01 pairs 2 each *1/2 = 1 each; unit3: o22 = 3.
+    # o00=3, o11=1, o01=o10=1, o22=3 -> n0=4, n1=2, n2=3, n=9.
+    # D_o = 2/9; D_e = (4*2 + 4*3 + 2*3)*2/(9*8) = 52/72; alpha = 1 - (2/9)/(52/72) = 1 - 16/52.
+    preds = np.array([[0, 1, 2], [0, 1, 2], [0, 0, 2]])
+    assert alpha_nominal(preds) == pytest.approx(1 - 16 / 52)
+
+
+def test_alpha_perfect_and_degenerate():
+    assert alpha_nominal(np.array([[0, 1, 2, 1], [0, 1, 2, 1]])) == pytest.approx(1.0)
+    # One class everywhere: no variation to disagree on; reported as full agreement.
+    assert alpha_nominal(np.ones((3, 5), dtype=int)) == 1.0
+
+
+def test_p_unchanged():
+    preds = np.array([[0, 0, 1, 1], [0, 1, 1, 1], [0, 1, 1, 0]])
+    assert p_unchanged(preds) == pytest.approx(2 / 4)
+    assert p_unchanged(preds[:1]) == 1.0
+
+
+def test_over_seeds_values():
+    gold = np.array([0, 0, 1, 1])
+    preds = np.array([[0, 0, 1, 1], [0, 1, 1, 1]])  # accuracies 1.0 and 0.75
+    out = over_seeds(gold, preds, 2)
+    assert out["acc_mean"] == pytest.approx(0.875)
+    assert out["acc_std"] == pytest.approx(np.std([1.0, 0.75], ddof=1))
+    # Macro-F1 of the second run: class 0 P=1 R=.5 F=2/3; class 1 P=2/3 R=1 F=.8.
+    assert out["f1_mean"] == pytest.approx((1.0 + (2 / 3 + 0.8) / 2) / 2)
+    assert out["f1_class_0"] == pytest.approx((1 + 2 / 3) / 2)
+    assert out["p_uc"] == pytest.approx(0.75)
+    assert out["alpha"] == pytest.approx(8 / 15)
+
+
+def test_teacher_quality_confusion():
+    q = teacher_quality(np.array([0, 0, 1, 2]), np.array([0, 1, 1, 1]), 3)
+    assert q["confusion"] == [[1, 1, 0], [0, 1, 0], [0, 1, 0]]
+    assert q["accuracy"] == pytest.approx(0.5)
+    assert q["class_f1"][2] == 0.0
+
+
+def test_runs_table_requires_aligned_items():
+    import pandas as pd
+
+    a = pd.DataFrame({"id": ["x", "y"], "pred": [0, 1]})
+    b = pd.DataFrame({"id": ["y", "x"], "pred": [1, 0]})
+    with pytest.raises(ValueError):
+        runs_table({1: a, 2: b})
+    assert runs_table({2: a, 1: a}).shape == (2, 2)

@@ -1,0 +1,64 @@
+"""The cached, batched scoring path against a plain whole-prompt forward pass, on a real model."""
+
+import numpy as np
+import pytest
+
+from labelrisk.prompt import chat_frame
+from labelrisk.teacher import TransformersTeacher, class_token_ids, entropy, length_batches
+
+TEXTS = [
+    "A gorgeous, witty, seductive movie.",
+    "The plot is nothing but boilerplate cliches from start to finish.",
+    "It's a masterpiece.",
+    "Boring and far too long, with a twist you can see coming a mile away and then some.",
+    "Not bad at all.",
+]
+
+
+@pytest.fixture(scope="module")
+def teacher(models):
+    return TransformersTeacher(str(models["teacher"]), dtype="float32", threads=2)
+
+
+def test_class_tokens_are_single_digits(teacher):
+    ids = class_token_ids(teacher.tokenizer, 3)
+    assert [teacher.tokenizer.decode([i]) for i in ids] == ["0", "1", "2"]
+
+
+def test_cached_batched_path_matches_whole_prompts(teacher):
+    frame = chat_frame(
+        teacher.tokenizer,
+        "Classify reviews.",
+        {0: "negative", 1: "positive"},
+        [("Awful.", 0), ("Lovely.", 1), ("Dull.", 0)],
+    )
+    cls = class_token_ids(teacher.tokenizer, 2)
+    texts = [" " + t for t in TEXTS]
+    probs = np.zeros((len(texts), 2))
+    mass = np.zeros(len(texts))
+    for idx, s in teacher.score(frame, texts, cls, max_tokens=64, max_batch=3):
+        probs[idx], mass[idx] = s.probs, s.class_mass
+    ref = teacher.score_naive([frame.full(t) for t in texts], cls)
+    np.testing.assert_allclose(probs, ref.probs, atol=2e-4)
+    np.testing.assert_allclose(mass, ref.class_mass, rtol=2e-3, atol=1e-6)
+    assert (probs.argmax(1) == ref.probs.argmax(1)).all()
+    assert np.allclose(probs.sum(1), 1) and (mass > 0).all() and (mass <= 1 + 1e-6).all()
+
+
+def test_truncation_respects_the_budget(teacher):
+    cut, was_cut = teacher.truncate(TEXTS[3], 5)
+    assert was_cut and len(teacher.encode(cut)) <= 6
+    assert teacher.truncate(TEXTS[2], 50) == (TEXTS[2], False)
+
+
+def test_length_batches_cover_every_item_once():
+    lengths = [5, 50, 7, 48, 6, 30]
+    batches = list(length_batches(lengths, max_tokens=100, max_batch=3))
+    assert sorted(i for b in batches for i in b) == list(range(6))
+    for b in batches:
+        assert len(b) <= 3 and max(lengths[i] for i in b) * len(b) <= 100
+
+
+def test_entropy_in_nats():
+    p = np.array([[0.5, 0.5], [1.0, 0.0]])
+    np.testing.assert_allclose(entropy(p), [np.log(2), 0.0], atol=1e-9)

@@ -1,0 +1,89 @@
+"""The real workflow end to end on a tiny grid: real teacher, real student, a few dozen items."""
+
+import re
+
+import pandas as pd
+import pytest
+
+from conftest import ROOT, WORK, snakemake
+
+TINY = ROOT / "tests" / "data" / "tiny_config.yaml"
+
+
+@pytest.fixture(scope="module")
+def run(models, tmp_path_factory):
+    work = tmp_path_factory.mktemp("tiny")
+    (work / "resources").symlink_to(WORK / "resources", target_is_directory=True)
+    args = ["-d", str(work), "--configfile", str(ROOT / "config.yaml"), str(TINY)]
+    snakemake("--cores", "2", *args)
+    return work, args
+
+
+def test_tables_hold_every_cell(run):
+    work, _ = run
+    summary = pd.read_csv(work / "results" / "tables" / "summary.csv")
+    sources = {"gold", "smollm2-135m/llm", "smollm2-135m/entropy25", "smollm2-135m/ensemble"}
+    assert set(summary.source) == sources
+    assert len(summary) == 2 * len(sources) * 2  # datasets x sources x sizes
+    assert (summary.seeds == 2).all()
+    for col in ["acc_mean", "f1_mean", "p_uc", "f1_class_0", "f1_class_1"]:
+        assert summary[col].between(0, 1).all(), col
+    assert summary.alpha.le(1).all()
+    gold = summary[summary.source == "gold"]
+    assert (gold.gold_train == gold["size"]).all() and (gold.train_label_noise == 0).all()
+    llm = summary[summary.source == "smollm2-135m/llm"]
+    assert (llm.gold_train == 0).all()
+    ent = summary[summary.source == "smollm2-135m/entropy25"]
+    assert (ent.gold_train == (ent["size"] * 0.25).apply(lambda x: -(-x // 1))).all()
+    nyt = summary[summary.dataset == "nyt"]
+    assert nyt.f1_class_2.notna().all()
+
+
+def test_paper_tables_and_figure(run):
+    work, _ = run
+    t1 = pd.read_csv(work / "results/tables/table1.csv", header=[0, 1], index_col=[0, 1])
+    assert list(t1.index.get_level_values(0).unique()) == ["Gold", "smollm2-135m"]
+    assert t1.shape == (4, 6)  # 2 sources x 2 rows; 2 datasets x 3 columns
+    t2 = pd.read_csv(work / "results/tables/table2.csv", header=[0, 1], index_col=[0, 1])
+    assert "Ensemble (smollm2-135m)" in t2.index.get_level_values(0)
+    assert (work / "results/tables/table1.tex").read_text().startswith("\\begin{table}")
+    assert (work / "results/figures/figure2.png").stat().st_size > 10_000
+    teachers = pd.read_csv(work / "results/tables/teacher_quality.csv")
+    assert len(teachers) == 2 * 2 and teachers.accuracy.between(0, 1).all()
+
+
+def test_annotations_record_demonstrations(run):
+    work, _ = run
+    import json
+
+    meta = json.loads((work / "results/annotations/movies/smollm2-135m/member1.json").read_text())
+    assert len(meta["demonstration_ids"]) == 3 and meta["demonstration_seed"] == [0, 1]
+    ann = pd.read_parquet(work / "results/annotations/movies/smollm2-135m/member1.parquet")
+    assert len(ann) == 32 + 16 and ann.filter(like="p_").sum(axis=1).round(6).eq(1).all()
+
+
+def test_second_run_does_nothing(run):
+    work, args = run
+    res = snakemake("-n", *args)
+    assert "Nothing to be done" in res.stdout + res.stderr
+
+
+def test_editing_the_figure_script_reruns_only_the_figure(run, tmp_path):
+    work, args = run
+    script = ROOT / "workflow_scripts" / "figure2.py"
+    original = script.read_text()
+    try:
+        script.write_text(original + "\n# edited\n")
+        res = snakemake("-n", *args)
+    finally:
+        script.write_text(original)
+    planned = re.findall(r"^(\w+)\s+(\d+)$", res.stdout, flags=re.M)
+    assert dict(planned) == {"figure2": "1", "all": "1", "total": "2"}
+
+
+def test_dry_run_plans_one_annotation_per_member(tmp_path):
+    res = snakemake("-n", "-d", str(tmp_path), "--configfile", str(ROOT / "config.yaml"))
+    jobs = dict(re.findall(r"^(\w+)\s+(\d+)$", res.stdout, flags=re.M))
+    assert jobs["annotate"] == str(3 * 2 * 3)  # datasets x teachers x members
+    assert jobs["train_student"] == str(3 * 6 * 3 * 3)  # datasets x sources x sizes x seeds
+    assert jobs["fetch_teacher"] == "2"
