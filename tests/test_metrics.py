@@ -23,8 +23,8 @@ def test_alpha_three_raters_hand_computed():
 
 def test_alpha_perfect_and_degenerate():
     assert alpha_nominal(np.array([[0, 1, 2, 1], [0, 1, 2, 1]])) == pytest.approx(1.0)
-    # One class everywhere: no variation to disagree on; reported as full agreement.
-    assert alpha_nominal(np.ones((3, 5), dtype=int)) == 1.0
+    # One class everywhere (a collapsed student): no variation, alpha is undefined.
+    assert np.isnan(alpha_nominal(np.ones((3, 5), dtype=int)))
 
 
 def test_p_unchanged():

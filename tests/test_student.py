@@ -47,7 +47,7 @@ def test_same_seed_same_predictions(models, tmp_path):
     ]
     pd.testing.assert_frame_equal(runs[0], runs[1])
     assert list(runs[0].columns) == ["id", "pred", "p_0", "p_1"]
-    assert not list((tmp_path / "r0").glob("checkpoint-*"))  # checkpoints removed after prediction
+    assert not (tmp_path / "r0").exists()  # checkpoints removed after prediction
     other = train_and_predict(
         str(models["student"]),
         2,

@@ -2,15 +2,15 @@ from labelrisk.logs import to_log
 
 to_log(snakemake.log[0])
 
-import hashlib  # noqa: E402
-import json  # noqa: E402
-from pathlib import Path  # noqa: E402
+import hashlib
+import json
+from pathlib import Path
 
-import pandas as pd  # noqa: E402
+import pandas as pd
 
-from labelrisk.annotate import annotate, draw_demonstrations  # noqa: E402
-from labelrisk.prompt import render  # noqa: E402
-from labelrisk.teacher import TransformersTeacher  # noqa: E402
+from labelrisk.annotate import annotate, draw_demonstrations
+from labelrisk.prompt import render
+from labelrisk.teacher import TransformersTeacher
 
 ds, cfg = snakemake.params.dataset, snakemake.params.annotation
 member = int(snakemake.wildcards.member)

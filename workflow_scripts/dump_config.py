@@ -2,7 +2,7 @@ from labelrisk.logs import to_log
 
 to_log(snakemake.log[0])
 
-import yaml  # noqa: E402
+import yaml
 
 # The validated config with every default filled in: what this run actually used.
 with open(snakemake.output[0], "w") as f:

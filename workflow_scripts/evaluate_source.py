@@ -2,9 +2,9 @@ from labelrisk.logs import to_log
 
 to_log(snakemake.log[0])
 
-import pandas as pd  # noqa: E402
+import pandas as pd
 
-from labelrisk.evaluate import evaluate_source  # noqa: E402
+from labelrisk.evaluate import evaluate_source
 
 test = pd.read_parquet(snakemake.input.test)
 table = evaluate_source(

@@ -2,10 +2,10 @@ from labelrisk.logs import to_log
 
 to_log(snakemake.log[0])
 
-import json  # noqa: E402
-from pathlib import Path  # noqa: E402
+import json
+from pathlib import Path
 
-from labelrisk.data import clean, load_raw  # noqa: E402
+from labelrisk.data import clean, load_raw
 
 ds = snakemake.params.dataset
 raw = load_raw(ds["source"], ds["labels"], Path(snakemake.params.cache))

@@ -2,11 +2,11 @@ from labelrisk.logs import to_log
 
 to_log(snakemake.log[0])
 
-import logging  # noqa: E402
-import tempfile  # noqa: E402
-from pathlib import Path  # noqa: E402
+import logging
+import tempfile
+from pathlib import Path
 
-from labelrisk.fetch import assemble, extract_folder  # noqa: E402
+from labelrisk.fetch import assemble, extract_folder
 
 src = snakemake.params.source
 out = Path(snakemake.output[0])

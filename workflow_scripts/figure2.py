@@ -2,9 +2,9 @@ from labelrisk.logs import to_log
 
 to_log(snakemake.log[0])
 
-import pandas as pd  # noqa: E402
+import pandas as pd
 
-from labelrisk.figures import figure2  # noqa: E402
+from labelrisk.figures import figure2
 
 fig = figure2(pd.read_csv(snakemake.input[0]), snakemake.params.datasets)
 fig.savefig(snakemake.output.png, dpi=150)

@@ -2,10 +2,10 @@ from labelrisk.logs import to_log
 
 to_log(snakemake.log[0])
 
-import pandas as pd  # noqa: E402
+import pandas as pd
 
-from labelrisk.grid import Source  # noqa: E402
-from labelrisk.labels import label, sample  # noqa: E402
+from labelrisk.grid import Source
+from labelrisk.labels import label, sample
 
 source = Source.parse(snakemake.wildcards.source)
 pool = pd.read_parquet(snakemake.input.pool)

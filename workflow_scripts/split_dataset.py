@@ -2,12 +2,12 @@ from labelrisk.logs import to_log
 
 to_log(snakemake.log[0])
 
-import json  # noqa: E402
-from pathlib import Path  # noqa: E402
+import json
+from pathlib import Path
 
-import pandas as pd  # noqa: E402
+import pandas as pd
 
-from labelrisk.data import split  # noqa: E402
+from labelrisk.data import split
 
 cfg = snakemake.params.splits
 parts = split(

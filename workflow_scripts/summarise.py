@@ -2,9 +2,9 @@ from labelrisk.logs import to_log
 
 to_log(snakemake.log[0])
 
-import pandas as pd  # noqa: E402
+import pandas as pd
 
-from labelrisk.grid import Source  # noqa: E402
+from labelrisk.grid import Source
 
 summary = pd.concat([pd.read_parquet(p) for p in snakemake.input.metrics], ignore_index=True)
 parsed = [Source.parse(s) for s in summary.source]

@@ -2,9 +2,9 @@ from labelrisk.logs import to_log
 
 to_log(snakemake.log[0])
 
-import pandas as pd  # noqa: E402
+import pandas as pd
 
-from labelrisk.student import Hyper, train_and_predict  # noqa: E402
+from labelrisk.student import Hyper, train_and_predict
 
 cfg = snakemake.params.training
 hp = Hyper(

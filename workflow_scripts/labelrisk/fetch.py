@@ -5,10 +5,12 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
+import os
 import shutil
 import subprocess
 import sys
 import tarfile
+import tempfile
 import zipfile
 from pathlib import Path
 
@@ -34,29 +36,34 @@ def _norm(name: str) -> str:
     return name.lower().replace("-", "_").replace(".", "_")
 
 
+def _find(folder: Path, name: str, version: str, sdist: bool) -> Path | None:
+    for p in folder.iterdir():
+        wanted = p.name.endswith((".tar.gz", ".zip")) if sdist else p.suffix == ".whl"
+        if wanted and _norm(p.name).startswith(f"{_norm(name)}_{_norm(version)}"):
+            return p
+    return None
+
+
 def pip_download(requirement: str, dest: Path, sdist: bool = False) -> Path:
-    """Download one distribution (no dependencies) into `dest`, reusing a previous download."""
+    """Download one distribution (no dependencies) into `dest`, reusing a previous download.
+
+    Each call downloads into its own temporary folder and moves the file into place
+    atomically, so parallel jobs that need the same distribution never read a partial file.
+    """
     name, _, version = requirement.partition("==")
     dest.mkdir(parents=True, exist_ok=True)
-
-    def find() -> Path | None:
-        for p in dest.iterdir():
-            stem = _norm(p.name)
-            if stem.startswith(f"{_norm(name)}_{_norm(version)}") and (
-                p.suffix == ".whl" if not sdist else p.name.endswith((".tar.gz", ".zip"))
-            ):
-                return p
-        return None
-
-    if (hit := find()) is not None:
+    if (hit := _find(dest, name, version, sdist)) is not None:
         return hit
     kind = ["--no-binary", ":all:"] if sdist else ["--only-binary", ":all:"]
-    cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--dest", str(dest), *kind]
     log.info("fetching %s", requirement)
-    subprocess.run([*cmd, requirement], check=True, stdout=sys.stderr)
-    if (hit := find()) is None:
-        raise FileNotFoundError(f"pip download of {requirement} left no file in {dest}")
-    return hit
+    with tempfile.TemporaryDirectory(dir=dest) as tmp:
+        cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--dest", tmp, *kind]
+        subprocess.run([*cmd, requirement], check=True, stdout=sys.stderr)
+        got = _find(Path(tmp), name, version, sdist)
+        if got is None:
+            raise FileNotFoundError(f"pip download of {requirement} left no file")
+        os.replace(got, dest / got.name)
+    return dest / got.name
 
 
 class Archive:

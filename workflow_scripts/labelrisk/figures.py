@@ -7,10 +7,10 @@ from collections.abc import Sequence
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
+import matplotlib.pyplot as plt
+import pandas as pd
 
-from .tables import display_name  # noqa: E402
+from .tables import display_name
 
 
 def figure2(summary: pd.DataFrame, datasets: Sequence[str]):

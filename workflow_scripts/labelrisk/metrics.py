@@ -12,7 +12,8 @@ def alpha_nominal(preds: np.ndarray) -> float:
     """Krippendorff's alpha (nominal); rows = raters (seeds), columns = units (test items)."""
     preds = np.asarray(preds, dtype=float)
     if np.unique(preds).size < 2:
-        return 1.0  # every seed predicts one class for every item: perfect, degenerate agreement
+        # Every seed predicts one class for every item: no variation, alpha is undefined.
+        return float("nan")
     return float(krippendorff.alpha(reliability_data=preds, level_of_measurement="nominal"))
 
 

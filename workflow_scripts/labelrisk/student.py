@@ -65,9 +65,16 @@ class _Encoded(torch.utils.data.Dataset):
         return item
 
 
-def _macro_f1(eval_pred) -> dict[str, float]:
-    logits, labels = eval_pred
-    return {"macro_f1": f1_score(labels, np.argmax(logits, -1), average="macro")}
+def macro_f1_metric(n_classes: int):
+    """Validation macro-F1 over every class, also those absent from a small validation set."""
+
+    def compute(eval_pred) -> dict[str, float]:
+        logits, labels = eval_pred
+        pred = np.argmax(logits, -1)
+        f1 = f1_score(labels, pred, average="macro", labels=list(range(n_classes)), zero_division=0)
+        return {"macro_f1": f1}
+
+    return compute
 
 
 def bf16_supported() -> bool:
@@ -107,7 +114,7 @@ def train_and_predict(
         warmup_steps=hp.warmup_ratio,
         optim="adamw_torch",
         eval_strategy="epoch",
-        save_strategy="epoch",
+        save_strategy="best",  # a checkpoint only when validation macro-F1 improves
         save_total_limit=hp.save_total_limit,
         save_only_model=True,
         load_best_model_at_end=True,
@@ -129,7 +136,7 @@ def train_and_predict(
         train_dataset=_Encoded(tok, train.text, train.label, hp.max_length),
         eval_dataset=_Encoded(tok, val.text, val.label, hp.max_length, by_length=True),
         data_collator=DataCollatorWithPadding(tok),
-        compute_metrics=_macro_f1,
+        compute_metrics=macro_f1_metric(n_classes),
     )
     trainer.train()
     test_set = _Encoded(tok, test.text, None, hp.max_length, by_length=True)
@@ -140,6 +147,8 @@ def train_and_predict(
         out[f"p_{k}"] = probs[:, k]
     if keep_model:
         trainer.save_model(str(Path(work_dir) / "best"))
-    for ckpt in Path(work_dir).glob("checkpoint-*"):
-        shutil.rmtree(ckpt)
+        for ckpt in Path(work_dir).glob("checkpoint-*"):
+            shutil.rmtree(ckpt)
+    else:
+        shutil.rmtree(work_dir, ignore_errors=True)
     return out

@@ -55,7 +55,18 @@ def write(table: pd.DataFrame, csv: Path, md: Path, tex: Path, caption: str) -> 
     flat = table.copy()
     flat.columns = [f"{d} {h}" for d, h in flat.columns]
     flat = flat.reset_index()
-    Path(md).write_text(f"{caption}\n\n" + flat.to_markdown(index=False, floatfmt=".2f") + "\n")
+    body = flat.to_markdown(index=False, floatfmt=".2f", missingval="–")
+    Path(md).write_text(f"{caption}\n\n{body}\n")
     Path(tex).write_text(
         table.to_latex(float_format="%.2f", caption=caption, multicolumn_format="c", na_rep="--")
     )
+
+
+def table1_sources(teachers: Sequence[str]) -> list[str]:
+    return ["gold"] + [f"{t}/llm" for t in teachers]
+
+
+def table2_sources(summary: pd.DataFrame, teachers: Sequence[str]) -> list[str]:
+    """Gold, then each mitigated teacher's plain labels and its mitigations, in summary order."""
+    present = list(dict.fromkeys(summary.source))
+    return ["gold"] + [s for t in teachers for s in present if s.startswith(f"{t}/")]
