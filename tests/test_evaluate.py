@@ -1,0 +1,64 @@
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from labelrisk.evaluate import evaluate_source, teacher_table
+
+TEST = pd.DataFrame({"id": ["a", "b", "c", "d"], "text": list("ABCD"), "label": [0, 0, 1, 1]})
+
+
+def write_run(tmp_path, size, seed, pred, gold_mask, noisy):
+    run = tmp_path / f"n{size}_seed{seed}"
+    run.mkdir()
+    pd.DataFrame({"id": TEST.id, "pred": pred}).to_parquet(run / "predictions.parquet")
+    train = pd.DataFrame(
+        {
+            "id": [f"t{i}" for i in range(size)],
+            "gold": 0,
+            "split": "train",
+            "label": [1 if i < noisy else 0 for i in range(size)],
+            "is_gold": [i < gold_mask for i in range(size)],
+        }
+    )
+    val = pd.DataFrame({"id": ["v"], "gold": 0, "label": 0, "is_gold": [True], "split": "val"})
+    sets = tmp_path / f"n{size}_seed{seed}.parquet"
+    pd.concat([train, val]).to_parquet(sets)
+    return str(run / "predictions.parquet"), str(sets)
+
+
+def test_evaluate_source_rows(tmp_path):
+    runs = [
+        write_run(tmp_path, 4, 1, [0, 0, 1, 1], 1, 2),
+        write_run(tmp_path, 4, 2, [0, 1, 1, 1], 3, 0),
+        write_run(tmp_path, 8, 1, [1, 1, 1, 1], 0, 4),
+        write_run(tmp_path, 8, 2, [1, 1, 1, 1], 0, 4),
+    ]
+    out = evaluate_source(TEST, [r[0] for r in runs], [r[1] for r in runs], 2)
+    assert out["size"].tolist() == [4, 8]
+    small, large = out.iloc[0], out.iloc[1]
+    assert small.acc_mean == pytest.approx(0.875) and small.p_uc == pytest.approx(0.75)
+    assert small.alpha == pytest.approx(8 / 15)
+    assert small.gold_train == pytest.approx(2.0) and small.gold_val == 1
+    assert small.train_label_noise == pytest.approx((2 / 4 + 0) / 2)
+    assert large.acc_mean == 0.5 and large.f1_std == 0.0 and large.p_uc == 1.0
+    assert np.isnan(large.alpha)  # both seeds predict one class everywhere
+
+
+def test_teacher_table(tmp_path):
+    pool = pd.DataFrame({"id": ["a", "b", "c"], "label": [0, 1, 1]})
+    m0 = pd.DataFrame(
+        {
+            "id": ["a", "b", "c", "v"],
+            "pred": [0, 1, 0, 1],
+            "entropy": 0.5,
+            "class_mass": 0.9,
+            "split": ["pool"] * 3 + ["val"],
+        }
+    )
+    m1 = m0.assign(pred=[0, 1, 1, 0])
+    out = teacher_table(pool, [m0, m1], 2)
+    assert out.accuracy.tolist() == pytest.approx([2 / 3, 1.0])
+    assert json.loads(out.confusion[0]) == [[1, 0], [1, 1]]
+    assert out.ensemble_disagreement.iloc[0] == pytest.approx(1 / 3)
