@@ -98,3 +98,12 @@ def test_resume_after_crash_scores_only_what_is_missing(teacher, tmp_path):
     )
     assert (out.pred == fresh.pred).all()
     assert all(json.loads(line) for line in journal.read_text().splitlines())
+
+
+def test_journal_name_changes_with_any_input(tmp_path):
+    from labelrisk.annotate import journal_path
+
+    base = journal_path(tmp_path, "movies", 128, ["d1"], ["a", "b"], ["x", "y"], "{cfg}")
+    assert base == journal_path(tmp_path, "movies", 128, ["d1"], ["a", "b"], ["x", "y"], "{cfg}")
+    assert base != journal_path(tmp_path, "movies", 64, ["d1"], ["a", "b"], ["x", "y"], "{cfg}")
+    assert base != journal_path(tmp_path, "movies", 128, ["d1"], ["a", "b"], ["x", "z"], "{cfg}")

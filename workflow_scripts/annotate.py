@@ -2,13 +2,12 @@ from labelrisk.logs import to_log
 
 to_log(snakemake.log[0])
 
-import hashlib
 import json
 from pathlib import Path
 
 import pandas as pd
 
-from labelrisk.annotate import annotate, draw_demonstrations
+from labelrisk.annotate import annotate, draw_demonstrations, journal_path
 from labelrisk.prompt import render
 from labelrisk.teacher import TransformersTeacher
 
@@ -21,20 +20,15 @@ demos = draw_demonstrations(pool, cfg["shots"], cfg["seed"], member)
 teacher = TransformersTeacher(
     snakemake.input.teacher, snakemake.params.teacher["dtype"], snakemake.threads
 )
-# The journal is reused only by a run with the very same prompt, items and model.
-key = hashlib.sha256(
-    json.dumps(
-        [
-            ds,
-            cfg["max_text_tokens"],
-            demos.id.tolist(),
-            items.id.tolist(),
-            items.text.tolist(),
-            (Path(snakemake.input.teacher) / "config.json").read_text(),
-        ]
-    ).encode()
-).hexdigest()[:16]
-journal = Path(snakemake.params.journal) / f"{key}.jsonl"
+journal = journal_path(
+    snakemake.params.journal,
+    ds,
+    cfg["max_text_tokens"],
+    demos.id.tolist(),
+    items.id.tolist(),
+    items.text.tolist(),
+    (Path(snakemake.input.teacher) / "config.json").read_text(),
+)
 
 out = annotate(
     teacher,

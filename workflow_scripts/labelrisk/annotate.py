@@ -7,6 +7,7 @@ outside the rule's declared outputs, because Snakemake deletes the outputs of a 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -28,6 +29,15 @@ def draw_demonstrations(pool: pd.DataFrame, shots: int, seed: int, member: int) 
     rng = np.random.default_rng([seed, member])
     idx = rng.choice(len(pool), size=min(shots, len(pool)), replace=False)
     return pool.iloc[np.sort(idx)]
+
+
+def journal_path(folder: Path, *inputs) -> Path:
+    """A journal file named by a hash of everything that decides the scores.
+
+    A journal is only ever resumed by a run with the same prompt, items, budget and model.
+    """
+    key = hashlib.sha256(json.dumps(inputs, default=str).encode()).hexdigest()[:16]
+    return Path(folder) / f"{key}.jsonl"
 
 
 def read_journal(path: Path) -> dict[str, dict]:
