@@ -16,10 +16,12 @@ rule annotate:
     benchmark:
         "benchmarks/annotate/{dataset}/{teacher}/member{member}.tsv"
     conda:
-        "../envs/models.yaml"
-    threads: 2
+        annotate_env
+    threads: COMPUTE["annotate"]["threads"]
     resources:
-        mem_mb=4000,
+        gpu=COMPUTE["annotate"]["gpu"],
+        mem_mb=per_attempt("annotate", "mem_mb"),
+        runtime=per_attempt("annotate", "runtime"),
     params:
         dataset=lambda wc: config["datasets"][wc.dataset],
         teacher=lambda wc: config["teachers"][wc.teacher],

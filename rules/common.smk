@@ -17,9 +17,11 @@ strict_validate(config, SCHEMA)  # short errors naming the key
 validate(config, SCHEMA)  # fills in the defaults
 lr_grid.check(config)
 
-# Embedded assets are local folders; never wait on a network that is not there.
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+# Embedded assets are local folders; never wait on a network that is not there. A config with
+# Hub (`hf`) sources needs the Hub, so there it is left to the environment.
+if not lr_grid.uses_hub(config):
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 GRID = config["grid"]
 DATASETS = GRID["datasets"]
@@ -30,6 +32,24 @@ SIZES = GRID["sizes"]
 MEMBERS = list(range(config["annotation"]["members"]))
 SOURCES = lr_grid.sources(config)
 SOURCE_IDS = [s.id for s in SOURCES]
+SIZE_GROUPS = lr_grid.size_groups(config)
+COMPUTE = config["compute"]
+
+
+def sizes_of(dataset):
+    return lr_grid.sizes_for(config, dataset)
+
+
+def annotate_env(wildcards):
+    """The conda environment of the teacher's inference backend."""
+    backend = config["teachers"][wildcards.teacher]["backend"]
+    return "../envs/annotate-vllm.yaml" if backend == "vllm" else "../envs/models.yaml"
+
+
+def per_attempt(step, key):
+    """A resource of `compute.<step>` that grows with the attempt (retries ask for more)."""
+    base = COMPUTE[step][key]
+    return lambda wildcards, attempt: base * attempt
 
 
 def _alternatives(values):

@@ -4,14 +4,18 @@
 rule evaluate_source:
     input:
         test="results/data/{dataset}/test.parquet",
-        predictions=expand(
-            "results/runs/{{dataset}}/{{source}}/n{size}_seed{seed}/predictions.parquet",
-            size=SIZES,
+        predictions=lambda wc: expand(
+            "results/runs/{dataset}/{source}/n{size}_seed{seed}/predictions.parquet",
+            dataset=wc.dataset,
+            source=wc.source,
+            size=sizes_of(wc.dataset),
             seed=SEEDS,
         ),
-        label_sets=expand(
-            "results/label_sets/{{dataset}}/{{source}}/n{size}_seed{seed}.parquet",
-            size=SIZES,
+        label_sets=lambda wc: expand(
+            "results/label_sets/{dataset}/{source}/n{size}_seed{seed}.parquet",
+            dataset=wc.dataset,
+            source=wc.source,
+            size=sizes_of(wc.dataset),
             seed=SEEDS,
         ),
     output:
@@ -21,7 +25,7 @@ rule evaluate_source:
     conda:
         "../envs/analysis.yaml"
     params:
-        sizes=SIZES,
+        sizes=lambda wc: sizes_of(wc.dataset),
         seeds=SEEDS,
         n_classes=lambda wc: len(config["datasets"][wc.dataset]["labels"]),
     script:

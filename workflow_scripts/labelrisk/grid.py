@@ -46,6 +46,29 @@ def sources(config: dict) -> list[Source]:
     return out
 
 
+def sizes_for(config: dict, dataset: str) -> list[int]:
+    """Training-set sizes of one dataset: its `grid.dataset_sizes` entry, else `grid.sizes`."""
+    grid = config["grid"]
+    return list((grid.get("dataset_sizes") or {}).get(dataset, grid["sizes"]))
+
+
+def size_groups(config: dict) -> list[tuple[list[str], list[int]]]:
+    """Grid datasets grouped by their list of sizes, the group of `grid.sizes` first."""
+    groups: dict[tuple[int, ...], list[str]] = {tuple(config["grid"]["sizes"]): []}
+    for d in config["grid"]["datasets"]:
+        groups.setdefault(tuple(sizes_for(config, d)), []).append(d)
+    return [(ds, list(sizes)) for sizes, ds in groups.items() if ds]
+
+
+def uses_hub(config: dict) -> bool:
+    """Whether a dataset, teacher or the student of the grid comes from the Hugging Face Hub."""
+    grid = config["grid"]
+    used = [config["datasets"][d] for d in grid["datasets"] if d in config["datasets"]]
+    used += [config["teachers"][t] for t in grid["teachers"] if t in config["teachers"]]
+    used += [config["students"][grid["student"]]] if grid["student"] in config["students"] else []
+    return any(e["source"]["kind"] == "hf" for e in used)
+
+
 def check(config: dict) -> None:
     """Raise a ValueError naming the key when the config is valid JSON but not a usable grid."""
     grid = config["grid"]
@@ -63,6 +86,14 @@ def check(config: dict) -> None:
     for n in grid["sizes"]:
         if n > pool:
             errors.append(f"grid.sizes: {n} is larger than splits.pool_size ({pool})")
+    for name, sizes in (grid.get("dataset_sizes") or {}).items():
+        if name not in grid["datasets"]:
+            errors.append(f"grid.dataset_sizes: {name!r} is not in grid.datasets")
+        errors += [
+            f"grid.dataset_sizes.{name}: {n} is larger than splits.pool_size ({pool})"
+            for n in sizes
+            if n > pool
+        ]
     if config["mitigations"]["ensemble"] and config["annotation"]["members"] < 2:
         errors.append("mitigations.ensemble needs annotation.members >= 2")
     for name, ds in config["datasets"].items():

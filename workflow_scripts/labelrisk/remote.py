@@ -1,0 +1,111 @@
+"""Sources outside PyPI: files at a URL (checksummed) and repositories on the Hugging Face Hub.
+
+Both raise `RemoteError` naming the source when the download fails, so an unreachable Hub or
+URL stops the job with a message that says which entry of the config to fix.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import tempfile
+import urllib.request
+from pathlib import Path
+
+from .fetch import open_member, verify
+
+log = logging.getLogger(__name__)
+
+
+class RemoteError(RuntimeError):
+    pass
+
+
+def url_cache_name(url: str, sha256: str | None) -> str:
+    """File name of a download in the cache: its checksum (or the URL's last part) plus suffix."""
+    base = url.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1] or "download"
+    return f"{sha256[:16]}-{base}" if sha256 else base
+
+
+def download_url(url: str, sha256: str | None, cache: Path, timeout: float = 60) -> Path:
+    """Download `url` into `cache` once: streamed to a temporary file, checked, then renamed.
+
+    A file already in the cache is re-checked, never re-downloaded. Without a pinned sha256
+    the computed one is logged so that it can be pinned.
+    """
+    cache.mkdir(parents=True, exist_ok=True)
+    target = cache / url_cache_name(url, sha256)
+    if target.exists():
+        verify(target, sha256)
+        return target
+    log.info("downloading %s", url)
+    fd, tmp = tempfile.mkstemp(dir=cache, prefix=".part-")
+    try:
+        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=timeout) as resp:
+            shutil.copyfileobj(resp, out, 1 << 20)
+        got = verify(Path(tmp), sha256)
+    except ValueError as e:
+        Path(tmp).unlink(missing_ok=True)
+        raise RemoteError(f"{url}: {e}") from None
+    except OSError as e:
+        Path(tmp).unlink(missing_ok=True)
+        raise RemoteError(f"could not download {url}: {e}") from e
+    if not sha256:
+        log.warning("%s is not pinned: its sha256 is %s", url, got)
+    os.replace(tmp, target)
+    return target
+
+
+def read_url_member(src: dict, cache: Path) -> tuple[bytes, str]:
+    """Bytes of a url source (or of its `member` inside a .zip/.tar.gz) and the file's name."""
+    path = download_url(src["url"], src.get("sha256"), cache)
+    if not src.get("member"):
+        return path.read_bytes(), path.name
+    arch, member = open_member(path, src["member"], src.get("inner"))
+    return arch.read(member), member
+
+
+def _hub():
+    try:
+        import huggingface_hub
+    except ImportError as e:  # a transformers dependency, so normally present
+        raise RemoteError("hf sources need the huggingface_hub package") from e
+    return huggingface_hub
+
+
+def hub_file(repo: str, revision: str, filename: str, cache: Path, repo_type: str) -> Path:
+    """One file of a Hub repository at a pinned revision, through the Hub client's cache."""
+    try:
+        got = _hub().hf_hub_download(
+            repo_id=repo,
+            filename=filename,
+            revision=revision,
+            repo_type=repo_type,
+            cache_dir=str(cache / "hf"),
+        )
+    except Exception as e:  # the client raises many types (offline, 404, gated, timeouts)
+        raise RemoteError(
+            f"could not fetch {filename!r} from the Hugging Face Hub {repo_type} {repo}@{revision}:"
+            f" {type(e).__name__}: {e}"
+        ) from e
+    return Path(got)
+
+
+def hub_snapshot(repo: str, revision: str, out_dir: Path, cache: Path, patterns=None) -> Path:
+    """A model repository at a pinned revision, materialised as a plain folder `out_dir`."""
+    try:
+        _hub().snapshot_download(
+            repo_id=repo,
+            revision=revision,
+            cache_dir=str(cache / "hf"),
+            local_dir=str(out_dir),
+            allow_patterns=patterns,
+        )
+    except Exception as e:
+        shutil.rmtree(out_dir, ignore_errors=True)
+        raise RemoteError(
+            f"could not fetch model {repo}@{revision} from the Hugging Face Hub:"
+            f" {type(e).__name__}: {e}"
+        ) from e
+    return out_dir
