@@ -6,8 +6,11 @@ The models are built by the workflow's own resource rules, in a test working dir
 
 from __future__ import annotations
 
+import http.server
 import subprocess
 import sys
+import threading
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -37,3 +40,30 @@ def models() -> dict[str, Path]:
         teacher, student, "--cores", "2", "-d", str(WORK), "--configfile", str(ROOT / "config.yaml")
     )
     return {"teacher": WORK / teacher, "student": WORK / student}
+
+
+@pytest.fixture
+def server(tmp_path):
+    """A real HTTP server on localhost serving `tmp_path/www`; counts the requests it answers."""
+    www = tmp_path / "www"
+    www.mkdir()
+    hits = []
+
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            hits.append(self.path)
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), partial(Handler, directory=www))
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}", www, hits
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def hub_cache(root, repo, revision, files):
+    """The Hub client's cache layout for `repo` at `revision`, as a download leaves it."""
+    snap = root / "hf" / f"datasets--{repo.replace('/', '--')}" / "snapshots" / revision
+    for name, data in files.items():
+        (snap / name).parent.mkdir(parents=True, exist_ok=True)
+        (snap / name).write_bytes(data)
+    return root

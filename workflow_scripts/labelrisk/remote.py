@@ -13,7 +13,7 @@ import tempfile
 import urllib.request
 from pathlib import Path
 
-from .fetch import open_member, verify
+from .fetch import open_member, sha256_of, verify
 
 log = logging.getLogger(__name__)
 
@@ -44,13 +44,13 @@ def download_url(url: str, sha256: str | None, cache: Path, timeout: float = 60)
     try:
         with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=timeout) as resp:
             shutil.copyfileobj(resp, out, 1 << 20)
-        got = verify(Path(tmp), sha256)
-    except ValueError as e:
-        Path(tmp).unlink(missing_ok=True)
-        raise RemoteError(f"{url}: {e}") from None
     except OSError as e:
         Path(tmp).unlink(missing_ok=True)
         raise RemoteError(f"could not download {url}: {e}") from e
+    got = sha256_of(Path(tmp))
+    if sha256 and got != sha256:
+        Path(tmp).unlink()
+        raise RemoteError(f"{url}: sha256 mismatch: expected {sha256}, got {got}")
     if not sha256:
         log.warning("%s is not pinned: its sha256 is %s", url, got)
     os.replace(tmp, target)

@@ -1,0 +1,133 @@
+"""config/paper.yaml: valid, plans the paper's grid quickly, and its four dataset entries parse
+local files shaped like the real sources through the same loader code."""
+
+import copy
+import hashlib
+import re
+import shutil
+import time
+
+import pytest
+import yaml
+from snakemake.utils import update_config
+from snakemake.utils import validate as fill_defaults
+
+from conftest import ROOT, hub_cache, snakemake
+from labelrisk.config import ConfigError, validate
+from labelrisk.data import clean, load_raw
+from labelrisk.grid import check, size_groups, sizes_for
+from labelrisk.remote import RemoteError
+
+SCHEMA = str(ROOT / "schemas" / "config.schema.yaml")
+FIXTURES = ROOT / "tests" / "data" / "paper"
+
+
+@pytest.fixture(scope="module")
+def paper():
+    """The default config with config/paper.yaml merged in, as `--configfile` gives it."""
+    config = yaml.safe_load((ROOT / "config.yaml").read_text())
+    update_config(config, yaml.safe_load((ROOT / "config" / "paper.yaml").read_text()))
+    validate(config, SCHEMA)
+    fill_defaults(config, SCHEMA)
+    check(config)
+    return config
+
+
+def rows_of(paper, name, src, cache):
+    ds = paper["datasets"][name]
+    return clean(load_raw(src, ds["labels"], cache), ds["labels"])
+
+
+def test_imdb_from_the_hub_layout(paper, tmp_path):
+    src = paper["datasets"]["imdb"]["source"]
+    files = dict(zip(src["files"], ["imdb_train.parquet", "imdb_test.parquet"], strict=True))
+    cache = hub_cache(
+        tmp_path,
+        src["repo"],
+        src["revision"],
+        {k: (FIXTURES / v).read_bytes() for k, v in files.items()},
+    )
+    rows, drops = rows_of(paper, "imdb", src, cache)
+    assert rows.label.tolist() == [0, 1, 0, 1] and sum(drops.values()) == 0
+    assert rows.id.tolist() == ["0:0", "0:1", "1:0", "1:1"]
+
+
+def test_ecommerce_headerless_csv_by_url(paper, server, tmp_path):
+    base, www, _ = server
+    shutil.copy(FIXTURES / "ecommerceDataset.csv", www / "ecommerceDataset.csv")
+    src = dict(paper["datasets"]["ecommerce"]["source"], url=f"{base}/ecommerceDataset.csv")
+    assert src["sha256"] is None  # the published record has md5 only
+    rows, drops = rows_of(paper, "ecommerce", src, tmp_path)
+    # labels: books, clothing & accessories, electronics, household
+    assert rows.label.tolist() == [3, 3, 0, 0, 1, 1, 2, 2, 2]
+    assert drops["no_text"] == 1  # a listing without a description
+    assert rows.text[0].startswith("Paper Plane Design") and "," in rows.text[4]
+
+
+def test_manifestos_sentences(paper, tmp_path):
+    src = dict(paper["datasets"]["manifestos"]["source"])
+    src["path"] = str(FIXTURES / "temporal_focus_sentences.csv")
+    rows, drops = rows_of(paper, "manifestos", src, tmp_path)
+    # labels: present, future, past
+    assert rows.label.tolist() == [1, 2, 0, 0, 2, 1, 1]
+    assert rows.id[0] == "uk_1997_lab_0001" and drops["no_text"] == 1
+
+
+def test_toxic_davidson_csv_by_url(paper, server, tmp_path):
+    base, www, _ = server
+    data = (FIXTURES / "labeled_data.csv").read_bytes()
+    (www / "labeled_data.csv").write_bytes(data)
+    src = dict(paper["datasets"]["toxic"]["source"], url=f"{base}/labeled_data.csv")
+    src["sha256"] = hashlib.sha256(data).hexdigest()
+    rows, drops = rows_of(paper, "toxic", src, tmp_path)
+    # class 0 = hate speech, 1 = offensive language, 2 = neither
+    assert rows.label.tolist() == [2, 1, 1, 0, 2, 1]
+    assert rows.text[5] == 'RT @user: you a bitch for that, "fr"' and drops["no_text"] == 1
+
+
+def test_toxic_wrong_checksum_stops_naming_the_url(paper, server, tmp_path):
+    base, www, _ = server
+    shutil.copy(FIXTURES / "labeled_data.csv", www / "labeled_data.csv")
+    src = dict(paper["datasets"]["toxic"]["source"], url=f"{base}/labeled_data.csv")
+    with pytest.raises(RemoteError, match="labeled_data.csv: sha256 mismatch"):
+        rows_of(paper, "toxic", src, tmp_path)
+
+
+def test_sizes_per_dataset(paper):
+    assert (
+        sizes_for(paper, "imdb")[:3] == [1000, 1250, 1500] and len(sizes_for(paper, "imdb")) == 17
+    )
+    assert sizes_for(paper, "manifestos")[-1] == 2500
+    groups = size_groups(paper)
+    assert [g[0] for g in groups] == [["imdb", "ecommerce", "toxic"], ["manifestos"]]
+
+
+def test_sizes_of_an_unknown_dataset_are_refused(paper):
+    bad = copy.deepcopy(paper)
+    bad["grid"]["dataset_sizes"]["bbc"] = [10]
+    bad["grid"]["dataset_sizes"]["manifestos"] = [6000]
+    with pytest.raises(ValueError) as e:
+        check(bad)
+    assert "grid.dataset_sizes: 'bbc' is not in grid.datasets" in str(e.value)
+    assert "grid.dataset_sizes.manifestos: 6000 is larger than splits.pool_size" in str(e.value)
+
+
+@pytest.mark.parametrize("kind, missing", [("hf", "revision"), ("url", "sha256"), ("hf", "files")])
+def test_remote_sources_need_their_pins(paper, kind, missing):
+    bad = copy.deepcopy(paper)
+    name = {"hf": "imdb", "url": "toxic"}[kind]
+    del bad["datasets"][name]["source"][missing]
+    with pytest.raises(ConfigError, match=f"datasets.{name}.source: '{missing}' is a required"):
+        validate(bad, SCHEMA)
+
+
+def test_dry_run_plans_the_paper_grid_in_seconds(tmp_path):
+    start = time.monotonic()
+    res = snakemake("-n", "-d", str(tmp_path), "--configfile", str(ROOT / "config" / "paper.yaml"))
+    seconds = time.monotonic() - start
+    jobs = dict(re.findall(r"^(\w+)\s+(\d+)$", res.stdout, flags=re.M))
+    sources = 1 + 2 + 3  # gold, two teachers, entropy 5 / 25 and ensemble of the 7B
+    assert jobs["train_student"] == str(sources * 5 * (3 * 17 + 7))  # seeds x sizes
+    assert jobs["annotate"] == str(4 * 2 * 5)  # datasets x teachers x members
+    assert jobs["fetch_teacher"] == "2" and jobs["fetch_dataset"] == "4"
+    assert seconds < 30, seconds

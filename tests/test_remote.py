@@ -1,0 +1,137 @@
+"""url and hf sources: checksummed, atomic downloads from a local HTTP server; Hub files read
+through the real client from a local cache; failures name the source."""
+
+import hashlib
+import shutil
+import zipfile
+
+import pandas as pd
+import pytest
+
+from conftest import hub_cache
+from labelrisk import remote
+from labelrisk.data import load_raw
+from labelrisk.remote import RemoteError, download_url, hub_file, hub_snapshot
+
+REV = "e6281661ce1c48d982bc483cf8a173c1bbeb5d31"
+
+
+def test_url_is_downloaded_once_checked_and_renamed_into_place(server, tmp_path):
+    base, www, hits = server
+    (www / "data.csv").write_bytes(b"label,text\n1,good\n")
+    digest = hashlib.sha256(b"label,text\n1,good\n").hexdigest()
+    cache = tmp_path / "cache"
+    got = download_url(f"{base}/data.csv?download=1", digest, cache)
+    assert got.read_bytes() == b"label,text\n1,good\n"
+    assert got.name == f"{digest[:16]}-data.csv"
+    assert [p.name for p in cache.iterdir()] == [got.name]  # no partial file left
+    assert download_url(f"{base}/data.csv?download=1", digest, cache) == got
+    assert len(hits) == 1  # the second call read the cache
+
+
+def test_checksum_mismatch_names_the_url_and_keeps_nothing(server, tmp_path):
+    base, www, _ = server
+    (www / "data.csv").write_bytes(b"tampered")
+    cache = tmp_path / "cache"
+    with pytest.raises(RemoteError, match=r"data\.csv: sha256 mismatch"):
+        download_url(f"{base}/data.csv", "0" * 64, cache)
+    assert list(cache.iterdir()) == []
+
+
+def test_unreachable_url_names_the_url(server, tmp_path):
+    base, _, _ = server
+    with pytest.raises(RemoteError, match=r"could not download .*/missing\.csv.*404"):
+        download_url(f"{base}/missing.csv", None, tmp_path)
+
+
+def test_unpinned_url_logs_its_digest(server, tmp_path, caplog):
+    base, www, _ = server
+    (www / "x.csv").write_bytes(b"abc")
+    download_url(f"{base}/x.csv", None, tmp_path / "c")
+    assert hashlib.sha256(b"abc").hexdigest() in caplog.text
+
+
+def test_url_source_reads_a_member_of_a_zip(server, tmp_path):
+    base, www, _ = server
+    with zipfile.ZipFile(www / "bundle.zip", "w") as z:
+        z.writestr("data/rows.tsv", "text\tlabel\nfine\tpositive\nawful\tnegative\n")
+    src = {
+        "kind": "url",
+        "url": f"{base}/bundle.zip",
+        "sha256": hashlib.sha256((www / "bundle.zip").read_bytes()).hexdigest(),
+        "member": "data/rows.tsv",
+        "format": "tsv",
+        "text_column": "text",
+        "label_column": "label",
+    }
+    df = load_raw(src, ["negative", "positive"], tmp_path / "cache")
+    assert df.text.tolist() == ["fine", "awful"] and df.label_name.tolist() == [
+        "positive",
+        "negative",
+    ]
+
+
+def test_hub_file_comes_from_the_real_client_cache(tmp_path):
+    cache = hub_cache(tmp_path, "stanfordnlp/imdb", REV, {"plain_text/a.parquet": b"PAR1"})
+    got = hub_file("stanfordnlp/imdb", REV, "plain_text/a.parquet", cache, "dataset")
+    assert got.read_bytes() == b"PAR1"
+
+
+def test_hf_dataset_source_concatenates_files_with_distinct_ids(tmp_path):
+    parts = {}
+    for i, name in enumerate(["train.parquet", "test.parquet"]):
+        path = tmp_path / name
+        pd.DataFrame({"text": [f"t{i}a", f"t{i}b"], "label": [0, 1]}).to_parquet(path)
+        parts[f"plain_text/{name}"] = path.read_bytes()
+    cache = hub_cache(tmp_path / "c", "stanfordnlp/imdb", REV, parts)
+    src = {
+        "kind": "hf",
+        "repo": "stanfordnlp/imdb",
+        "revision": REV,
+        "files": ["plain_text/train.parquet", "plain_text/test.parquet"],
+        "format": "parquet",
+        "text_column": "text",
+        "label_column": "label",
+    }
+    df = load_raw(src, ["negative", "positive"], cache)
+    assert df.id.tolist() == ["0:0", "0:1", "1:0", "1:1"]
+    assert df.text.tolist() == ["t0a", "t0b", "t1a", "t1b"]
+
+
+def test_hub_failure_names_repo_revision_and_file(tmp_path, monkeypatch):
+    import huggingface_hub
+
+    def offline(**kw):
+        raise huggingface_hub.errors.LocalEntryNotFoundError("cannot reach the Hub")
+
+    monkeypatch.setattr(huggingface_hub, "hf_hub_download", offline)
+    with pytest.raises(RemoteError, match=rf"'x\.parquet' .* dataset stanfordnlp/imdb@{REV}"):
+        hub_file("stanfordnlp/imdb", REV, "x.parquet", tmp_path, "dataset")
+
+
+def test_model_snapshot_passes_the_pin_and_cleans_up_on_failure(tmp_path, monkeypatch):
+    import huggingface_hub
+
+    calls = []
+
+    def fake_snapshot(**kw):
+        calls.append(kw)
+        (tmp_path / "out").mkdir()
+        (tmp_path / "out" / "config.json").write_text("{}")
+        if kw["revision"] == "bad":
+            raise OSError("network is unreachable")
+
+    monkeypatch.setattr(huggingface_hub, "snapshot_download", fake_snapshot)
+    out = hub_snapshot("Qwen/Qwen2.5-7B-Instruct", REV, tmp_path / "out", tmp_path, ["*.json"])
+    assert (out / "config.json").exists()
+    assert calls[0]["repo_id"] == "Qwen/Qwen2.5-7B-Instruct" and calls[0]["revision"] == REV
+    assert calls[0]["allow_patterns"] == ["*.json"]
+    shutil.rmtree(tmp_path / "out")
+    with pytest.raises(RemoteError, match="model Qwen/Qwen2.5-7B-Instruct@bad"):
+        hub_snapshot("Qwen/Qwen2.5-7B-Instruct", "bad", tmp_path / "out", tmp_path)
+    assert not (tmp_path / "out").exists()  # no half-downloaded model left as an output
+
+
+def test_cache_names():
+    assert remote.url_cache_name("https://h/x/file.csv?download=1", None) == "file.csv"
+    assert remote.url_cache_name("https://h/x/file.csv", "ab" * 32) == "abababababababab-file.csv"
