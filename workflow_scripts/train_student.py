@@ -2,6 +2,10 @@ from labelrisk.logs import to_log
 
 to_log(snakemake.log[0])
 
+from labelrisk.devices import lease_gpus
+
+lease_gpus(snakemake.resources.gpu)  # before torch is imported
+
 import pandas as pd
 
 from labelrisk.student import Hyper, train_and_predict
