@@ -15,7 +15,7 @@ from snakemake.utils import validate as fill_defaults
 from conftest import ROOT, hub_cache, snakemake
 from labelrisk.config import ConfigError, validate
 from labelrisk.data import clean, load_raw
-from labelrisk.grid import check, size_groups, sizes_for
+from labelrisk.grid import check, size_groups, sizes_for, uses_hub
 from labelrisk.remote import RemoteError
 
 SCHEMA = str(ROOT / "schemas" / "config.schema.yaml")
@@ -100,6 +100,11 @@ def test_sizes_per_dataset(paper):
     assert sizes_for(paper, "manifestos")[-1] == 2500
     groups = size_groups(paper)
     assert [g[0] for g in groups] == [["imdb", "ecommerce", "toxic"], ["manifestos"]]
+
+
+def test_hub_access_is_allowed_only_where_the_grid_needs_it(paper):
+    default = yaml.safe_load((ROOT / "config.yaml").read_text())
+    assert uses_hub(paper) and not uses_hub(default)
 
 
 def test_sizes_of_an_unknown_dataset_are_refused(paper):
