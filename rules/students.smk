@@ -1,5 +1,6 @@
-# Students: label sets per (dataset, source) for every seed and size, then one fine-tuning run
-# per (dataset, source, size, seed).
+# Students: label sets per (dataset, source) for every seed and size, then fine-tuning. A job
+# trains one run, every size of one seed, or every run of one source (`training.runs_per_job`):
+# each run's predictions keep their own file either way.
 
 
 rule label_sets:
@@ -28,14 +29,14 @@ rule label_sets:
 rule train_student:
     input:
         student=f"resources/students/{STUDENT}",
-        train="results/label_sets/{dataset}/{source}/n{size}_seed{seed}.parquet",
+        train=train_inputs,
         test="results/data/{dataset}/test.parquet",
     output:
-        "results/runs/{dataset}/{source}/n{size}_seed{seed}/predictions.parquet",
+        train_outputs(),
     log:
-        "logs/train/{dataset}/{source}/n{size}_seed{seed}.log",
+        f"logs/train/{{dataset}}/{{source}}/{TRAIN_KEY}.log",
     benchmark:
-        "benchmarks/train/{dataset}/{source}/n{size}_seed{seed}.tsv"
+        f"benchmarks/train/{{dataset}}/{{source}}/{TRAIN_KEY}.tsv"
     conda:
         "../envs/models.yaml"
     threads: 1
@@ -44,6 +45,6 @@ rule train_student:
     params:
         n_classes=lambda wc: len(config["datasets"][wc.dataset]["labels"]),
         training=config["training"],
-        work="results/runs/{dataset}/{source}/n{size}_seed{seed}/work",
+        runs=train_runs,
     script:
         "../workflow_scripts/train_student.py"
