@@ -80,6 +80,39 @@ def annotation_inputs(wildcards):
     )
 
 
+# What one training job covers; its outputs are always the per-run prediction files.
+RUN = "results/runs/{dataset}/{source}/n{size}_seed{seed}/predictions.parquet"
+TRAIN_BY = config["training"]["runs_per_job"]
+TRAIN_KEY = {"run": "n{size}_seed{seed}", "seed": "seed{seed}", "source": "all"}[TRAIN_BY]
+
+
+def _train_runs_of(wildcards):
+    sizes = [int(wildcards.size)] if TRAIN_BY == "run" else sizes_of(wildcards.dataset)
+    seeds = SEEDS if TRAIN_BY == "source" else [int(wildcards.seed)]
+    return [(n, s) for s in seeds for n in sizes]
+
+
+def train_outputs(sizes):
+    """Output files of a training job over `sizes`, in the order of `_train_runs_of`."""
+    if TRAIN_BY == "run":
+        return RUN
+    if TRAIN_BY == "seed":
+        return [RUN.replace("{size}", str(n)) for n in sizes]
+    return [RUN.replace("{size}", str(n)).replace("{seed}", str(s)) for s in SEEDS for n in sizes]
+
+
+def train_inputs(wildcards):
+    return [
+        f"results/label_sets/{wildcards.dataset}/{wildcards.source}/n{n}_seed{s}.parquet"
+        for n, s in _train_runs_of(wildcards)
+    ]
+
+
+def train_runs(wildcards):
+    """(size, seed) of each run of a training job, in the order of its inputs and outputs."""
+    return _train_runs_of(wildcards)
+
+
 def metric_tables():
     return expand("results/metrics/{dataset}/{source}.parquet", dataset=DATASETS, source=SOURCE_IDS)
 

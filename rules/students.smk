@@ -1,9 +1,11 @@
-# Students: label sets per (dataset, source) for every seed and size, then one fine-tuning run
-# per (dataset, source, size, seed).
+# Students: label sets per (dataset, source) for every seed and size, then fine-tuning. A job
+# trains one run, every size of one seed, or every run of one source (`training.runs_per_job`):
+# each run's predictions keep their own file either way.
 
 
-# One label_sets rule per list of sizes (datasets may override `grid.sizes`), since a rule's
-# outputs cannot depend on a wildcard; each is constrained to its own datasets.
+# One label_sets and one train_student rule per list of sizes (datasets may override
+# `grid.sizes`), since a rule's outputs cannot depend on a wildcard; each is constrained to
+# its own datasets.
 for group, (group_datasets, group_sizes) in enumerate(SIZE_GROUPS):
 
     rule:
@@ -32,28 +34,31 @@ for group, (group_datasets, group_sizes) in enumerate(SIZE_GROUPS):
         script:
             "../workflow_scripts/label_sets.py"
 
-
-rule train_student:
-    input:
-        student=f"resources/students/{STUDENT}",
-        train="results/label_sets/{dataset}/{source}/n{size}_seed{seed}.parquet",
-        test="results/data/{dataset}/test.parquet",
-    output:
-        "results/runs/{dataset}/{source}/n{size}_seed{seed}/predictions.parquet",
-    log:
-        "logs/train/{dataset}/{source}/n{size}_seed{seed}.log",
-    benchmark:
-        "benchmarks/train/{dataset}/{source}/n{size}_seed{seed}.tsv"
-    conda:
-        "../envs/training.yaml"
-    threads: COMPUTE["train"]["threads"]
-    resources:
-        gpu=COMPUTE["train"]["gpu"],
-        mem_mb=per_attempt("train", "mem_mb"),
-        runtime=per_attempt("train", "runtime"),
-    params:
-        n_classes=lambda wc: len(config["datasets"][wc.dataset]["labels"]),
-        training=config["training"],
-        work="results/runs/{dataset}/{source}/n{size}_seed{seed}/work",
-    script:
-        "../workflow_scripts/train_student.py"
+    rule:
+        name:
+            "train_student" if group == 0 else f"train_student_{group}"
+        input:
+            student=f"resources/students/{STUDENT}",
+            train=train_inputs,
+            test="results/data/{dataset}/test.parquet",
+        output:
+            train_outputs(group_sizes),
+        log:
+            f"logs/train/{{dataset}}/{{source}}/{TRAIN_KEY}.log",
+        benchmark:
+            f"benchmarks/train/{{dataset}}/{{source}}/{TRAIN_KEY}.tsv"
+        wildcard_constraints:
+            dataset=_alternatives(group_datasets),
+        conda:
+            "../envs/training.yaml"
+        threads: COMPUTE["train"]["threads"]
+        resources:
+            gpu=COMPUTE["train"]["gpu"],
+            mem_mb=per_attempt("train", "mem_mb"),
+            runtime=per_attempt("train", "runtime"),
+        params:
+            n_classes=lambda wc: len(config["datasets"][wc.dataset]["labels"]),
+            training=config["training"],
+            runs=train_runs,
+        script:
+            "../workflow_scripts/train_student.py"

@@ -127,12 +127,19 @@ def test_remote_sources_need_their_pins(paper, kind, missing):
 
 
 def test_dry_run_plans_the_paper_grid_in_seconds(tmp_path):
+    paper = str(ROOT / "config" / "paper.yaml")
     start = time.monotonic()
-    res = snakemake("-n", "-d", str(tmp_path), "--configfile", str(ROOT / "config" / "paper.yaml"))
+    res = snakemake("-n", "-d", str(tmp_path), "--configfile", paper)
     seconds = time.monotonic() - start
     jobs = dict(re.findall(r"^(\w+)\s+(\d+)$", res.stdout, flags=re.M))
     sources = 1 + 2 + 3  # gold, two teachers, entropy 5 / 25 and ensemble of the 7B
-    assert jobs["train_student"] == str(sources * 5 * (3 * 17 + 7))  # seeds x sizes
+    # One training job per (dataset, source, seed) covers every size of that dataset.
+    assert jobs["train_student"] == str(3 * sources * 5)
+    assert jobs["train_student_1"] == str(sources * 5)  # Manifestos, with its own sizes
     assert jobs["annotate"] == str(4 * 2 * 5)  # datasets x teachers x members
     assert jobs["fetch_teacher"] == "2" and jobs["fetch_dataset"] == "4"
     assert seconds < 30, seconds
+    files = snakemake("-d", str(tmp_path), "--configfile", paper, "--summary").stdout
+    runs = re.findall(r"results/runs/(\w+)/\S+/n(\d+)_seed\d+/predictions\.parquet", files)
+    assert len(set(runs)) < len(runs) == sources * 5 * (3 * 17 + 7)  # every size and seed
+    assert max(int(n) for d, n in runs if d == "manifestos") == 2500

@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from labelrisk.student import Hyper, train_and_predict
+from labelrisk.student import Hyper, Run, Tokens, train_and_predict, train_runs
 
 TEXTS = [
     "Great fun.",
@@ -60,3 +60,39 @@ def test_same_seed_same_predictions(models, tmp_path):
         threads=1,
     )
     assert not other[["p_0", "p_1"]].equals(runs[0][["p_0", "p_1"]])
+
+
+def test_runs_sharing_a_job_match_runs_alone(models, tmp_path):
+    """A job training several runs (shared tokenisation and test set) predicts as separate jobs."""
+    hp = Hyper(epochs=1, learning_rate=1e-4, max_length=32)
+    train, val, test = frame(24), frame(8, 100), frame(10, 200)
+    runs = [
+        Run(train.iloc[:n], val, seed, tmp_path / f"g{n}_{seed}")
+        for seed in (3, 4)
+        for n in (12, 24)
+    ]
+    together = list(train_runs(str(models["student"]), 2, runs, test, hp, threads=1))
+    for run, pred in zip(runs, together, strict=True):
+        alone = train_and_predict(
+            str(models["student"]), 2, run.train, val, test, run.seed, tmp_path / "a", hp, threads=1
+        )
+        pd.testing.assert_frame_equal(pred, alone)
+
+
+def test_tokens_encode_each_text_once(models):
+    from transformers import AutoTokenizer
+
+    calls = []
+    tok = AutoTokenizer.from_pretrained(str(models["student"]))
+
+    def counting(texts, **kw):
+        calls.append(list(texts))
+        return tok(texts, **kw)
+
+    tokens = Tokens(counting, max_length=8)
+    first = tokens.rows(["a b", "c", "a b"])
+    again = tokens.rows(["c", "a b", "d"])
+    assert calls == [["a b", "c"], ["d"]]
+    assert first[0] is first[2] is again[1]
+    long = tokens.rows([" ".join(["word"] * 50)])[0]
+    assert len(long["input_ids"]) == 8  # truncated to max_length

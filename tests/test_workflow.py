@@ -87,5 +87,16 @@ def test_dry_run_plans_one_annotation_per_member(tmp_path):
     res = snakemake("-n", "-d", str(tmp_path), "--configfile", str(ROOT / "config.yaml"))
     jobs = dict(re.findall(r"^(\w+)\s+(\d+)$", res.stdout, flags=re.M))
     assert jobs["annotate"] == str(3 * 2 * 3)  # datasets x teachers x members
-    assert jobs["train_student"] == str(3 * 6 * 3 * 3)  # datasets x sources x sizes x seeds
+    assert jobs["train_student"] == str(3 * 6)  # runs_per_job: source
     assert jobs["fetch_teacher"] == "2"
+
+
+@pytest.mark.parametrize("per_job, jobs", [("run", 3 * 6 * 3 * 3), ("seed", 3 * 6 * 3)])
+def test_training_jobs_follow_runs_per_job(tmp_path, per_job, jobs):
+    override = f"training={{runs_per_job: {per_job}}}"
+    config = ["--configfile", str(ROOT / "config.yaml"), "--config", override]
+    res = snakemake("-n", "-d", str(tmp_path), *config)
+    planned = dict(re.findall(r"^(\w+)\s+(\d+)$", res.stdout, flags=re.M))
+    assert planned["train_student"] == str(jobs)  # datasets x sources (x seeds (x sizes))
+    runs = set(re.findall(r"results/runs/\S+/predictions.parquet", res.stdout))
+    assert len(runs) == 3 * 6 * 3 * 3  # one prediction file per run either way

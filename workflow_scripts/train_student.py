@@ -6,9 +6,12 @@ from labelrisk.devices import lease_gpus
 
 lease_gpus(snakemake.resources.gpu)  # before torch is imported
 
-import pandas as pd
+from pathlib import Path
 
-from labelrisk.student import Hyper, train_and_predict
+import pandas as pd
+from tqdm import tqdm
+
+from labelrisk.student import Hyper, Run, train_runs
 
 cfg = snakemake.params.training
 hp = Hyper(
@@ -21,18 +24,30 @@ hp = Hyper(
     max_length=cfg["max_length"],
     save_total_limit=cfg["save_total_limit"],
     mixed_precision=cfg["mixed_precision"],
+    optimizer=cfg["optimizer"],
+    group_by_length=cfg["group_by_length"],
 )
-sets = pd.read_parquet(snakemake.input.train)
-preds = train_and_predict(
+runs = []
+for (size, seed), sets_path, out in zip(
+    snakemake.params.runs, snakemake.input.train, snakemake.output, strict=True
+):
+    assert f"/n{size}_seed{seed}" in out, (size, seed, out)
+    sets = pd.read_parquet(sets_path)
+    work = Path(out).parent / "work"
+    runs.append(Run(sets[sets.split == "train"], sets[sets.split == "val"], seed, work))
+
+many = len(runs) > 1
+preds = train_runs(
     snakemake.input.student,
     snakemake.params.n_classes,
-    sets[sets.split == "train"],
-    sets[sets.split == "val"],
+    runs,
     pd.read_parquet(snakemake.input.test),
-    int(snakemake.wildcards.seed),
-    snakemake.params.work,
     hp,
     keep_model=cfg["keep_models"],
     threads=snakemake.threads,
+    progress=not many,
 )
-preds.to_parquet(snakemake.output[0], index=False)
+for out, pred in tqdm(
+    zip(snakemake.output, preds, strict=True), total=len(runs), desc="runs", disable=not many
+):
+    pred.to_parquet(out, index=False)
