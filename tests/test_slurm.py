@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 
 from conftest import ROOT, WORK, snakemake
 
@@ -227,9 +228,13 @@ def test_tiny_workflow_on_slurm(cluster, models, tmp_path):
     assert summary.acc_mean.between(0, 1).all() and summary.f1_mean.between(0, 1).all()
     assert (tmp_path / "results" / "figures" / "figure2.png").stat().st_size > 10_000
     log = res.stdout + res.stderr
-    # Every job went through SLURM (a local rule would print "localrule"): 32 fine-tuning runs,
-    # 4 annotations, ...
-    assert log.count("rule train_student:") == 2 * 4 * 2 * 2
+    # Every job went through SLURM (a local rule would print "localrule"): the fine-tuning jobs
+    # (32 runs, grouped as `training.runs_per_job` says), 4 annotations, ...
+    runs = list((tmp_path / "results" / "runs").glob("*/**/predictions.parquet"))
+    assert len(runs) == 2 * 4 * 2 * 2  # datasets x sources x sizes x seeds
+    by = yaml.safe_load((ROOT / "config.yaml").read_text())["training"].get("runs_per_job", "run")
+    per_job = {"run": 1, "seed": 2, "source": 4}[by]  # runs of one job: sizes x seeds
+    assert log.count("rule train_student:") == len(runs) // per_job
     assert log.count("rule annotate:") == 2 * 2
     jobs = set(re.findall(r"submitted with SLURM jobid (\d+)", log))
     assert len(jobs) == len(re.findall(r"^rule \w+:", log, flags=re.M))
