@@ -1,7 +1,9 @@
 """Teacher scoring through an OpenAI-compatible completions server (`vllm serve`, llama.cpp...).
 
 The prompt is rendered here, with the teacher folder's tokenizer and chat template, exactly as
-for the other backends, and sent as text to `/v1/completions`; the server generates one
+for the other backends, and sent to `/v1/completions` as the same token ids the other backends
+use (vLLM and llama.cpp accept a token list as `prompt`; `prompt_as: text` sends the text for
+servers that do not, which the server then tokenises whole); the server generates one
 constrained token and returns the top log-probabilities of that first token, from which the
 class distribution is taken. The API key is read from an environment variable whose name is
 configured; it never passes through the workflow's params.
@@ -70,6 +72,7 @@ class OpenAITeacher:
         top_logprobs: int = 20,
         concurrency: int = 4,
         chunk_size: int = 64,
+        prompt_as: str = "token_ids",
         max_retries: int = 5,
         backoff: float = 1.0,
         timeout: float = 120.0,
@@ -83,6 +86,9 @@ class OpenAITeacher:
         self.top_logprobs = top_logprobs
         self.concurrency = concurrency
         self.chunk_size = chunk_size
+        if prompt_as not in ("token_ids", "text"):
+            raise ValueError(f"prompt_as must be token_ids or text, not {prompt_as!r}")
+        self.prompt_as = prompt_as
         self.timeout = timeout
         self.session = retrying_session(max_retries, backoff)
         if api_key_env:
@@ -101,7 +107,7 @@ class OpenAITeacher:
             return text, False
         return self.tokenizer.decode(ids[:budget]), True
 
-    def first_token_logprobs(self, prompt: str, n_classes: int) -> dict[str, float]:
+    def first_token_logprobs(self, prompt: str | list[int], n_classes: int) -> dict[str, float]:
         """Top log-probabilities of the first generated token, keyed by token text."""
         body = {
             "model": self.model,
@@ -132,7 +138,12 @@ class OpenAITeacher:
         with ThreadPoolExecutor(self.concurrency) as pool:
             for start in range(0, len(texts), self.chunk_size):
                 idx = list(range(start, min(start + self.chunk_size, len(texts))))
-                prompts = [frame.full(texts[i]) for i in idx]
+                prompts = [
+                    frame.token_ids(self.encode, texts[i])
+                    if self.prompt_as == "token_ids"
+                    else frame.full(texts[i])
+                    for i in idx
+                ]
                 reported = list(pool.map(lambda p: self.first_token_logprobs(p, k), prompts))
                 if progress is not None:
                     progress.update(len(idx))

@@ -90,12 +90,10 @@ class VllmTeacher:
         vLLM batches within a call itself; `max_tokens`/`max_batch` are transformers' knobs.
         A chunk is the unit the journal saves, so a kill loses at most one chunk.
         """
-        prefix = self.encode(frame.prefix)
-        suffix = self.encode(frame.suffix)
         params = self.sampling_params(len(class_ids))
         for start in range(0, len(texts), self.chunk_size):
             idx = list(range(start, min(start + self.chunk_size, len(texts))))
-            prompts = [{"prompt_token_ids": prefix + self.encode(texts[i]) + suffix} for i in idx]
+            prompts = [{"prompt_token_ids": frame.token_ids(self.encode, texts[i])} for i in idx]
             outs = self.llm.generate(prompts, params, use_tqdm=False)
             reported = [
                 {tok: lp.logprob for tok, lp in o.outputs[0].logprobs[0].items()} for o in outs
