@@ -26,7 +26,7 @@ rule annotate:
         mem_mb=4000,
     params:
         dataset=lambda wc: config["datasets"][wc.dataset],
-        teacher=lambda wc: config["teachers"][wc.teacher],
+        teacher=teacher_params,
         annotation=config["annotation"],
         journal="results/.journal/{dataset}/{teacher}/member{member}",
     script:
@@ -57,7 +57,7 @@ rule annotate_vllm:
         mem_mb=8000,
     params:
         dataset=lambda wc: config["datasets"][wc.dataset],
-        teacher=lambda wc: config["teachers"][wc.teacher],
+        teacher=teacher_params,
         annotation=config["annotation"],
         journal="results/.journal/{dataset}/{teacher}/member{member}",
     script:
@@ -92,7 +92,7 @@ rule annotate_openai:
         mem_mb=2000,
     params:
         dataset=lambda wc: config["datasets"][wc.dataset],
-        teacher=lambda wc: config["teachers"][wc.teacher],
+        teacher=teacher_params,
         annotation=config["annotation"],
         journal="results/.journal/{dataset}/{teacher}/member{member}",
     script:

@@ -42,6 +42,14 @@ def backend_teachers(backend):
     return _alternatives(names) if names else "(?!)"
 
 
+def teacher_params(wildcards):
+    """A teacher's entry with only its own backend's settings, so that another backend's
+    defaults never enter (and never re-run) its annotations."""
+    entry = config["teachers"][wildcards.teacher]
+    other = {"vllm", "openai"} - {entry["backend"]}
+    return {k: v for k, v in entry.items() if k not in other}
+
+
 # Names (never values) of the API-key variables the grid's server teachers read.
 OPENAI_KEY_VARS = sorted(
     {

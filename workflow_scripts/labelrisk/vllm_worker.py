@@ -33,8 +33,14 @@ def launch(job: Job, job_file: Path, python: str | None, threads: int, log_file:
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PACKAGE_ROOT), env.get("PYTHONPATH")]))
     # vLLM's CPU backend uses one thread unless told otherwise.
     env["OMP_NUM_THREADS"] = str(threads)
+    # Pinning threads to fixed cores backfires on machines shared with other jobs.
     env.setdefault("VLLM_CPU_OMP_THREADS_BIND", "nobind")
-    cmd = [python or sys.executable, "-m", "labelrisk.vllm_worker", str(job_file)]
+    cmd = [
+        os.path.expanduser(python) if python else sys.executable,
+        "-m",
+        "labelrisk.vllm_worker",
+        str(job_file),
+    ]
     with open(log_file, "a") as log:
         log.write(f"running: {' '.join(cmd)}\n")
         log.flush()
