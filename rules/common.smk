@@ -36,6 +36,32 @@ def _alternatives(values):
     return "|".join(re.escape(str(v)) for v in values)
 
 
+def backend_teachers(backend):
+    """Wildcard pattern of the teachers of one backend (matches nothing when there are none)."""
+    names = [t for t, c in config["teachers"].items() if c.get("backend") == backend]
+    return _alternatives(names) if names else "(?!)"
+
+
+def teacher_params(wildcards):
+    """A teacher's entry with only its own backend's settings, so that another backend's
+    defaults never enter (and never re-run) its annotations."""
+    entry = config["teachers"][wildcards.teacher]
+    other = {"vllm", "openai"} - {entry["backend"]}
+    return {k: v for k, v in entry.items() if k not in other}
+
+
+# Names (never values) of the API-key variables the grid's server teachers read.
+OPENAI_KEY_VARS = sorted(
+    {
+        env
+        for t in TEACHERS
+        if config["teachers"][t].get("backend") == "openai"
+        for env in [(config["teachers"][t].get("openai") or {}).get("api_key_env")]
+        if env
+    }
+)
+
+
 wildcard_constraints:
     dataset=_alternatives(config["datasets"]),
     teacher=_alternatives(config["teachers"]),

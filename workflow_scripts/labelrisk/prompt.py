@@ -55,6 +55,11 @@ class PromptFrame:
     def full(self, text: str) -> str:
         return self.prefix + text + self.suffix
 
+    def token_ids(self, encode, text: str) -> list[int]:
+        """The prompt's tokens as the transformers backend feeds them: the three parts encoded
+        apart. The vLLM and server backends send these ids too, so all backends see one prompt."""
+        return encode(self.prefix) + encode(text) + encode(self.suffix)
+
 
 def chat_frame(tokenizer, task: str, labels: Mapping[int, str], demos) -> PromptFrame:
     """Wrap the template in the model's chat template, with the assistant turn opened."""
