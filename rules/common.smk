@@ -51,13 +51,20 @@ def annotation_inputs(wildcards):
     src = lr_grid.Source.parse(wildcards.source)
     if src.teacher is None:
         return []
-    members = MEMBERS if src.method == "ensemble" else [0]
+    members = MEMBERS if src.members == "all" else [0]
     return expand(
         "results/annotations/{dataset}/{teacher}/member{member}.parquet",
         dataset=wildcards.dataset,
         teacher=src.teacher,
         member=members,
     )
+
+
+def embedding_inputs(wildcards):
+    """Frozen student embeddings of the pool, for the filters that read them."""
+    if not lr_grid.Source.parse(wildcards.source).needs_embeddings:
+        return []
+    return f"results/embeddings/{wildcards.dataset}/{STUDENT}.parquet"
 
 
 def metric_tables():

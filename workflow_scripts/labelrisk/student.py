@@ -14,10 +14,11 @@ from transformers import (
     AutoModelForSequenceClassification,
     AutoTokenizer,
     DataCollatorWithPadding,
-    Trainer,
     TrainingArguments,
     set_seed,
 )
+
+from .soft_targets import soft_training
 
 
 @dataclass(frozen=True)
@@ -130,10 +131,14 @@ def train_and_predict(
         report_to="none",
         dataloader_num_workers=0,
     )
-    trainer = Trainer(
+    # Soft targets when the training frame carries the teacher's p_k columns.
+    trainer_cls, train_set = soft_training(
+        train, _Encoded(tok, train.text, train.label, hp.max_length)
+    )
+    trainer = trainer_cls(
         model=model,
         args=args,
-        train_dataset=_Encoded(tok, train.text, train.label, hp.max_length),
+        train_dataset=train_set,
         eval_dataset=_Encoded(tok, val.text, val.label, hp.max_length, by_length=True),
         data_collator=DataCollatorWithPadding(tok),
         compute_metrics=macro_f1_metric(n_classes),
