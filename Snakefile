@@ -21,6 +21,7 @@ include: "rules/embed.smk"
 include: "rules/students.smk"
 include: "rules/evaluate.smk"
 include: "rules/artefacts.smk"
+include: "rules/analysis.smk"
 
 
 rule all:

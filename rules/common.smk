@@ -71,6 +71,12 @@ def metric_tables():
     return expand("results/metrics/{dataset}/{source}.parquet", dataset=DATASETS, source=SOURCE_IDS)
 
 
+def item_tables():
+    return expand(
+        "results/metrics/{dataset}/{source}.items.parquet", dataset=DATASETS, source=SOURCE_IDS
+    )
+
+
 def teacher_tables():
     return expand(
         "results/teacher_quality/{dataset}/{teacher}.parquet",
@@ -86,4 +92,13 @@ def final_targets():
         "results/tables/teacher_quality.csv",
         expand("results/tables/table{n}.{ext}", n=[1, 2], ext=["csv", "md", "tex"]),
         expand("results/figures/figure2.{ext}", ext=["png", "pdf"]),
+        expand(
+            "results/figures/{name}.png",
+            name=["teacher_confusion", "teacher_reliability", "budget", "minority"],
+        ),
+        expand(
+            "results/tables/{name}.{ext}",
+            name=["teacher_diagnostics", "minority", "claims", "paper_vs_run"],
+            ext=["csv", "md"],
+        ),
     ]

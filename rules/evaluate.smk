@@ -16,7 +16,7 @@ rule evaluate_source:
         ),
     output:
         metrics="results/metrics/{dataset}/{source}.parquet",
-        items="results/metrics/{dataset}/{source}.items.parquet",
+        per_item="results/metrics/{dataset}/{source}.items.parquet",
     log:
         "logs/evaluate/{dataset}/{source}.log",
     conda:

@@ -16,4 +16,6 @@ table = evaluate_source(
 table.insert(0, "source", snakemake.wildcards.source)
 table.insert(0, "dataset", snakemake.wildcards.dataset)
 table.to_parquet(snakemake.output.metrics, index=False)
-item_predictions(test, snakemake.input.predictions).to_parquet(snakemake.output.items, index=False)
+item_predictions(test, snakemake.input.predictions).to_parquet(
+    snakemake.output.per_item, index=False
+)
