@@ -66,7 +66,7 @@ def budget_figure(recovered: pd.DataFrame, datasets: Sequence[str]):
         ax.axhline(1, color="grey", lw=0.8, ls=":")
         ax.set_title(f"{ds} (n = {sub['size'].max() if len(sub) else '?'})")
         ax.set_xlabel("gold training labels spent (mean over seeds)")
-        ax.set_ylabel("share of the gold-vs-LLM macro-F1 gap recovered")
+        ax.set_ylabel("macro-F1 gap recovered (share)")
     handles, labels = [], []
     for ax in axes.flat:
         for h, lab in zip(*ax.get_legend_handles_labels(), strict=True):
