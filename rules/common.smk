@@ -77,7 +77,7 @@ def annotation_inputs(wildcards):
     src = lr_grid.Source.parse(wildcards.source)
     if src.teacher is None:
         return []
-    members = MEMBERS if src.method == "ensemble" else [0]
+    members = MEMBERS if src.members == "all" else [0]
     return expand(
         "results/annotations/{dataset}/{teacher}/member{member}.parquet",
         dataset=wildcards.dataset,
@@ -119,8 +119,21 @@ def train_runs(wildcards):
     return _train_runs_of(wildcards)
 
 
+def embedding_inputs(wildcards):
+    """Frozen student embeddings of the pool, for the filters that read them."""
+    if not lr_grid.Source.parse(wildcards.source).needs_embeddings:
+        return []
+    return f"results/embeddings/{wildcards.dataset}/{STUDENT}.parquet"
+
+
 def metric_tables():
     return expand("results/metrics/{dataset}/{source}.parquet", dataset=DATASETS, source=SOURCE_IDS)
+
+
+def item_tables():
+    return expand(
+        "results/metrics/{dataset}/{source}.items.parquet", dataset=DATASETS, source=SOURCE_IDS
+    )
 
 
 def teacher_tables():
@@ -138,4 +151,13 @@ def final_targets():
         "results/tables/teacher_quality.csv",
         expand("results/tables/table{n}.{ext}", n=[1, 2], ext=["csv", "md", "tex"]),
         expand("results/figures/figure2.{ext}", ext=["png", "pdf"]),
+        expand(
+            "results/figures/{name}.png",
+            name=["teacher_confusion", "teacher_reliability", "budget", "minority"],
+        ),
+        expand(
+            "results/tables/{name}.{ext}",
+            name=["teacher_diagnostics", "minority", "claims", "paper_vs_run"],
+            ext=["csv", "md"],
+        ),
     ]

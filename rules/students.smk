@@ -8,6 +8,7 @@ rule label_sets:
         pool="results/data/{dataset}/pool.parquet",
         val="results/data/{dataset}/val.parquet",
         annotations=annotation_inputs,
+        embeddings=embedding_inputs,
     output:
         expand(
             "results/label_sets/{{dataset}}/{{source}}/n{size}_seed{seed}.parquet",
@@ -22,6 +23,9 @@ rule label_sets:
         sizes=SIZES,
         seeds=SEEDS,
         validation_labels=config["training"]["validation_labels"],
+        mitigations=config["mitigations"],
+        n_classes=lambda wc: len(config["datasets"][wc.dataset]["labels"]),
+        seed=config["splits"]["seed"],
     script:
         "../workflow_scripts/label_sets.py"
 
