@@ -74,7 +74,7 @@ def _config(tmp_path, key_env):
     cfg.write_text(
         "grid: {datasets: [movies], teachers: [tf, vl, srv], student: minilm-l6, sizes: [16]}\n"
         "annotation: {members: 1}\n"
-        "mitigations: {teachers: [tf], ensemble: false}\n"
+        "mitigations: {teachers: [tf], ensemble: false, vote: false}\n"
         "teachers:\n"
         "  tf: {source: {kind: local, path: x}}\n"
         "  vl: {backend: vllm, source: {kind: local, path: x}}\n"
