@@ -56,9 +56,9 @@ class PromptFrame:
         return self.prefix + text + self.suffix
 
     def token_ids(self, encode, text: str) -> list[int]:
-        """The prompt's tokens as the transformers backend feeds them: the three parts encoded
-        apart. The vLLM and server backends send these ids too, so all backends see one prompt."""
-        return encode(self.prefix) + encode(text) + encode(self.suffix)
+        """The prompt's tokens as every backend feeds them: the shared prefix, then the text and
+        suffix encoded together (as a whole-prompt tokenisation would, e.g. `.\n` is one token)."""
+        return encode(self.prefix) + encode(text + self.suffix)
 
 
 def chat_frame(tokenizer, task: str, labels: Mapping[int, str], demos) -> PromptFrame:
