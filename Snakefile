@@ -17,9 +17,11 @@ include: "rules/common.smk"
 include: "rules/resources.smk"
 include: "rules/data.smk"
 include: "rules/annotate.smk"
+include: "rules/embed.smk"
 include: "rules/students.smk"
 include: "rules/evaluate.smk"
 include: "rules/artefacts.smk"
+include: "rules/analysis.smk"
 
 
 rule all:

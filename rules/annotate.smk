@@ -1,6 +1,8 @@
 # Annotation: each (dataset, teacher, member) labels the pool and validation set once; every
 # seed, size and mitigation reads the same file. Resumable through a journal kept outside
 # the outputs (results/.journal), which a crash does not delete.
+# One rule per backend, each with its own software environment; the teacher wildcard of each
+# matches only the teachers of its backend, so exactly one rule makes any annotation.
 
 
 rule annotate:
@@ -15,8 +17,10 @@ rule annotate:
         "logs/annotate/{dataset}/{teacher}/member{member}.log",
     benchmark:
         "benchmarks/annotate/{dataset}/{teacher}/member{member}.tsv"
+    wildcard_constraints:
+        teacher=backend_teachers("transformers"),
     conda:
-        annotate_env
+        "../envs/models.yaml"
     threads: COMPUTE["annotate"]["threads"]
     resources:
         gpu=COMPUTE["annotate"]["gpu"],
@@ -24,7 +28,75 @@ rule annotate:
         runtime=per_attempt("annotate", "runtime"),
     params:
         dataset=lambda wc: config["datasets"][wc.dataset],
-        teacher=lambda wc: config["teachers"][wc.teacher],
+        teacher=teacher_params,
+        annotation=config["annotation"],
+        journal="results/.journal/{dataset}/{teacher}/member{member}",
+    script:
+        "../workflow_scripts/annotate.py"
+
+
+# vLLM in its own environment: the script starts `python -m labelrisk.vllm_worker` with the
+# teacher's `vllm.python` (a local vLLM venv) or, when unset, the interpreter of this rule's
+# conda env (`--sdm conda`).
+rule annotate_vllm:
+    input:
+        teacher="resources/teachers/{teacher}",
+        pool="results/data/{dataset}/pool.parquet",
+        val="results/data/{dataset}/val.parquet",
+    output:
+        labels="results/annotations/{dataset}/{teacher}/member{member}.parquet",
+        meta="results/annotations/{dataset}/{teacher}/member{member}.json",
+    log:
+        "logs/annotate/{dataset}/{teacher}/member{member}.log",
+    benchmark:
+        "benchmarks/annotate/{dataset}/{teacher}/member{member}.tsv"
+    wildcard_constraints:
+        teacher=backend_teachers("vllm"),
+    conda:
+        "../envs/annotate-vllm.yaml"
+    threads: COMPUTE["annotate"]["threads"]
+    resources:
+        gpu=COMPUTE["annotate"]["gpu"],
+        mem_mb=per_attempt("annotate", "mem_mb", at_least=8000),
+        runtime=per_attempt("annotate", "runtime"),
+    params:
+        dataset=lambda wc: config["datasets"][wc.dataset],
+        teacher=teacher_params,
+        annotation=config["annotation"],
+        journal="results/.journal/{dataset}/{teacher}/member{member}",
+    script:
+        "../workflow_scripts/annotate_vllm.py"
+
+
+# An OpenAI-compatible server does the work. Its API key comes only from the environment:
+# `envvars` makes Snakemake require the variable and pass it on to cluster jobs, never
+# storing its value (params are stored in .snakemake metadata and shown in reports).
+envvars:
+    *OPENAI_KEY_VARS,
+
+
+rule annotate_openai:
+    input:
+        teacher="resources/teachers/{teacher}",
+        pool="results/data/{dataset}/pool.parquet",
+        val="results/data/{dataset}/val.parquet",
+    output:
+        labels="results/annotations/{dataset}/{teacher}/member{member}.parquet",
+        meta="results/annotations/{dataset}/{teacher}/member{member}.json",
+    log:
+        "logs/annotate/{dataset}/{teacher}/member{member}.log",
+    benchmark:
+        "benchmarks/annotate/{dataset}/{teacher}/member{member}.tsv"
+    wildcard_constraints:
+        teacher=backend_teachers("openai"),
+    conda:
+        "../envs/models.yaml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+    params:
+        dataset=lambda wc: config["datasets"][wc.dataset],
+        teacher=teacher_params,
         annotation=config["annotation"],
         journal="results/.journal/{dataset}/{teacher}/member{member}",
     script:

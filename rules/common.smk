@@ -40,20 +40,40 @@ def sizes_of(dataset):
     return lr_grid.sizes_for(config, dataset)
 
 
-def annotate_env(wildcards):
-    """The conda environment of the teacher's inference backend."""
-    backend = config["teachers"][wildcards.teacher]["backend"]
-    return "../envs/annotate-vllm.yaml" if backend == "vllm" else "../envs/models.yaml"
-
-
-def per_attempt(step, key):
-    """A resource of `compute.<step>` that grows with the attempt (retries ask for more)."""
-    base = COMPUTE[step][key]
+def per_attempt(step, key, at_least=0):
+    """A resource of `compute.<step>` (or `at_least`) that grows with the attempt (retries)."""
+    base = max(COMPUTE[step][key], at_least)
     return lambda wildcards, attempt: base * attempt
 
 
 def _alternatives(values):
     return "|".join(re.escape(str(v)) for v in values)
+
+
+def backend_teachers(backend):
+    """Wildcard pattern of the teachers of one backend (matches nothing when there are none)."""
+    names = [t for t, c in config["teachers"].items() if c.get("backend") == backend]
+    return _alternatives(names) if names else "(?!)"
+
+
+def teacher_params(wildcards):
+    """A teacher's entry with only its own backend's settings, so that another backend's
+    defaults never enter (and never re-run) its annotations."""
+    entry = config["teachers"][wildcards.teacher]
+    other = {"vllm", "openai"} - {entry["backend"]}
+    return {k: v for k, v in entry.items() if k not in other}
+
+
+# Names (never values) of the API-key variables the grid's server teachers read.
+OPENAI_KEY_VARS = sorted(
+    {
+        env
+        for t in TEACHERS
+        if config["teachers"][t].get("backend") == "openai"
+        for env in [(config["teachers"][t].get("openai") or {}).get("api_key_env")]
+        if env
+    }
+)
 
 
 wildcard_constraints:
@@ -71,7 +91,7 @@ def annotation_inputs(wildcards):
     src = lr_grid.Source.parse(wildcards.source)
     if src.teacher is None:
         return []
-    members = MEMBERS if src.method == "ensemble" else [0]
+    members = MEMBERS if src.members == "all" else [0]
     return expand(
         "results/annotations/{dataset}/{teacher}/member{member}.parquet",
         dataset=wildcards.dataset,
@@ -113,8 +133,21 @@ def train_runs(wildcards):
     return _train_runs_of(wildcards)
 
 
+def embedding_inputs(wildcards):
+    """Frozen student embeddings of the pool, for the filters that read them."""
+    if not lr_grid.Source.parse(wildcards.source).needs_embeddings:
+        return []
+    return f"results/embeddings/{wildcards.dataset}/{STUDENT}.parquet"
+
+
 def metric_tables():
     return expand("results/metrics/{dataset}/{source}.parquet", dataset=DATASETS, source=SOURCE_IDS)
+
+
+def item_tables():
+    return expand(
+        "results/metrics/{dataset}/{source}.items.parquet", dataset=DATASETS, source=SOURCE_IDS
+    )
 
 
 def teacher_tables():
@@ -132,4 +165,13 @@ def final_targets():
         "results/tables/teacher_quality.csv",
         expand("results/tables/table{n}.{ext}", n=[1, 2], ext=["csv", "md", "tex"]),
         expand("results/figures/figure2.{ext}", ext=["png", "pdf"]),
+        expand(
+            "results/figures/{name}.png",
+            name=["teacher_confusion", "teacher_reliability", "budget", "minority"],
+        ),
+        expand(
+            "results/tables/{name}.{ext}",
+            name=["teacher_diagnostics", "minority", "claims", "paper_vs_run"],
+            ext=["csv", "md"],
+        ),
     ]

@@ -19,7 +19,8 @@ rule evaluate_source:
             seed=SEEDS,
         ),
     output:
-        "results/metrics/{dataset}/{source}.parquet",
+        metrics="results/metrics/{dataset}/{source}.parquet",
+        per_item="results/metrics/{dataset}/{source}.items.parquet",
     log:
         "logs/evaluate/{dataset}/{source}.log",
     conda:
@@ -47,5 +48,6 @@ rule teacher_quality:
         "../envs/analysis.yaml"
     params:
         n_classes=lambda wc: len(config["datasets"][wc.dataset]["labels"]),
+        bins=config["analysis"]["calibration_bins"],
     script:
         "../workflow_scripts/teacher_quality.py"

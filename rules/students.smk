@@ -15,6 +15,7 @@ for group, (group_datasets, group_sizes) in enumerate(SIZE_GROUPS):
             pool="results/data/{dataset}/pool.parquet",
             val="results/data/{dataset}/val.parquet",
             annotations=annotation_inputs,
+            embeddings=embedding_inputs,
         output:
             expand(
                 "results/label_sets/{{dataset}}/{{source}}/n{size}_seed{seed}.parquet",
@@ -31,6 +32,9 @@ for group, (group_datasets, group_sizes) in enumerate(SIZE_GROUPS):
             sizes=group_sizes,
             seeds=SEEDS,
             validation_labels=config["training"]["validation_labels"],
+            mitigations=config["mitigations"],
+            n_classes=lambda wc: len(config["datasets"][wc.dataset]["labels"]),
+            seed=config["splits"]["seed"],
         script:
             "../workflow_scripts/label_sets.py"
 

@@ -93,6 +93,10 @@ def test_sources_of_the_default(config):
         "qwen2.5-coder-0.5b/entropy5",
         "qwen2.5-coder-0.5b/entropy25",
         "qwen2.5-coder-0.5b/ensemble",
+        "qwen2.5-coder-0.5b/learned25",
+        "qwen2.5-coder-0.5b/cleanlab_relabel",
+        "qwen2.5-coder-0.5b/vote",
+        "qwen2.5-coder-0.5b/soft",
     ]
 
 

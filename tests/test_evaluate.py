@@ -55,10 +55,15 @@ def test_teacher_table(tmp_path):
             "entropy": 0.5,
             "class_mass": 0.9,
             "split": ["pool"] * 3 + ["val"],
+            "p_0": [0.8, 0.3, 0.6, 0.4],
         }
-    )
-    m1 = m0.assign(pred=[0, 1, 1, 0])
+    ).assign(p_1=lambda f: 1 - f.p_0)
+    m1 = m0.assign(pred=[0, 1, 1, 0], p_0=[0.8, 0.3, 0.4, 0.6], p_1=[0.2, 0.7, 0.6, 0.4])
     out = teacher_table(pool, [m0, m1], 2)
+    # gold labels 0, 1, 1 under member 0: probabilities 0.8, 0.7, 0.4 (the val item is left out)
+    xent = -(np.log(0.8) + np.log(0.7) + np.log(0.4)) / 3
+    assert out.gold_cross_entropy.iloc[0] == pytest.approx(xent)
+    assert out.recall_class_1.tolist() == [0.5, 1.0] and out.share_class_1.iloc[0] == 2 / 3
     assert out.accuracy.tolist() == pytest.approx([2 / 3, 1.0])
     assert json.loads(out.confusion[0]) == [[1, 0], [1, 1]]
     assert out.ensemble_disagreement.iloc[0] == pytest.approx(1 / 3)

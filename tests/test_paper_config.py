@@ -136,7 +136,7 @@ def test_dry_run_plans_the_paper_grid_in_seconds(tmp_path):
     # One training job per (dataset, source, seed) covers every size of that dataset.
     assert jobs["train_student"] == str(3 * sources * 5)
     assert jobs["train_student_1"] == str(sources * 5)  # Manifestos, with its own sizes
-    assert jobs["annotate"] == str(4 * 2 * 5)  # datasets x teachers x members
+    assert jobs["annotate_vllm"] == str(4 * 2 * 5)  # datasets x teachers x members
     assert jobs["fetch_teacher"] == "2" and jobs["fetch_dataset"] == "4"
     assert seconds < 30, seconds
     files = snakemake("-d", str(tmp_path), "--configfile", paper, "--summary").stdout

@@ -62,3 +62,10 @@ def test_length_batches_cover_every_item_once():
 def test_entropy_in_nats():
     p = np.array([[0.5, 0.5], [1.0, 0.0]])
     np.testing.assert_allclose(entropy(p), [np.log(2), 0.0], atol=1e-9)
+
+
+def test_prompt_ids_are_the_whole_prompt_tokenisation(teacher):
+    """Text and suffix are encoded together, so `.` + newline stays the one token it would be."""
+    frame = chat_frame(teacher.tokenizer, "Classify.", {0: "no", 1: "yes"}, [("Fine.", 1)])
+    for text in [" It was good.", " Bad!", " so-so...", " A line\nbreak."]:
+        assert frame.token_ids(teacher.encode, text) == teacher.encode(frame.full(text))

@@ -23,6 +23,7 @@ def test_tables_hold_every_cell(run):
     work, _ = run
     summary = pd.read_csv(work / "results" / "tables" / "summary.csv")
     sources = {"gold", "smollm2-135m/llm", "smollm2-135m/entropy25", "smollm2-135m/ensemble"}
+    sources |= {"smollm2-135m/learned25", "smollm2-135m/cleanlab_drop", "smollm2-135m/soft"}
     assert set(summary.source) == sources
     assert len(summary) == 2 * len(sources) * 2  # datasets x sources x sizes
     assert (summary.seeds == 2).all()
@@ -52,6 +53,51 @@ def test_paper_tables_and_figure(run):
     assert (work / "results/figures/figure2.png").stat().st_size > 10_000
     teachers = pd.read_csv(work / "results/tables/teacher_quality.csv")
     assert len(teachers) == 2 * 2 and teachers.accuracy.between(0, 1).all()
+
+
+def test_new_label_sources(run):
+    work, _ = run
+    summary = pd.read_csv(work / "results/tables/summary.csv").set_index(["dataset", "source"])
+    learned = summary.loc[("movies", "smollm2-135m/learned25")]
+    entropy = summary.loc[("movies", "smollm2-135m/entropy25")]
+    # the learned filter spends exactly entropy's gold budget, audit included
+    assert learned.gold_train.tolist() == entropy.gold_train.tolist()
+    assert (summary.loc[("nyt", "smollm2-135m/soft")].gold_train == 0).all()
+    assert (summary.loc[("nyt", "smollm2-135m/cleanlab_drop")].gold_train == 0).all()
+    sets = work / "results/label_sets/movies/smollm2-135m"
+    soft = pd.read_parquet(sets / "soft/n32_seed1.parquet")
+    assert soft[["p_0", "p_1"]].sum(axis=1).round(5).eq(1).all()
+    assert (soft.label == soft[["p_0", "p_1"]].to_numpy().argmax(1)).all()
+    drop = pd.read_parquet(sets / "cleanlab_drop/n32_seed1.parquet")
+    assert set(drop.split) <= {"train", "val", "dropped"} and not drop.is_gold.any()
+    learned = pd.read_parquet(sets / "learned25/n32_seed1.parquet")
+    train = learned[learned.split == "train"]
+    assert train.is_gold.sum() == 8 and train.is_gold.iloc[:4].all()  # budget 8, audit 4
+    emb = pd.read_parquet(work / "results/embeddings/movies/minilm-l6.parquet")
+    assert emb.shape == (32 + 16, 384)
+
+
+def test_analysis_artefacts(run):
+    work, _ = run
+    claims = pd.read_csv(work / "results/tables/claims.csv")
+    assert set(claims.claim) == {"C1", "C2", "C3", "C4", "C5"}
+    assert set(claims.verdict) <= {"holds", "does not hold", "undetermined"}
+    decided = claims[claims.verdict != "undetermined"]
+    assert decided[["a", "b", "ci_low", "ci_high"]].notna().all().all()
+    c1 = claims[claims.claim == "C1"]
+    assert len(c1) == 2 * 2 and c1.seeds_for.str.endswith("/2").all()  # datasets x metrics
+    diag = pd.read_csv(work / "results/tables/teacher_diagnostics.csv")
+    assert diag.ece.between(0, 1).all() and (diag.gold_cross_entropy > 0).all()
+    minority = pd.read_csv(work / "results/tables/minority.csv")
+    assert len(minority) == 2 + 3  # movies' and nyt's classes, one teacher
+    rec = pd.read_csv(work / "results/tables/gap_recovered.csv")
+    assert (rec[rec.source == "gold"].recovered == 1).all()
+    t2 = pd.read_csv(work / "results/tables/table2.csv", header=[0, 1], index_col=[0, 1])
+    assert ("movies", "gold train / val") in t2.columns
+    paper = pd.read_csv(work / "results/tables/paper_vs_run.csv")
+    assert paper.run.isna().all() and len(paper) == 144  # no paper ids in the tiny grid
+    for fig in ["teacher_confusion", "teacher_reliability", "budget", "minority"]:
+        assert (work / f"results/figures/{fig}.png").stat().st_size > 10_000, fig
 
 
 def test_annotations_record_demonstrations(run):
@@ -87,11 +133,12 @@ def test_dry_run_plans_one_annotation_per_member(tmp_path):
     res = snakemake("-n", "-d", str(tmp_path), "--configfile", str(ROOT / "config.yaml"))
     jobs = dict(re.findall(r"^(\w+)\s+(\d+)$", res.stdout, flags=re.M))
     assert jobs["annotate"] == str(3 * 2 * 3)  # datasets x teachers x members
-    assert jobs["train_student"] == str(3 * 6)  # runs_per_job: source
+    assert jobs["train_student"] == str(3 * 10)  # runs_per_job: source
+    assert jobs["embed"] == "3"  # once per dataset, shared by every filter, seed and size
     assert jobs["fetch_teacher"] == "2"
 
 
-@pytest.mark.parametrize("per_job, jobs", [("run", 3 * 6 * 3 * 3), ("seed", 3 * 6 * 3)])
+@pytest.mark.parametrize("per_job, jobs", [("run", 3 * 10 * 3 * 3), ("seed", 3 * 10 * 3)])
 def test_training_jobs_follow_runs_per_job(tmp_path, per_job, jobs):
     override = f"training={{runs_per_job: {per_job}}}"
     config = ["--configfile", str(ROOT / "config.yaml"), "--config", override]
@@ -99,4 +146,4 @@ def test_training_jobs_follow_runs_per_job(tmp_path, per_job, jobs):
     planned = dict(re.findall(r"^(\w+)\s+(\d+)$", res.stdout, flags=re.M))
     assert planned["train_student"] == str(jobs)  # datasets x sources (x seeds (x sizes))
     runs = set(re.findall(r"results/runs/\S+/predictions.parquet", res.stdout))
-    assert len(runs) == 3 * 6 * 3 * 3  # one prediction file per run either way
+    assert len(runs) == 3 * 10 * 3 * 3  # one prediction file per run either way

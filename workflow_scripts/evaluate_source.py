@@ -4,7 +4,7 @@ to_log(snakemake.log[0])
 
 import pandas as pd
 
-from labelrisk.evaluate import evaluate_source
+from labelrisk.evaluate import evaluate_source, item_predictions
 
 test = pd.read_parquet(snakemake.input.test)
 table = evaluate_source(
@@ -15,4 +15,7 @@ table = evaluate_source(
 )
 table.insert(0, "source", snakemake.wildcards.source)
 table.insert(0, "dataset", snakemake.wildcards.dataset)
-table.to_parquet(snakemake.output[0], index=False)
+table.to_parquet(snakemake.output.metrics, index=False)
+item_predictions(test, snakemake.input.predictions).to_parquet(
+    snakemake.output.per_item, index=False
+)

@@ -10,6 +10,7 @@ table = teacher_table(
     pd.read_parquet(snakemake.input.pool),
     [pd.read_parquet(p) for p in snakemake.input.annotations],
     snakemake.params.n_classes,
+    snakemake.params.bins,
 )
 table.insert(0, "teacher", snakemake.wildcards.teacher)
 table.insert(0, "dataset", snakemake.wildcards.dataset)

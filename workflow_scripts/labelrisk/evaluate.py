@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .diagnostics import teacher_diagnostics
 from .metrics import over_seeds, runs_table, teacher_quality
 
 _RUN = re.compile(r"n(?P<size>\d+)_seed(?P<seed>\d+)")
@@ -50,10 +51,23 @@ def evaluate_source(
     return pd.DataFrame(rows)
 
 
+def item_predictions(test: pd.DataFrame, predictions: Sequence[str]) -> pd.DataFrame:
+    """Every run's test predictions beside the gold label: size, seed, id, gold, pred."""
+    gold = test.set_index("id")["label"]
+    frames = []
+    for p in predictions:
+        size, seed = _size_seed(Path(p).parent.name)
+        pred = pd.read_parquet(p, columns=["id", "pred"])
+        frames.append(pred.assign(size=size, seed=seed, gold=gold.loc[pred.id].to_numpy()))
+    out = pd.concat(frames, ignore_index=True)
+    return out[["size", "seed", "id", "gold", "pred"]].sort_values(["size", "seed"], kind="stable")
+
+
 def teacher_table(
-    pool: pd.DataFrame, members: Sequence[pd.DataFrame], n_classes: int
+    pool: pd.DataFrame, members: Sequence[pd.DataFrame], n_classes: int, bins: int = 10
 ) -> pd.DataFrame:
-    """Accuracy, macro-F1, per-class F1 and confusion matrix of each member on the pool."""
+    """Accuracy, macro-F1, per-class F1 and confusion matrix of each member on the pool,
+    with its calibration, per-class recall and gold cross-entropy (labelrisk.diagnostics)."""
     gold = pool.set_index("id")["label"]
     rows = []
     preds = []
@@ -71,6 +85,8 @@ def teacher_table(
             "confusion": json.dumps(q["confusion"]),
         }
         row.update({f"f1_class_{k}": v for k, v in enumerate(q["class_f1"])})
+        probs = ann[[f"p_{k}" for k in range(n_classes)]].to_numpy()
+        row.update(teacher_diagnostics(y, probs, n_classes, bins))
         rows.append(row)
     out = pd.DataFrame(rows)
     stacked = np.stack(preds)

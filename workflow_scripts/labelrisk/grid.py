@@ -13,7 +13,9 @@ class Source:
     """How a training set is labelled: `gold`, or a teacher with a method."""
 
     teacher: str | None
-    method: str  # gold | llm | entropy<alpha> | ensemble
+    # gold | llm | entropy<alpha> | ensemble | learned<alpha> | cleanlab_relabel | cleanlab_drop
+    # | vote | soft
+    method: str
 
     @property
     def id(self) -> str:
@@ -23,6 +25,19 @@ class Source:
     def entropy_alpha(self) -> float | None:
         return float(self.method[len("entropy") :]) if self.method.startswith("entropy") else None
 
+    @property
+    def learned_alpha(self) -> float | None:
+        return float(self.method[len("learned") :]) if self.method.startswith("learned") else None
+
+    @property
+    def members(self) -> str:
+        """Which ensemble members the source reads: `all` or `first`."""
+        return "all" if self.method in ("ensemble", "vote") else "first"
+
+    @property
+    def needs_embeddings(self) -> bool:
+        return self.method.startswith(("learned", "cleanlab"))
+
     @classmethod
     def parse(cls, sid: str) -> Source:
         if sid == GOLD:
@@ -31,8 +46,8 @@ class Source:
         return cls(teacher, method)
 
 
-def alpha_tag(alpha: float) -> str:
-    return f"entropy{alpha:g}"
+def alpha_tag(alpha: float, method: str = "entropy") -> str:
+    return f"{method}{alpha:g}"
 
 
 def sources(config: dict) -> list[Source]:
@@ -43,6 +58,12 @@ def sources(config: dict) -> list[Source]:
         out += [Source(t, alpha_tag(a)) for a in mit.get("entropy_alphas", [])]
         if mit.get("ensemble") and config["annotation"]["members"] > 1:
             out.append(Source(t, "ensemble"))
+        out += [Source(t, alpha_tag(a, "learned")) for a in mit.get("learned_alphas", [])]
+        out += [Source(t, f"cleanlab_{v}") for v in mit.get("cleanlab", [])]
+        if mit.get("vote") and config["annotation"]["members"] > 1:
+            out.append(Source(t, "vote"))
+        if mit.get("soft"):
+            out.append(Source(t, "soft"))
     return out
 
 
@@ -94,8 +115,9 @@ def check(config: dict) -> None:
             for n in sizes
             if n > pool
         ]
-    if config["mitigations"]["ensemble"] and config["annotation"]["members"] < 2:
-        errors.append("mitigations.ensemble needs annotation.members >= 2")
+    for key in ("ensemble", "vote"):
+        if config["mitigations"][key] and config["annotation"]["members"] < 2:
+            errors.append(f"mitigations.{key} needs annotation.members >= 2")
     for name, ds in config["datasets"].items():
         src = ds["source"]
         if src.get("format") == "vader_tsv" and len(ds["labels"]) not in (2, 3):

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from .filters import learned_filter, majority_vote
 from .grid import GOLD, Source, gold_budget
 
 
@@ -40,32 +41,66 @@ def ensemble_filter(member_preds: np.ndarray) -> np.ndarray:
     return (member_preds != member_preds[:1]).any(axis=0)
 
 
-def label(items: pd.DataFrame, source: Source, members: list[pd.DataFrame] | None) -> pd.DataFrame:
+def probabilities(ann: pd.DataFrame) -> np.ndarray:
+    cols = sorted((c for c in ann if c.startswith("p_")), key=lambda c: int(c[2:]))
+    return ann[cols].to_numpy()
+
+
+def label(
+    items: pd.DataFrame,
+    source: Source,
+    members: list[pd.DataFrame] | None,
+    embeddings: pd.DataFrame | None = None,
+    flagged: set[str] | None = None,
+    audit: int = 16,
+) -> pd.DataFrame:
     """Labels of `items` (id, text, label = gold) under a source.
 
     Columns: id, text, gold, label (what the student trains on), is_gold (label replaced by
-    gold, or gold throughout), teacher_label (member 0, -1 for gold).
+    gold, or gold throughout), teacher_label (member 0, -1 for gold), keep (False for items a
+    filter drops); `soft` adds the teacher's p_0..p_{K-1}, which the student then learns.
 
     `members` are the teacher's annotations (member 0 first) indexed by id; the plain LLM label
-    is member 0's prediction.
+    is member 0's prediction. `embeddings` (indexed by id) feed the learned filter; `flagged`
+    are the ids confident learning flags.
     """
     out = items[["id", "text"]].copy()
     gold = items["label"].to_numpy()
     out["gold"] = gold
+    out["keep"] = True
     if source.method == GOLD:
         out["label"], out["is_gold"], out["teacher_label"] = gold, True, -1
         return out
     ann = [m.loc[items.id] for m in members]
     llm = ann[0]["pred"].to_numpy()
-    if source.method == "llm":
-        mask = np.zeros(len(items), dtype=bool)
+    mask = np.zeros(len(items), dtype=bool)
+    if source.method in ("llm", "soft", "vote"):
+        pass
+    elif source.learned_alpha is not None:
+        emb = embeddings.loc[items.id].to_numpy()
+        mask, out["ranked_by"] = learned_filter(
+            emb, probabilities(ann[0]), llm, gold, source.learned_alpha, audit
+        )
+    elif source.method in ("cleanlab_relabel", "cleanlab_drop"):
+        issues = items.id.isin(flagged).to_numpy()
+        if source.method == "cleanlab_relabel":
+            mask = issues
+        else:
+            out["keep"] = ~issues
     elif source.entropy_alpha is not None:
         mask = entropy_filter(ann[0]["entropy"].to_numpy(), source.entropy_alpha)
     elif source.method == "ensemble":
         mask = ensemble_filter(np.stack([a["pred"].to_numpy() for a in ann]))
     else:
         raise ValueError(f"unknown label source {source.id!r}")
+    if source.method == "vote":
+        llm = majority_vote(
+            np.stack([a["pred"].to_numpy() for a in ann]), np.stack([probabilities(a) for a in ann])
+        )
     out["label"] = np.where(mask, gold, llm)
     out["is_gold"] = mask
-    out["teacher_label"] = llm
+    out["teacher_label"] = ann[0]["pred"].to_numpy()
+    if source.method == "soft":
+        for k, p in enumerate(probabilities(ann[0]).T):
+            out[f"p_{k}"] = p
     return out

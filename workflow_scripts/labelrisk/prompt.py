@@ -55,6 +55,11 @@ class PromptFrame:
     def full(self, text: str) -> str:
         return self.prefix + text + self.suffix
 
+    def token_ids(self, encode, text: str) -> list[int]:
+        """The prompt's tokens as every backend feeds them: the shared prefix, then the text and
+        suffix encoded together (as a whole-prompt tokenisation would, e.g. `.\n` is one token)."""
+        return encode(self.prefix) + encode(text + self.suffix)
+
 
 def chat_frame(tokenizer, task: str, labels: Mapping[int, str], demos) -> PromptFrame:
     """Wrap the template in the model's chat template, with the assistant turn opened."""

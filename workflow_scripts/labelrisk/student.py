@@ -19,10 +19,11 @@ from transformers import (
     AutoModelForSequenceClassification,
     AutoTokenizer,
     DataCollatorWithPadding,
-    Trainer,
     TrainingArguments,
     set_seed,
 )
+
+from .soft_targets import soft_training
 
 
 @dataclass(frozen=True)
@@ -181,10 +182,14 @@ def train_runs(
     for run in runs:
         set_seed(run.seed, deterministic=True)  # fixes the new head's initial weights
         model = AutoModelForSequenceClassification.from_pretrained(model_dir, num_labels=n_classes)
-        trainer = Trainer(
+        # Soft targets when the training frame carries the teacher's p_k columns.
+        trainer_cls, train_set = soft_training(
+            run.train, _Encoded(tokens.rows(run.train.text.tolist()), run.train.label.tolist())
+        )
+        trainer = trainer_cls(
             model=model,
             args=training_arguments(hp, run.seed, run.work_dir, progress),
-            train_dataset=_Encoded(tokens.rows(run.train.text.tolist()), run.train.label.tolist()),
+            train_dataset=train_set,
             eval_dataset=_Encoded(
                 tokens.rows(run.val.text.tolist()), run.val.label.tolist(), by_length=True
             ),

@@ -20,7 +20,9 @@ def display_name(source: str) -> str:
         return teacher
     if method.startswith("entropy"):
         return f"Entropy {method[len('entropy') :]}% ({teacher})"
-    return f"{method.capitalize()} ({teacher})"
+    if method.startswith("learned"):
+        return f"Learned filter {method[len('learned') :]}% ({teacher})"
+    return f"{method.replace('_', ' ').capitalize()} ({teacher})"
 
 
 def paper_table(

@@ -1,0 +1,67 @@
+"""Run one annotation job with vLLM, in vLLM's environment: `python -m labelrisk.vllm_worker JOB`.
+
+vLLM starts its engine processes with spawn, which re-imports the main module; the `__main__`
+guard keeps that re-import from starting a second job. `launch` is what the rule script calls:
+it runs this module under the interpreter of the vLLM environment.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from .annotate_job import Job
+
+PACKAGE_ROOT = Path(__file__).resolve().parents[1]  # the folder holding `labelrisk`
+
+
+def vllm_options(teacher_cfg: dict) -> dict:
+    """VllmTeacher keyword arguments from a teacher's config entry (schema defaults filled)."""
+    v = dict(teacher_cfg.get("vllm") or {})
+    v.pop("python", None)
+    return {"dtype": teacher_cfg.get("dtype", "bfloat16"), **v}
+
+
+def launch(job: Job, job_file: Path, python: str | None, threads: int, log_file: str) -> None:
+    """Run the job in a child process of `python` (default: this interpreter), or raise."""
+    job_file.parent.mkdir(parents=True, exist_ok=True)
+    job_file.write_text(job.to_json())
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PACKAGE_ROOT), env.get("PYTHONPATH")]))
+    # vLLM's CPU backend uses one thread unless told otherwise.
+    env["OMP_NUM_THREADS"] = str(threads)
+    # Pinning threads to fixed cores backfires on machines shared with other jobs.
+    env.setdefault("VLLM_CPU_OMP_THREADS_BIND", "nobind")
+    cmd = [
+        os.path.expanduser(python) if python else sys.executable,
+        "-m",
+        "labelrisk.vllm_worker",
+        str(job_file),
+    ]
+    with open(log_file, "a") as log:
+        log.write(f"running: {' '.join(cmd)}\n")
+        log.flush()
+        res = subprocess.run(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
+    if res.returncode != 0:
+        raise RuntimeError(
+            f"vLLM worker exited with {res.returncode} (see {log_file}); "
+            f"is vLLM installed for {cmd[0]}? Set the teacher's vllm.python, or use --sdm conda"
+        )
+
+
+def main(job_file: str) -> None:
+    from .teacher_vllm import VllmTeacher
+
+    logging.basicConfig(level=logging.INFO)
+    job = Job.from_json(Path(job_file).read_text())
+    teacher = VllmTeacher(job.teacher_dir, **vllm_options(job.teacher))
+    from .annotate_job import run
+
+    run(job, teacher)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
