@@ -165,7 +165,7 @@ def run(server, vllm_python, qwen, tmp_path_factory):
         },
         "annotation": {"members": 1},
         "splits": {"pool_size": 32, "val_size": ITEMS - 32, "test_size": 8},
-        "mitigations": {"teachers": ["tf"], "ensemble": False},
+        "mitigations": {"teachers": ["tf"], "ensemble": False, "vote": False},
         "teachers": {
             "tf": {"backend": "transformers", "dtype": DTYPE, "source": src},
             "vl": {
