@@ -17,6 +17,7 @@ import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
 from .prompt import PromptFrame
+from .tokenizing import Tokenizing
 
 
 def class_token_ids(tokenizer, n_classes: int) -> list[int]:
@@ -56,23 +57,13 @@ def length_batches(lengths: Sequence[int], max_tokens: int, max_batch: int) -> I
         yield batch
 
 
-class TransformersTeacher:
+class TransformersTeacher(Tokenizing):
     def __init__(self, model_dir: str, dtype: str = "bfloat16", threads: int | None = None):
         if threads:
             torch.set_num_threads(threads)
         self.tokenizer = AutoTokenizer.from_pretrained(model_dir)
         self.model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=getattr(torch, dtype))
         self.model.eval()
-
-    def encode(self, text: str) -> list[int]:
-        return self.tokenizer.encode(text, add_special_tokens=False)
-
-    def truncate(self, text: str, budget: int) -> tuple[str, bool]:
-        """Cut a text to at most `budget` teacher tokens."""
-        ids = self.encode(text)
-        if len(ids) <= budget:
-            return text, False
-        return self.tokenizer.decode(ids[:budget]), True
 
     @torch.inference_mode()
     def score(

@@ -22,61 +22,60 @@ def _grid(teachers: pd.DataFrame, datasets: Sequence[str]):
     return fig, axes, first, names
 
 
-def confusion_figure(teachers: pd.DataFrame, labels: Mapping[str, Sequence[str]]):
-    """Row-normalised confusion matrices (rows: gold class, columns: teacher's class)."""
-    datasets = list(labels)
+def _panels(teachers: pd.DataFrame, datasets: Sequence[str]):
+    """The figure and, per (dataset, teacher) panel with data, (axes, dataset, teacher, row)."""
     fig, axes, first, names = _grid(teachers, datasets)
+    panels = []
     for i, ds in enumerate(datasets):
         for j, t in enumerate(names):
-            ax = axes[i, j]
             row = first[(first.dataset == ds) & (first.teacher == t)]
             if row.empty:
-                ax.set_visible(False)
-                continue
-            cm = np.array(json.loads(row.confusion.iloc[0]), dtype=float)
-            norm = cm / np.clip(cm.sum(1, keepdims=True), 1, None)
-            ax.imshow(norm, vmin=0, vmax=1, cmap="Blues")
-            for (r, c), v in np.ndenumerate(cm):
-                ax.text(
-                    c,
-                    r,
-                    int(v),
-                    ha="center",
-                    va="center",
-                    color="white" if norm[r, c] > 0.5 else "black",
-                )
-            ticks = range(len(labels[ds]))
-            ax.set_xticks(ticks, labels[ds], rotation=30)
-            ax.set_yticks(ticks, labels[ds])
-            ax.set_title(f"{ds} / {t}", fontsize=9)
-            ax.set_xlabel("teacher")
-            ax.set_ylabel("gold")
+                axes[i, j].set_visible(False)
+            else:
+                panels.append((axes[i, j], ds, t, row))
+    return fig, panels
+
+
+def confusion_figure(teachers: pd.DataFrame, labels: Mapping[str, Sequence[str]]):
+    """Row-normalised confusion matrices (rows: gold class, columns: teacher's class)."""
+    fig, panels = _panels(teachers, list(labels))
+    for ax, ds, t, row in panels:
+        cm = np.array(json.loads(row.confusion.iloc[0]), dtype=float)
+        norm = cm / np.clip(cm.sum(1, keepdims=True), 1, None)
+        ax.imshow(norm, vmin=0, vmax=1, cmap="Blues")
+        for (r, c), v in np.ndenumerate(cm):
+            ax.text(
+                c,
+                r,
+                int(v),
+                ha="center",
+                va="center",
+                color="white" if norm[r, c] > 0.5 else "black",
+            )
+        ticks = range(len(labels[ds]))
+        ax.set_xticks(ticks, labels[ds], rotation=30)
+        ax.set_yticks(ticks, labels[ds])
+        ax.set_title(f"{ds} / {t}", fontsize=9)
+        ax.set_xlabel("teacher")
+        ax.set_ylabel("gold")
     fig.tight_layout()
     return fig
 
 
 def reliability_figure(teachers: pd.DataFrame, datasets: Sequence[str]):
     """Accuracy against mean confidence per bin, marker area by item count; ECE in the title."""
-    fig, axes, first, names = _grid(teachers, datasets)
-    for i, ds in enumerate(datasets):
-        for j, t in enumerate(names):
-            ax = axes[i, j]
-            row = first[(first.dataset == ds) & (first.teacher == t)]
-            if row.empty:
-                ax.set_visible(False)
-                continue
-            bins = np.array(json.loads(row.reliability.iloc[0]), dtype=float)
-            full = bins[bins[:, 0] > 0]
-            ax.plot([0, 1], [0, 1], ":", color="grey")
-            ax.plot(full[:, 1], full[:, 2], "-", color="C0")
-            ax.scatter(
-                full[:, 1], full[:, 2], s=20 + 200 * full[:, 0] / full[:, 0].sum(), color="C0"
-            )
-            ax.set_xlim(0, 1)
-            ax.set_ylim(0, 1)
-            ax.set_title(f"{ds} / {t}: ECE {row.ece.iloc[0]:.3f}", fontsize=9)
-            ax.set_xlabel("confidence")
-            ax.set_ylabel("accuracy")
+    fig, panels = _panels(teachers, datasets)
+    for ax, ds, t, row in panels:
+        bins = np.array(json.loads(row.reliability.iloc[0]), dtype=float)
+        full = bins[bins[:, 0] > 0]
+        ax.plot([0, 1], [0, 1], ":", color="grey")
+        ax.plot(full[:, 1], full[:, 2], "-", color="C0")
+        ax.scatter(full[:, 1], full[:, 2], s=20 + 200 * full[:, 0] / full[:, 0].sum(), color="C0")
+        ax.set_xlim(0, 1)
+        ax.set_ylim(0, 1)
+        ax.set_title(f"{ds} / {t}: ECE {row.ece.iloc[0]:.3f}", fontsize=9)
+        ax.set_xlabel("confidence")
+        ax.set_ylabel("accuracy")
     fig.tight_layout()
     return fig
 

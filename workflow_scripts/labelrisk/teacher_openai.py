@@ -28,6 +28,7 @@ from urllib3.util.retry import Retry
 
 from .logprob_scores import class_scores
 from .prompt import PromptFrame
+from .tokenizing import Tokenizing
 
 CONSTRAINTS = ("structured_outputs", "guided_choice", "gbnf", "none")
 
@@ -60,7 +61,7 @@ def retrying_session(max_retries: int, backoff: float) -> requests.Session:
     return s
 
 
-class OpenAITeacher:
+class OpenAITeacher(Tokenizing):
     def __init__(
         self,
         model_dir: str,
@@ -96,16 +97,6 @@ class OpenAITeacher:
             if not key:
                 raise RuntimeError(f"environment variable {api_key_env} (the API key) is not set")
             self.session.headers["Authorization"] = f"Bearer {key}"
-
-    def encode(self, text: str) -> list[int]:
-        return self.tokenizer.encode(text, add_special_tokens=False)
-
-    def truncate(self, text: str, budget: int) -> tuple[str, bool]:
-        """Cut a text to at most `budget` teacher tokens (as the transformers backend does)."""
-        ids = self.encode(text)
-        if len(ids) <= budget:
-            return text, False
-        return self.tokenizer.decode(ids[:budget]), True
 
     def first_token_logprobs(self, prompt: str | list[int], n_classes: int) -> dict[str, float]:
         """Top log-probabilities of the first generated token, keyed by token text."""

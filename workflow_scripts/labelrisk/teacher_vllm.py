@@ -24,9 +24,10 @@ from transformers import AutoTokenizer
 
 from .logprob_scores import class_scores
 from .prompt import PromptFrame
+from .tokenizing import Tokenizing
 
 
-class VllmTeacher:
+class VllmTeacher(Tokenizing):
     def __init__(
         self,
         model_dir: str,
@@ -54,16 +55,6 @@ class VllmTeacher:
             enable_prefix_caching=True,
             seed=seed,
         )
-
-    def encode(self, text: str) -> list[int]:
-        return self.tokenizer.encode(text, add_special_tokens=False)
-
-    def truncate(self, text: str, budget: int) -> tuple[str, bool]:
-        """Cut a text to at most `budget` teacher tokens (as the transformers backend does)."""
-        ids = self.encode(text)
-        if len(ids) <= budget:
-            return text, False
-        return self.tokenizer.decode(ids[:budget]), True
 
     def sampling_params(self, n_classes: int):
         from vllm import SamplingParams
