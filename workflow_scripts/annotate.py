@@ -4,7 +4,7 @@ to_log(snakemake.log[0])
 
 from labelrisk.devices import lease_gpus
 
-lease_gpus(snakemake.resources.gpu)  # before torch or vLLM is imported
+lease_gpus(getattr(snakemake.resources, "gpu", 0))  # before torch or vLLM is imported
 
 from labelrisk.annotate_job import Job, run
 from labelrisk.teacher_factory import open_teacher

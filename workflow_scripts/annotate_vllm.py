@@ -4,7 +4,7 @@ to_log(snakemake.log[0])
 
 from labelrisk.devices import lease_gpus
 
-lease_gpus(snakemake.resources.gpu)  # the vLLM worker inherits CUDA_VISIBLE_DEVICES
+lease_gpus(getattr(snakemake.resources, "gpu", 0))  # the vLLM worker inherits CUDA_VISIBLE_DEVICES
 
 from pathlib import Path
 

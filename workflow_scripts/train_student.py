@@ -4,7 +4,7 @@ to_log(snakemake.log[0])
 
 from labelrisk.devices import lease_gpus
 
-lease_gpus(snakemake.resources.gpu)  # before torch is imported
+lease_gpus(getattr(snakemake.resources, "gpu", 0))  # before torch is imported
 
 from pathlib import Path
 
