@@ -224,14 +224,16 @@ def test_tiny_workflow_on_slurm(cluster, models, tmp_path):
     )
     minutes = (time.monotonic() - start) / 60
     summary = pd.read_csv(tmp_path / "results" / "tables" / "summary.csv")
-    assert len(summary) == 2 * 4 * 2 and (summary.seeds == 2).all()  # datasets x sources x sizes
+    sources = 7  # gold, llm, entropy25, ensemble, learned25, cleanlab_drop, soft
+    assert summary.source.nunique() == sources
+    assert len(summary) == 2 * sources * 2 and (summary.seeds == 2).all()  # datasets x sizes
     assert summary.acc_mean.between(0, 1).all() and summary.f1_mean.between(0, 1).all()
     assert (tmp_path / "results" / "figures" / "figure2.png").stat().st_size > 10_000
     log = res.stdout + res.stderr
     # Every job went through SLURM (a local rule would print "localrule"): the fine-tuning jobs
-    # (32 runs, grouped as `training.runs_per_job` says), 4 annotations, ...
+    # (56 runs, grouped as `training.runs_per_job` says), 4 annotations, ...
     runs = list((tmp_path / "results" / "runs").glob("*/**/predictions.parquet"))
-    assert len(runs) == 2 * 4 * 2 * 2  # datasets x sources x sizes x seeds
+    assert len(runs) == 2 * sources * 2 * 2  # datasets x sources x sizes x seeds
     by = yaml.safe_load((ROOT / "config.yaml").read_text())["training"].get("runs_per_job", "run")
     per_job = {"run": 1, "seed": 2, "source": 4}[by]  # runs of one job: sizes x seeds
     assert log.count("rule train_student:") == len(runs) // per_job
