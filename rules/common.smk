@@ -100,6 +100,16 @@ def annotation_inputs(wildcards):
     )
 
 
+def teacher_annotations(wildcards):
+    """The members of a teacher the grid annotates (all only where a source reads them all)."""
+    return expand(
+        "results/annotations/{dataset}/{teacher}/member{member}.parquet",
+        dataset=wildcards.dataset,
+        teacher=wildcards.teacher,
+        member=lr_grid.members_of(config, wildcards.teacher),
+    )
+
+
 # What one training job covers; its outputs are always the per-run prediction files.
 RUN = "results/runs/{dataset}/{source}/n{size}_seed{seed}/predictions.parquet"
 TRAIN_BY = config["training"]["runs_per_job"]

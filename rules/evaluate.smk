@@ -36,10 +36,7 @@ rule evaluate_source:
 rule teacher_quality:
     input:
         pool="results/data/{dataset}/pool.parquet",
-        annotations=expand(
-            "results/annotations/{{dataset}}/{{teacher}}/member{member}.parquet",
-            member=MEMBERS,
-        ),
+        annotations=teacher_annotations,
     output:
         "results/teacher_quality/{dataset}/{teacher}.parquet",
     log:

@@ -90,5 +90,7 @@ def teacher_table(
         rows.append(row)
     out = pd.DataFrame(rows)
     stacked = np.stack(preds)
-    out["ensemble_disagreement"] = float((stacked != stacked[:1]).any(axis=0).mean())
+    # Share of items on which the members disagree; undefined for a single member.
+    disagree = (stacked != stacked[:1]).any(axis=0).mean() if len(preds) > 1 else np.nan
+    out["ensemble_disagreement"] = float(disagree)
     return out

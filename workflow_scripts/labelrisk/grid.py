@@ -67,6 +67,14 @@ def sources(config: dict) -> list[Source]:
     return out
 
 
+def members_of(config: dict, teacher: str) -> list[int]:
+    """Annotation members of a teacher: all of them when one of its sources reads every member
+    (ensemble, vote), else member 0 alone (no other member would be used)."""
+    if any(s.teacher == teacher and s.members == "all" for s in sources(config)):
+        return list(range(config["annotation"]["members"]))
+    return [0]
+
+
 def sizes_for(config: dict, dataset: str) -> list[int]:
     """Training-set sizes of one dataset: its `grid.dataset_sizes` entry, else `grid.sizes`."""
     grid = config["grid"]
