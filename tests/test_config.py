@@ -5,7 +5,7 @@ import yaml
 
 from conftest import ROOT, snakemake
 from labelrisk.config import ConfigError, validate
-from labelrisk.grid import check, sources
+from labelrisk.grid import check, members_of, sources
 
 SCHEMA = str(ROOT / "schemas" / "config.schema.yaml")
 
@@ -90,6 +90,21 @@ def test_sources_of_the_default(config):
         "gold",
         "qwen2.5-coder-0.5b/llm",
         "smollm2-135m/llm",
+        "qwen2.5-coder-0.5b/entropy25",
+        "qwen2.5-coder-0.5b/ensemble",
+    ]
+    # Only the mitigated teacher needs more than one annotation member.
+    assert members_of(filled(config), "qwen2.5-coder-0.5b") == [0, 1, 2]
+    assert members_of(filled(config), "smollm2-135m") == [0]
+
+
+def test_sources_of_the_extended_grid(config):
+    with open(ROOT / "config" / "extended.yaml") as f:
+        extended = yaml.safe_load(f)
+    merged = {**config, **extended}
+    ids = [s.id for s in sources(filled(merged))]
+    assert merged["grid"]["datasets"] == ["movies", "tweets", "nyt"]
+    assert ids[3:] == [
         "qwen2.5-coder-0.5b/entropy5",
         "qwen2.5-coder-0.5b/entropy25",
         "qwen2.5-coder-0.5b/ensemble",

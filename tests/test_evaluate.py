@@ -67,3 +67,5 @@ def test_teacher_table(tmp_path):
     assert out.accuracy.tolist() == pytest.approx([2 / 3, 1.0])
     assert json.loads(out.confusion[0]) == [[1, 0], [1, 1]]
     assert out.ensemble_disagreement.iloc[0] == pytest.approx(1 / 3)
+    # One member: no disagreement to measure.
+    assert np.isnan(teacher_table(pool, [m0], 2).ensemble_disagreement.iloc[0])

@@ -11,6 +11,7 @@ from labelrisk.fetch import assemble, extract_folder
 src = snakemake.params.source
 out = Path(snakemake.output[0])
 cache = Path(snakemake.params.cache)
+cache.mkdir(parents=True, exist_ok=True)  # this may be the first job of a fresh clone
 
 if src["kind"] == "local":
     out.parent.mkdir(parents=True, exist_ok=True)
