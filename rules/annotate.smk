@@ -19,6 +19,8 @@ rule annotate:
         "benchmarks/annotate/{dataset}/{teacher}/member{member}.tsv"
     wildcard_constraints:
         teacher=backend_teachers("transformers"),
+    # Annotations gate every teacher-label training job: schedule them first.
+    priority: 1
     conda:
         "../envs/models.yaml"
     threads: COMPUTE["annotate"]["threads"]
@@ -52,6 +54,8 @@ rule annotate_vllm:
         "benchmarks/annotate/{dataset}/{teacher}/member{member}.tsv"
     wildcard_constraints:
         teacher=backend_teachers("vllm"),
+    # Annotations gate every teacher-label training job: schedule them first.
+    priority: 1
     conda:
         "../envs/annotate-vllm.yaml"
     threads: COMPUTE["annotate"]["threads"]
@@ -89,6 +93,7 @@ rule annotate_openai:
         "benchmarks/annotate/{dataset}/{teacher}/member{member}.tsv"
     wildcard_constraints:
         teacher=backend_teachers("openai"),
+    priority: 1
     conda:
         "../envs/models.yaml"
     threads: 1

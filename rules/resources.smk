@@ -9,6 +9,8 @@ rule fetch_teacher:
         "logs/resources/teacher_{teacher}.log",
     benchmark:
         "benchmarks/resources/teacher_{teacher}.tsv"
+    # The teachers gate the annotations, which gate most training jobs.
+    priority: 2
     conda:
         "../envs/models.yaml"
     resources:

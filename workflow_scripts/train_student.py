@@ -22,6 +22,7 @@ hp = Hyper(
     weight_decay=cfg["weight_decay"],
     warmup_ratio=cfg["warmup_ratio"],
     max_length=cfg["max_length"],
+    best_weights=cfg["best_weights"],
     save_total_limit=cfg["save_total_limit"],
     mixed_precision=cfg["mixed_precision"],
     optimizer=cfg["optimizer"],
