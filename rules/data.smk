@@ -7,6 +7,7 @@ rule fetch_dataset:
         report="results/data/{dataset}/rows.json",
     log:
         "logs/data/fetch_{dataset}.log",
+    priority: 2
     conda:
         "../envs/analysis.yaml"
     params:
@@ -27,6 +28,7 @@ rule split_dataset:
         summary="results/data/{dataset}/split.json",
     log:
         "logs/data/split_{dataset}.log",
+    priority: 2
     conda:
         "../envs/analysis.yaml"
     params:

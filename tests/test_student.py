@@ -1,8 +1,10 @@
 """Same config and seed, same predictions on the CPU."""
 
 import pandas as pd
+import pytest
+import torch
 
-from labelrisk.student import Hyper, Run, Tokens, train_and_predict, train_runs
+from labelrisk.student import BestInMemory, Hyper, Run, Tokens, train_and_predict, train_runs
 
 TEXTS = [
     "Great fun.",
@@ -96,3 +98,33 @@ def test_tokens_encode_each_text_once(models):
     assert first[0] is first[2] is again[1]
     long = tokens.rows([" ".join(["word"] * 50)])[0]
     assert len(long["input_ids"]) == 8  # truncated to max_length
+
+
+def test_best_weights_in_memory_follow_the_first_best_epoch():
+    model = torch.nn.Linear(1, 1, bias=False)
+    best = BestInMemory()
+    for weight, f1 in [(1.0, 0.5), (2.0, 0.7), (3.0, 0.7), (4.0, 0.6)]:
+        model.weight.data.fill_(weight)
+        best.on_evaluate(None, None, None, metrics={"eval_macro_f1": f1}, model=model)
+    best.on_train_end(None, None, None, model=model)
+    assert model.weight.item() == 2.0  # a tie does not replace the earlier epoch
+    assert best.best == pytest.approx(0.7)
+
+
+def test_best_weights_in_memory_predict_as_checkpoints_on_disk(models, tmp_path):
+    train, val, test = frame(24), frame(8, 100), frame(10, 200)
+    preds = {
+        where: train_and_predict(
+            str(models["student"]),
+            2,
+            train,
+            val,
+            test,
+            seed=5,
+            work_dir=tmp_path / where,
+            hp=Hyper(epochs=3, learning_rate=3e-4, max_length=32, best_weights=where),
+            threads=1,
+        )
+        for where in ("memory", "disk")
+    }
+    pd.testing.assert_frame_equal(preds["memory"], preds["disk"])
