@@ -6,6 +6,7 @@ tokenisation of every text and the test set are then prepared once and shared by
 
 from __future__ import annotations
 
+import gc
 import shutil
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -205,6 +206,9 @@ def train_runs(
         if hp.pad_to_max_length
         else DataCollatorWithPadding(tok)
     )
+    # The Trainer calls gc.collect() for every run; the long-lived objects made so far (modules,
+    # tokenizer, test set) need not be traversed each time (0.2-0.5 s per run otherwise).
+    gc.freeze()
     for run in runs:
         set_seed(run.seed, deterministic=True)  # fixes the new head's initial weights
         model = AutoModelForSequenceClassification.from_pretrained(model_dir, num_labels=n_classes)
