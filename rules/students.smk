@@ -26,6 +26,8 @@ for group, (group_datasets, group_sizes) in enumerate(SIZE_GROUPS):
             "logs/label_sets/{dataset}/{source}.log",
         wildcard_constraints:
             dataset=_alternatives(group_datasets),
+        # Seconds of work that gate a training job: never left behind the long jobs.
+        priority: 1
         conda:
             "../envs/analysis.yaml"
         params:
