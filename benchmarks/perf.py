@@ -2,8 +2,9 @@
 
     .venv/bin/python benchmarks/perf.py [teacher] [student] [workflow]
 
-teacher   items/s of the annotation path vs a naive path (each whole prompt alone, fp32, no
-          batching, no cache reuse) on the same model and items, and efficiency against the
+teacher   items/s of the annotation path (the default's batch settings) vs a naive path (the
+          plain forward pass of each whole prompt alone: fp32, no batching, no cache reuse,
+          logits at every position) on the same model and items, and efficiency against the
           limit = prompt tokens x 2 x parameters / matmul FLOP/s measured in this run.
 student   training examples/s of the student path vs transformers' Trainer with every batch
           padded to max_length in fp32 with the per-tensor AdamW loop, and test macro-F1 of both.
@@ -84,7 +85,8 @@ def bench_teacher(dataset: str, n_fast: int, n_naive: int) -> None:
 
     t = time.perf_counter()
     probs = np.zeros((len(texts), len(labels)))
-    for idx, s in fast.score(frame, texts, cls):
+    ann = CONFIG["annotation"]
+    for idx, s in fast.score(frame, texts, cls, ann["batch_tokens"], ann["max_batch"]):
         probs[idx] = s.probs
     fast_s = time.perf_counter() - t
     flops = matmul_flops()

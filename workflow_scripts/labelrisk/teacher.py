@@ -109,11 +109,12 @@ class TransformersTeacher(Tokenizing):
 
     @torch.inference_mode()
     def score_naive(self, prompts: Sequence[str], class_ids: Sequence[int]) -> Scores:
-        """Reference path: each whole prompt alone, no cache, no batching (used by tests)."""
+        """Reference path: the plain forward pass of each whole prompt alone (no cache, no
+        batching, logits at every position), the last position's read (tests, benchmarks)."""
         probs, mass = [], []
         cls = torch.tensor(list(class_ids))
         for p in prompts:
-            out = self.model(torch.tensor([self.encode(p)]), logits_to_keep=1)
+            out = self.model(torch.tensor([self.encode(p)]))
             logp = torch.log_softmax(out.logits[0, -1].float(), dim=-1)[cls]
             mass.append(float(logp.exp().sum()))
             probs.append(torch.softmax(logp, -1).numpy())
