@@ -136,7 +136,8 @@ def test_dry_run_plans_the_paper_grid_in_seconds(tmp_path):
     # One training job per (dataset, source, seed) covers every size of that dataset.
     assert jobs["train_student"] == str(3 * sources * 5)
     assert jobs["train_student_1"] == str(sources * 5)  # Manifestos, with its own sizes
-    assert jobs["annotate_vllm"] == str(4 * 2 * 5)  # datasets x teachers x members
+    # Datasets x members: five for the 7B (its ensemble reads them all), one for the 3B.
+    assert jobs["annotate_vllm"] == str(4 * (5 + 1))
     assert jobs["fetch_teacher"] == "2" and jobs["fetch_dataset"] == "4"
     assert seconds < 30, seconds
     files = snakemake("-d", str(tmp_path), "--configfile", paper, "--summary").stdout

@@ -222,7 +222,8 @@ def test_tiny_workflow_on_slurm(cluster, models, tmp_path):
     configs = [ROOT / "config.yaml", ROOT / "tests/data/tiny_config.yaml", SLURM_GRID]
     targets = ["results/tables/summary.csv", "results/figures/figure2.png"]
     start = time.monotonic()
-    res = on_slurm(cluster, "-d", str(tmp_path), "--configfile", *map(str, configs), *targets)
+    # Targets before --configfile, which takes every path after it.
+    res = on_slurm(cluster, *targets, "-d", str(tmp_path), "--configfile", *map(str, configs))
     minutes = (time.monotonic() - start) / 60
     summary = pd.read_csv(tmp_path / "results" / "tables" / "summary.csv")
     sources = 4  # gold, llm, entropy25, ensemble
@@ -243,5 +244,5 @@ def test_tiny_workflow_on_slurm(cluster, models, tmp_path):
     assert len(jobs) == len(re.findall(r"^rule \w+:", log, flags=re.M))
     print(f"tiny workflow on SLURM: {len(jobs)} jobs, {minutes:.1f} min")
     # Same as a local run: nothing left to do.
-    res = snakemake("-n", "-d", str(tmp_path), "--configfile", *map(str, configs), *targets)
+    res = snakemake("-n", *targets, "-d", str(tmp_path), "--configfile", *map(str, configs))
     assert "Nothing to be done" in res.stdout + res.stderr
