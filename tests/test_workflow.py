@@ -132,13 +132,23 @@ def test_editing_the_figure_script_reruns_only_the_figure(run, tmp_path):
 def test_dry_run_plans_one_annotation_per_member(tmp_path):
     res = snakemake("-n", "-d", str(tmp_path), "--configfile", str(ROOT / "config.yaml"))
     jobs = dict(re.findall(r"^(\w+)\s+(\d+)$", res.stdout, flags=re.M))
-    assert jobs["annotate"] == str(3 * 2 * 3)  # datasets x teachers x members
-    assert jobs["train_student"] == str(3 * 10)  # runs_per_job: source
-    assert jobs["embed"] == "3"  # once per dataset, shared by every filter, seed and size
+    # datasets x (3 members of the ensemble's teacher + 1 of the other)
+    assert jobs["annotate"] == str(2 * (3 + 1))
+    assert jobs["train_student"] == str(2 * 5)  # runs_per_job: source
+    assert "embed" not in jobs  # no filter of the default reads embeddings
     assert jobs["fetch_teacher"] == "2"
 
 
-@pytest.mark.parametrize("per_job, jobs", [("run", 3 * 10 * 3 * 3), ("seed", 3 * 10 * 3)])
+def test_dry_run_of_the_extended_grid(tmp_path):
+    configs = [str(ROOT / "config.yaml"), str(ROOT / "config" / "extended.yaml")]
+    res = snakemake("-n", "-d", str(tmp_path), "--configfile", *configs)
+    jobs = dict(re.findall(r"^(\w+)\s+(\d+)$", res.stdout, flags=re.M))
+    assert jobs["annotate"] == str(3 * (3 + 1))
+    assert jobs["train_student"] == str(3 * 10)
+    assert jobs["embed"] == "3"  # once per dataset, shared by every filter, seed and size
+
+
+@pytest.mark.parametrize("per_job, jobs", [("run", 2 * 5 * 3 * 3), ("seed", 2 * 5 * 3)])
 def test_training_jobs_follow_runs_per_job(tmp_path, per_job, jobs):
     override = f"training={{runs_per_job: {per_job}}}"
     config = ["--configfile", str(ROOT / "config.yaml"), "--config", override]
@@ -146,4 +156,4 @@ def test_training_jobs_follow_runs_per_job(tmp_path, per_job, jobs):
     planned = dict(re.findall(r"^(\w+)\s+(\d+)$", res.stdout, flags=re.M))
     assert planned["train_student"] == str(jobs)  # datasets x sources (x seeds (x sizes))
     runs = set(re.findall(r"results/runs/\S+/predictions.parquet", res.stdout))
-    assert len(runs) == 3 * 10 * 3 * 3  # one prediction file per run either way
+    assert len(runs) == 2 * 5 * 3 * 3  # one prediction file per run either way
