@@ -205,7 +205,8 @@ def main() -> None:
     )
     ap.add_argument("parts", nargs="*", default=["teacher", "student", "workflow"])
     ap.add_argument("--dataset", default="movies")
-    ap.add_argument("--items", type=int, default=96, help="items the annotation path scores")
+    pool = CONFIG["splits"]["pool_size"]
+    ap.add_argument("--items", type=int, default=pool, help="items the annotation path scores")
     ap.add_argument("--naive-items", type=int, default=24, help="items the naive path scores")
     ap.add_argument("--size", type=int, default=max(CONFIG["grid"]["sizes"]))
     ap.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
