@@ -67,3 +67,17 @@ def hub_cache(root, repo, revision, files):
         (snap / name).parent.mkdir(parents=True, exist_ok=True)
         (snap / name).write_bytes(data)
     return root
+
+
+# Markers by what a test needs, so the fast part runs alone: `pytest -m unit`.
+_MODULE_MARKERS = {"test_vllm": "vllm", "test_slurm": "slurm", "test_kill_resume": "e2e"}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        module = item.module.__name__.rpartition(".")[2]
+        marker = _MODULE_MARKERS.get(module)
+        if marker is None:
+            # The tiny end-to-end run is the `run` fixture of the workflow tests.
+            marker = "e2e" if "run" in item.fixturenames and module == "test_workflow" else "unit"
+        item.add_marker(marker)
