@@ -1,8 +1,9 @@
 # Annotation: each (dataset, teacher, member) labels the pool and validation set once; every
 # seed, size and mitigation reads the same file. Resumable through a journal kept outside
 # the outputs (results/.journal), which a crash does not delete.
-# One rule per backend, each with its own software environment; the teacher wildcard of each
-# matches only the teachers of its backend, so exactly one rule makes any annotation.
+# One rule, `annotate` (in-process transformers), and a variant per other backend with its own
+# software environment and resources; the teacher wildcard of each matches only the teachers of
+# its backend, so exactly one rule makes any annotation. The script dispatches on the backend.
 
 
 rule annotate:
@@ -40,36 +41,15 @@ rule annotate:
 # vLLM in its own environment: the script starts `python -m labelrisk.vllm_worker` with the
 # teacher's `vllm.python` (a local vLLM venv) or, when unset, the interpreter of this rule's
 # conda env (`--sdm conda`).
-rule annotate_vllm:
-    input:
-        teacher="resources/teachers/{teacher}",
-        pool="results/data/{dataset}/pool.parquet",
-        val="results/data/{dataset}/val.parquet",
-    output:
-        labels="results/annotations/{dataset}/{teacher}/member{member}.parquet",
-        meta="results/annotations/{dataset}/{teacher}/member{member}.json",
-    log:
-        "logs/annotate/{dataset}/{teacher}/member{member}.log",
-    benchmark:
-        "benchmarks/annotate/{dataset}/{teacher}/member{member}.tsv"
+use rule annotate as annotate_vllm with:
     wildcard_constraints:
         teacher=backend_teachers("vllm"),
-    # Annotations gate every teacher-label training job: schedule them first.
-    priority: 1
     conda:
         "../envs/annotate-vllm.yaml"
-    threads: COMPUTE["annotate"]["threads"]
     resources:
         gpu=COMPUTE["annotate"]["gpu"],
         mem_mb=per_attempt("annotate", "mem_mb", at_least=8000),
         runtime=per_attempt("annotate", "runtime"),
-    params:
-        dataset=lambda wc: config["datasets"][wc.dataset],
-        teacher=teacher_params,
-        annotation=config["annotation"],
-        journal="results/.journal/{dataset}/{teacher}/member{member}",
-    script:
-        "../workflow_scripts/annotate_vllm.py"
 
 
 # An OpenAI-compatible server does the work. Its API key comes only from the environment:
@@ -79,30 +59,9 @@ envvars:
     *OPENAI_KEY_VARS,
 
 
-rule annotate_openai:
-    input:
-        teacher="resources/teachers/{teacher}",
-        pool="results/data/{dataset}/pool.parquet",
-        val="results/data/{dataset}/val.parquet",
-    output:
-        labels="results/annotations/{dataset}/{teacher}/member{member}.parquet",
-        meta="results/annotations/{dataset}/{teacher}/member{member}.json",
-    log:
-        "logs/annotate/{dataset}/{teacher}/member{member}.log",
-    benchmark:
-        "benchmarks/annotate/{dataset}/{teacher}/member{member}.tsv"
+use rule annotate as annotate_openai with:
     wildcard_constraints:
         teacher=backend_teachers("openai"),
-    priority: 1
-    conda:
-        "../envs/models.yaml"
     threads: 1
     resources:
         mem_mb=2000,
-    params:
-        dataset=lambda wc: config["datasets"][wc.dataset],
-        teacher=teacher_params,
-        annotation=config["annotation"],
-        journal="results/.journal/{dataset}/{teacher}/member{member}",
-    script:
-        "../workflow_scripts/annotate.py"

@@ -4,10 +4,10 @@ to_log(snakemake.log[0])
 
 from labelrisk.devices import lease_gpus
 
-lease_gpus(getattr(snakemake.resources, "gpu", 0))  # before torch or vLLM is imported
+# Before torch or vLLM is imported; a vLLM worker inherits CUDA_VISIBLE_DEVICES.
+lease_gpus(getattr(snakemake.resources, "gpu", 0))
 
-from labelrisk.annotate_job import Job, run
-from labelrisk.teacher_factory import open_teacher
+from labelrisk.annotate_job import Job
+from labelrisk.teacher_factory import run_job
 
-job = Job.from_rule(snakemake)
-run(job, open_teacher(job.teacher, job.teacher_dir, snakemake.threads))
+run_job(Job.from_rule(snakemake), snakemake.threads, snakemake.log[0])

@@ -27,3 +27,18 @@ def open_teacher(teacher_cfg: dict, model_dir: str, threads: int | None = None):
 
         return VllmTeacher(model_dir, **vllm_options(teacher_cfg))
     raise ValueError(f"unknown teacher backend {backend!r}; one of {BACKENDS}")
+
+
+def run_job(job, threads: int, log_file: str) -> None:
+    """Run one annotation job: vLLM in a worker under its own interpreter, the rest in-process."""
+    from pathlib import Path
+
+    if job.teacher.get("backend") == "vllm":
+        from .vllm_worker import launch
+
+        python = (job.teacher.get("vllm") or {}).get("python")
+        launch(job, Path(job.journal) / "job.json", python, threads, log_file)
+        return
+    from .annotate_job import run
+
+    run(job, open_teacher(job.teacher, job.teacher_dir, threads))
