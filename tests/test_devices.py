@@ -8,7 +8,7 @@ import time
 import pytest
 
 from conftest import ROOT
-from labelrisk.devices import DeviceError, lease_gpus, machine_gpus
+from labelrisk.devices import DeviceError, lease_gpus, machine_gpus, native_bf16, resolve_dtype
 
 HOLDER = textwrap.dedent(
     """
@@ -76,3 +76,19 @@ def test_machine_gpus(tmp_path):
     for name in ["nvidia0", "nvidia1", "nvidia10", "nvidiactl", "nvidia-uvm"]:
         (tmp_path / name).touch()
     assert machine_gpus({}, tmp_path) == ["0", "1", "10"]
+
+
+def test_native_bf16_reads_the_cpu_flags():
+    assert native_bf16("flags\t: fpu avx2 avx512f avx512_bf16 amx_tile")
+    assert native_bf16("flags\t: fpu avx2 amx_bf16")
+    assert not native_bf16("flags\t: fpu sse4_2 avx2 fma")
+
+
+def test_auto_dtype_is_float32_on_a_cpu_without_bf16(monkeypatch):
+    import labelrisk.devices as devices
+
+    monkeypatch.setattr(devices, "native_bf16", lambda: False)
+    assert resolve_dtype("auto") == "float32"
+    monkeypatch.setattr(devices, "native_bf16", lambda: True)
+    assert resolve_dtype("auto") == "bfloat16"
+    assert resolve_dtype("float32") == "float32"

@@ -25,6 +25,7 @@ from transformers import (
     set_seed,
 )
 
+from .devices import native_bf16
 from .soft_targets import soft_training
 
 
@@ -141,7 +142,8 @@ class BestInMemory(TrainerCallback):
 
 
 def bf16_supported() -> bool:
-    return torch.backends.mkldnn.is_available() and torch.ops.mkldnn._is_mkldnn_bf16_supported()
+    """bf16 autocast only where the CPU computes bf16 natively; emulated it is slower than fp32."""
+    return torch.backends.mkldnn.is_available() and native_bf16()
 
 
 def training_arguments(

@@ -58,7 +58,7 @@ def length_batches(lengths: Sequence[int], max_tokens: int, max_batch: int) -> I
 
 
 class TransformersTeacher(Tokenizing):
-    def __init__(self, model_dir: str, dtype: str = "bfloat16", threads: int | None = None):
+    def __init__(self, model_dir: str, dtype: str = "float32", threads: int | None = None):
         if threads:
             torch.set_num_threads(threads)
         self.tokenizer = AutoTokenizer.from_pretrained(model_dir)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from .devices import resolve_dtype
+
 BACKENDS = ("transformers", "vllm", "openai")
 
 
@@ -16,7 +18,8 @@ def open_teacher(teacher_cfg: dict, model_dir: str, threads: int | None = None):
     if backend == "transformers":
         from .teacher import TransformersTeacher
 
-        return TransformersTeacher(model_dir, teacher_cfg.get("dtype", "bfloat16"), threads)
+        dtype = resolve_dtype(teacher_cfg.get("dtype", "auto"))
+        return TransformersTeacher(model_dir, dtype, threads)
     if backend == "openai":
         from .teacher_openai import OpenAITeacher
 

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 from .annotate_job import Job
+from .devices import resolve_dtype
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[1]  # the folder holding `labelrisk`
 
@@ -22,7 +23,7 @@ def vllm_options(teacher_cfg: dict) -> dict:
     """VllmTeacher keyword arguments from a teacher's config entry (schema defaults filled)."""
     v = dict(teacher_cfg.get("vllm") or {})
     v.pop("python", None)
-    return {"dtype": teacher_cfg.get("dtype", "bfloat16"), **v}
+    return {"dtype": resolve_dtype(teacher_cfg.get("dtype", "auto")), **v}
 
 
 def launch(job: Job, job_file: Path, python: str | None, threads: int, log_file: str) -> None:
