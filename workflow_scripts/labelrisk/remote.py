@@ -6,6 +6,7 @@ URL stops the job with a message that says which entry of the config to fix.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import shutil
@@ -23,9 +24,12 @@ class RemoteError(RuntimeError):
 
 
 def url_cache_name(url: str, sha256: str | None) -> str:
-    """File name of a download in the cache: its checksum (or the URL's last part) plus suffix."""
+    """File name of a download in the cache, keyed by the whole URL (a hash of it), so two
+    URLs that end in the same file name never share a file; a pinned checksum is part of the
+    name too, and the URL's last part is kept to make the cache readable."""
     base = url.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1] or "download"
-    return f"{sha256[:16]}-{base}" if sha256 else base
+    key = hashlib.sha256(url.encode()).hexdigest()[:16]
+    return f"{key}-{sha256[:16]}-{base}" if sha256 else f"{key}-{base}"
 
 
 def download_url(url: str, sha256: str | None, cache: Path, timeout: float = 60) -> Path:
