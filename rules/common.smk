@@ -40,6 +40,10 @@ def sizes_of(dataset):
     return lr_grid.sizes_for(config, dataset)
 
 
+def sizes_of_wc(wildcards):
+    return sizes_of(wildcards.dataset)
+
+
 def per_attempt(step, key, at_least=0):
     """A resource of `compute.<step>` (or `at_least`) that grows with the attempt (retries)."""
     base = max(COMPUTE[step][key], at_least)
@@ -84,6 +88,16 @@ wildcard_constraints:
     member=r"\d+",
     seed=r"\d+",
     size=r"\d+",
+
+
+def local_dataset(wildcards):
+    """A `local` dataset's file: an input, so editing it re-runs the split and all after it."""
+    return lr_grid.local_inputs(config["datasets"][wildcards.dataset]["source"])
+
+
+def local_model(kind):
+    """The files of a `local` teacher's or student's folder, as inputs of its resource rule."""
+    return lambda wildcards: lr_grid.local_inputs(config[kind][wildcards[kind[:-1]]]["source"])
 
 
 def annotation_inputs(wildcards):

@@ -2,6 +2,8 @@
 
 
 rule fetch_dataset:
+    input:
+        local_dataset,
     output:
         rows="resources/datasets/{dataset}.parquet",
         report="results/data/{dataset}/rows.json",
@@ -33,5 +35,6 @@ rule split_dataset:
         "../envs/analysis.yaml"
     params:
         splits=config["splits"],
+        sizes=sizes_of_wc,
     script:
         "../workflow_scripts/split_dataset.py"

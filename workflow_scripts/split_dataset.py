@@ -16,6 +16,8 @@ parts = split(
     cfg["pool_size"],
     cfg["val_size"],
     cfg["test_size"],
+    name=snakemake.wildcards.dataset,
+    largest_size=max(snakemake.params.sizes),
 )
 summary = {}
 for name, df in parts.items():
