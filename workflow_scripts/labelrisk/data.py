@@ -17,7 +17,7 @@ import pandas as pd
 from sklearn.model_selection import train_test_split
 
 from .fetch import fetch_dist, open_member
-from .remote import hub_file, read_url_member
+from .remote import hub_dataset, hub_file, read_url_member
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +77,11 @@ def read_table(data: Path | bytes, fmt: str, src: dict) -> pd.DataFrame:
         df = pd.read_parquet(buf)
     else:
         raise DataError(f"unknown table format {fmt!r}")
+    return select_columns(df, src)
+
+
+def select_columns(df: pd.DataFrame, src: dict) -> pd.DataFrame:
+    """The (id, text, label_name) columns of a source table, as the source names them."""
     need = [src["text_column"], src["label_column"]] + (
         [src["id_column"]] if src.get("id_column") else []
     )
@@ -117,6 +122,8 @@ def where(src: dict) -> str:
     if src["kind"] == "url":
         return src["url"] + (f" ({src['member']})" if src.get("member") else "")
     if src["kind"] == "hf":
+        if not src.get("files"):
+            return f"{src['repo']}@{src['revision']} ({src.get('name')}, split {src['split']})"
         return f"{src['repo']}@{src['revision']}: {', '.join(src['files'])}"
     return f"{src['requirement']}: {src['member']}"
 
@@ -160,6 +167,8 @@ def _load_raw(src: dict, labels: Sequence[str], cache: Path) -> pd.DataFrame:
     if src["kind"] == "url":
         data, _ = read_url_member(src, cache)
         return read_table(data, fmt, src)
+    if src["kind"] == "hf" and not src.get("files"):
+        return select_columns(hub_dataset(src, cache), src)
     if src["kind"] == "hf":
         # Several files (e.g. the Hub's train and test shards) are read as one table, in order.
         parts = [

@@ -113,3 +113,39 @@ def hub_snapshot(repo: str, revision: str, out_dir: Path, cache: Path, patterns=
             f" {type(e).__name__}: {e}"
         ) from e
     return out_dir
+
+
+def hub_dataset(src: dict, cache: Path):
+    """A Hub dataset at a pinned revision through `datasets.load_dataset`, as a DataFrame.
+
+    The repository is first materialised at its commit through the Hub client's cache (so a
+    cached snapshot is read offline), then `load_dataset` reads that folder with the config
+    `name` and the `split` expression (e.g. `train+test`), as the repository's card declares
+    them.
+    """
+    try:
+        import datasets
+    except ImportError as e:
+        raise RemoteError("hf datasets read with `split` need the datasets package") from e
+    repo, revision = src["repo"], src["revision"]
+    try:
+        # Online, the Hub lists the commit's files; unreachable (or HF_HUB_OFFLINE=1), the
+        # client falls back to that commit's snapshot in its cache.
+        folder = _hub().snapshot_download(
+            repo_id=repo, revision=revision, repo_type="dataset", cache_dir=str(cache / "hf")
+        )
+    except Exception as e:
+        raise RemoteError(
+            f"could not fetch dataset {repo}@{revision} from the Hugging Face Hub:"
+            f" {type(e).__name__}: {e}"
+        ) from e
+    try:
+        table = datasets.load_dataset(
+            folder, src.get("name"), split=src["split"], cache_dir=str(cache / "datasets")
+        )
+    except (ValueError, FileNotFoundError, KeyError) as e:
+        raise RemoteError(
+            f"dataset {repo}@{revision} (config {src.get('name')!r}, split {src['split']!r}):"
+            f" {type(e).__name__}: {e}"
+        ) from e
+    return table.to_pandas()
