@@ -40,10 +40,6 @@ def sizes_of(dataset):
     return lr_grid.sizes_for(config, dataset)
 
 
-def sizes_of_wc(wildcards):
-    return sizes_of(wildcards.dataset)
-
-
 def per_attempt(step, key, at_least=0):
     """A resource of `compute.<step>` (or `at_least`) that grows with the attempt (retries)."""
     base = max(COMPUTE[step][key], at_least)

@@ -35,6 +35,5 @@ rule split_dataset:
         "../envs/analysis.yaml"
     params:
         splits=config["splits"],
-        sizes=sizes_of_wc,
     script:
         "../workflow_scripts/split_dataset.py"
