@@ -2,9 +2,21 @@
 # 2025) on your own data and models. Stages, in order: resources -> data -> annotation ->
 # label sets -> students -> evaluation -> tables, figures and report.
 
+import os
+import sys
+
 from snakemake.utils import min_version
 
 min_version("9.0")
+
+sys.path.insert(0, os.path.join(workflow.basedir, "workflow_scripts"))
+from labelrisk.config import check_yaml  # noqa: E402
+
+# Snakemake's message for a malformed config file names neither the file nor the line.
+# (A malformed --configfile stops Snakemake before this file is read: `--verbose` shows its
+# line, as does `python -m labelrisk.config FILE`.)
+if os.path.exists("config.yaml"):
+    check_yaml("config.yaml")
 
 
 configfile: "config.yaml"

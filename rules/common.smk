@@ -86,6 +86,16 @@ wildcard_constraints:
     size=r"\d+",
 
 
+def local_dataset(wildcards):
+    """A `local` dataset's file: an input, so editing it re-runs the split and all after it."""
+    return lr_grid.local_inputs(config["datasets"][wildcards.dataset]["source"])
+
+
+def local_model(kind):
+    """The files of a `local` teacher's or student's folder, as inputs of its resource rule."""
+    return lambda wildcards: lr_grid.local_inputs(config[kind][wildcards[kind[:-1]]]["source"])
+
+
 def annotation_inputs(wildcards):
     """Teacher annotations a label source needs: none for gold, member 0 or all members."""
     src = lr_grid.Source.parse(wildcards.source)

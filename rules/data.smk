@@ -2,6 +2,8 @@
 
 
 rule fetch_dataset:
+    input:
+        local_dataset,
     output:
         rows="resources/datasets/{dataset}.parquet",
         report="results/data/{dataset}/rows.json",

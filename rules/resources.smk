@@ -5,6 +5,8 @@
 
 
 rule fetch_teacher:
+    input:
+        local_model("teachers"),
     output:
         directory("resources/teachers/{teacher}"),
     log:
@@ -24,6 +26,8 @@ rule fetch_teacher:
 
 
 rule fetch_student:
+    input:
+        local_model("students"),
     output:
         directory("resources/students/{student}"),
     log:

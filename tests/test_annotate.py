@@ -107,3 +107,95 @@ def test_journal_name_changes_with_any_input(tmp_path):
     assert base == journal_path(tmp_path, "movies", 128, ["d1"], ["a", "b"], ["x", "y"], "{cfg}")
     assert base != journal_path(tmp_path, "movies", 64, ["d1"], ["a", "b"], ["x", "y"], "{cfg}")
     assert base != journal_path(tmp_path, "movies", 128, ["d1"], ["a", "b"], ["x", "z"], "{cfg}")
+
+
+def perturbed_copy(src, dst):
+    """A copy of a teacher folder whose weights differ: one tensor scaled, everything else equal."""
+    from safetensors.torch import load_file, save_file
+
+    dst.mkdir()
+    for f in src.iterdir():
+        if f.is_file() and f.name != "model.safetensors" and not f.name.startswith("."):
+            (dst / f.name).symlink_to(f.resolve())
+    weights = load_file(src / "model.safetensors")
+    name = next(k for k in sorted(weights) if k.endswith("embed_tokens.weight"))
+    weights[name] = weights[name] * 1.5
+    save_file(weights, dst / "model.safetensors", metadata={"format": "pt"})
+    return dst
+
+
+def test_new_weights_never_resume_an_old_journal(models, teacher, tmp_path):
+    """Kill a job part-way, replace the weights, re-run: the journal of the old weights is not
+    resumed (the key hashes the weight files), so the output is one model's."""
+    from labelrisk.annotate_job import Job, weights_fingerprint
+    from labelrisk.annotate_job import run as run_job
+
+    ITEMS.iloc[:6].to_parquet(tmp_path / "pool.parquet")
+    ITEMS.iloc[6:].to_parquet(tmp_path / "val.parquet")
+    folder = tmp_path / "teacher"
+    folder.mkdir()
+    for f in models["teacher"].iterdir():
+        if f.is_file() and not f.name.startswith("."):
+            (folder / f.name).symlink_to(f.resolve())
+    other = perturbed_copy(models["teacher"], tmp_path / "perturbed")
+    assert weights_fingerprint(folder) == weights_fingerprint(models["teacher"])
+    assert weights_fingerprint(folder) != weights_fingerprint(other)
+
+    def job(teacher_dir, tag):
+        return Job(
+            dataset_name="movies",
+            teacher_name="t",
+            member=0,
+            pool=str(tmp_path / "pool.parquet"),
+            val=str(tmp_path / "val.parquet"),
+            teacher_dir=str(teacher_dir),
+            dataset={"task": "Classify reviews.", "labels": LABELS},
+            teacher={"backend": "transformers", "dtype": "float32"},
+            annotation={"shots": 3, "seed": 0, "max_text_tokens": 64, "batch_tokens": 4096}
+            | {"max_batch": 3},
+            journal=str(tmp_path / "journal"),
+            labels_out=str(tmp_path / f"{tag}.parquet"),
+            meta_out=str(tmp_path / f"{tag}.json"),
+        )
+
+    with pytest.raises(Crash):
+        run_job(job(folder, "old"), CrashAfter(teacher, 1))
+    (journal,) = (tmp_path / "journal").glob("*.jsonl")
+    assert len(read_journal(journal)) == 3  # one batch of the old weights is on disk
+
+    # The weights are replaced in place (same folder, same config.json): a new journal.
+    (folder / "model.safetensors").unlink()
+    (folder / "model.safetensors").symlink_to(other / "model.safetensors")
+    new_teacher = TransformersTeacher(str(folder), dtype="float32", threads=2)
+    scored = []
+
+    class Counting(CrashAfter):
+        def score(self, frame, texts, *args, **kw):
+            scored.extend(texts)
+            yield from self.teacher.score(frame, texts, *args, **kw)
+
+    out = run_job(job(folder, "new"), Counting(new_teacher, 99))
+    assert len(scored) == len(ITEMS)  # nothing was taken from the old weights' journal
+    clean = run_job(job(other, "clean"), new_teacher)
+    np.testing.assert_allclose(
+        out.filter(like="p_").to_numpy(), clean.filter(like="p_").to_numpy(), atol=1e-4
+    )
+    assert journal.exists()  # the old weights' journal is left alone, never mixed in
+
+
+def test_journal_key_covers_backend_settings_but_not_connection_handling():
+    from labelrisk.annotate_job import engine_identity
+
+    base = {"backend": "vllm", "dtype": "bfloat16", "vllm": {"seed": 0, "max_model_len": 4096}}
+    assert engine_identity(base) != engine_identity(
+        base | {"vllm": {"seed": 1, "max_model_len": 4096}}
+    )
+    assert engine_identity(base) != engine_identity(
+        base | {"source": {"kind": "local", "path": "x"}}
+    )
+    srv = {"backend": "openai", "openai": {"base_url": "u", "model": "m", "constraint": "gbnf"}}
+    same = {"backend": "openai", "openai": srv["openai"] | {"timeout": 5, "api_key_env": "K"}}
+    assert engine_identity(srv) == engine_identity(same)
+    assert engine_identity(srv) != engine_identity(
+        {"backend": "openai", "openai": srv["openai"] | {"constraint": "none"}}
+    )

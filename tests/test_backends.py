@@ -70,6 +70,8 @@ def test_vllm_is_imported_only_when_used():
 
 
 def _config(tmp_path, key_env):
+    (tmp_path / "x").mkdir(exist_ok=True)  # the teachers' local folder: an input of fetch_teacher
+    (tmp_path / "x" / "config.json").write_text("{}")
     cfg = tmp_path / "backends.yaml"
     cfg.write_text(
         "grid: {datasets: [movies], teachers: [tf, vl, srv], student: minilm-l6, sizes: [16]}\n"

@@ -126,3 +126,28 @@ def test_bad_config_fails_before_any_job(tmp_path):
     assert res.returncode != 0
     assert "'sizess' was unexpected" in res.stdout + res.stderr
     assert not (tmp_path / "results").exists()
+
+
+MALFORMED = "grid:\n  sizes: [8, 16\nsplits: {seed: 1}\n"
+
+
+def test_malformed_yaml_names_the_file_and_line(tmp_path):
+    from labelrisk.config import check_yaml, main
+
+    bad = tmp_path / "mine.yaml"
+    bad.write_text(MALFORMED)
+    with pytest.raises(ConfigError, match=r"mine\.yaml, line 3, column 7: not valid YAML"):
+        check_yaml(str(bad))
+    assert main([str(bad)]) == 1
+    (tmp_path / "ok.yaml").write_text("grid: {sizes: [8]}\n")
+    assert main([str(tmp_path / "ok.yaml")]) == 0
+
+
+def test_a_malformed_config_yaml_stops_snakemake_naming_file_and_line(tmp_path):
+    """The workflow's own `configfile:` (config.yaml in the working directory)."""
+    (tmp_path / "config.yaml").write_text(MALFORMED)
+    res = snakemake("-n", "-d", str(tmp_path), check=False)
+    assert res.returncode != 0
+    assert "config.yaml, line 3, column 7: not valid YAML: expected ',' or ']'" in (
+        res.stdout + res.stderr
+    )

@@ -1,7 +1,15 @@
 import pandas as pd
 import pytest
 
-from labelrisk.data import DataError, clean, parse_label_folders, parse_vader_tsv, read_table, split
+from labelrisk.data import (
+    DataError,
+    clean,
+    parse_label_folders,
+    parse_vader_tsv,
+    read_dataset,
+    read_table,
+    split,
+)
 
 VADER = b"1\t2.5\tgood film\r\n2\t-1.2\tbad film\r\n3\t0\tflat\r\n4\t0.4\tmild\r\n"
 
@@ -77,3 +85,86 @@ def test_split_is_deterministic_disjoint_and_stratified():
     assert not (ids[0] & ids[1]) and not (ids[0] & ids[2]) and not (ids[1] & ids[2])
     assert a["test"].label.mean() == pytest.approx(0.2)
     assert split(df, 1, 300, 100, 200)["pool"].id.tolist() != a["pool"].id.tolist()
+
+
+def test_whole_number_float_ids_are_labels(tmp_path):
+    """A column of ids with one null is read as floats (parquet, JSON lines): 1.0 is class 1."""
+    df = pd.DataFrame({"text": ["a", "b", "c", "d"], "label": [1, 0, None, 1]}, dtype=object)
+    df["label"] = df["label"].astype("float64")
+    df.to_parquet(tmp_path / "d.parquet")
+    (tmp_path / "d.jsonl").write_text(
+        '{"text": "a", "label": 1}\n{"text": "b", "label": 0}\n'
+        '{"text": "c", "label": null}\n{"text": "d", "label": 1.0}\n'
+    )
+    src = {"text_column": "text", "label_column": "label", "id_column": None}
+    for fmt in ("parquet", "jsonl"):
+        raw = read_table(tmp_path / f"d.{fmt}", fmt, src)
+        rows, drops = clean(raw, ["neg", "pos"])
+        assert rows.label.tolist() == [1, 0, 1], fmt
+        assert drops == {"no_text": 0, "no_label": 1, "unknown_label": 0, "duplicate_id": 0}
+    rows, drops = clean(
+        pd.DataFrame(
+            {"id": list("abcd"), "text": list("wxyz"), "label_name": [1.5, 2.0, "1.0", 0]}
+        ),
+        ["neg", "pos"],
+    )
+    assert rows.label.tolist() == [1, 0] and drops["unknown_label"] == 2  # 1.5 and 2 are not ids
+
+
+def test_nan_and_empty_labels_count_as_no_label(tmp_path):
+    (tmp_path / "d.csv").write_text("text,label\na,pos\nb,NaN\nc,\nd,nan\ne,neg\nf,sideways\n")
+    src = {"text_column": "text", "label_column": "label", "id_column": None}
+    rows, drops = clean(read_table(tmp_path / "d.csv", "csv", src), ["neg", "pos"])
+    assert rows.label.tolist() == [1, 0]
+    assert drops == {"no_text": 0, "no_label": 3, "unknown_label": 1, "duplicate_id": 0}
+    # A label that is literally named like a missing value is still that label.
+    rows, drops = clean(
+        pd.DataFrame({"id": ["a", "b"], "text": ["x", "y"], "label_name": ["None", "some"]}),
+        ["None", "some"],
+    )
+    assert rows.label.tolist() == [0, 1] and drops["no_label"] == 0
+
+
+def local_src(path, fmt="csv"):
+    return {
+        "kind": "local",
+        "path": str(path),
+        "format": fmt,
+        "text_column": "text",
+        "label_column": "label",
+        "id_column": None,
+    }
+
+
+@pytest.mark.parametrize(
+    "content, fmt, reason",
+    [
+        (None, "csv", "no such file"),
+        (b"", "csv", "the file is empty"),
+        (b"", "parquet", "the file is empty"),
+        ("text,label\nsch\u00f6n,pos\n".encode("latin-1"), "csv", "not UTF-8 text"),
+        (b"not a parquet file", "parquet", "ArrowInvalid"),
+        (b"text,label\n", "csv", "the file has no rows"),
+        (b"body,label\nx,pos\n", "csv", "missing column(s) ['text']"),
+    ],
+)
+def test_unreadable_files_name_the_dataset_path_and_reason(tmp_path, content, fmt, reason):
+    path = tmp_path / f"rows.{fmt}"
+    if content is not None:
+        path.write_bytes(content)
+    with pytest.raises(DataError) as err:
+        read_dataset("mine", local_src(path, fmt), ["neg", "pos"], tmp_path)
+    assert str(err.value).startswith(f"dataset 'mine': cannot read {path}: ")
+    assert reason in str(err.value)
+
+
+def test_a_dataset_too_small_for_the_split_is_refused_not_capped():
+    df = pd.DataFrame({"id": [f"{i:02d}" for i in range(32)], "text": "t", "label": [0, 1] * 16})
+    with pytest.raises(DataError) as err:
+        split(df, 0, pool_size=96, val_size=32, test_size=200, name="tiny", largest_size=96)
+    assert str(err.value).startswith(
+        "dataset 'tiny' has 32 usable rows, too few for the config: splits.test_size 200 + "
+        "splits.val_size 32 + a training pool of at least 96 (its largest training size) = 328 rows"
+    )
+    parts = split(df, 0, pool_size=96, val_size=8, test_size=8, name="tiny", largest_size=16)
+    assert [len(parts[k]) for k in ("pool", "val", "test")] == [16, 8, 8]

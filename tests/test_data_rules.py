@@ -1,6 +1,8 @@
 """The data rules on a user's local table, with malformed rows counted, not silently changed."""
 
 import json
+import re
+from pathlib import Path
 
 import pandas as pd
 import yaml
@@ -61,3 +63,87 @@ def test_strict_mode_stops_on_bad_rows(tmp_path):
     assert res.returncode != 0
     log = (tmp_path / "logs/data/fetch_mine.log").read_text()
     assert "3 malformed rows" in log
+
+
+def jobs_of(dry_run_stdout: str) -> dict[str, int]:
+    """Job counts of a dry run's table (`job  count` lines)."""
+    rows = re.findall(r"^(\w+)\s+(\d+)$", dry_run_stdout, flags=re.M)
+    return {job: int(n) for job, n in rows if job != "total"}
+
+
+def test_editing_a_local_table_reruns_the_split_and_everything_after_it(tmp_path):
+    args = local_config(tmp_path)
+    cfg = yaml.safe_load(Path(args[-1]).read_text())
+    cfg["grid"]["datasets"] = ["mine"]
+    Path(args[-1]).write_text(yaml.safe_dump(cfg))
+    gold = "results/label_sets/mine/gold/n8_seed1.parquet"
+    snakemake(gold, "--cores", "1", *args)
+    assert "Nothing to be done" in snakemake(gold, "-n", *args).stdout
+    table = tmp_path / "reviews.csv"
+    df = pd.read_csv(table)
+    flip = {"positive": "negative", "negative": "positive"}
+    df["sentiment"] = df["sentiment"].map(lambda v: flip.get(v, v))
+    df.to_csv(table, index=False)
+    jobs = jobs_of(snakemake(gold, "-n", *args).stdout)
+    assert jobs == {"fetch_dataset": 1, "split_dataset": 1, "label_sets": 1}
+
+
+def test_a_missing_local_table_stops_the_dry_run(tmp_path):
+    args = local_config(tmp_path)
+    (tmp_path / "reviews.csv").unlink()
+    res = snakemake("results/data/mine/split.json", "-n", *args, check=False)
+    assert res.returncode != 0
+    out = res.stdout + res.stderr
+    assert "MissingInputException" in out and str(tmp_path / "reviews.csv") in out
+
+
+def test_a_local_model_folder_is_an_input_of_its_resource_rule(tmp_path):
+    folder = tmp_path / "my-encoder"
+    folder.mkdir()
+    (folder / "config.json").write_text("{}")
+    (folder / "model.safetensors").write_bytes(b"weights")
+    cfg = {
+        "students": {"mine-enc": {"source": {"kind": "local", "path": str(folder)}}},
+    }
+    (tmp_path / "m.yaml").write_text(yaml.safe_dump(cfg))
+    args = [
+        "-d",
+        str(tmp_path),
+        "--configfile",
+        str(ROOT / "config.yaml"),
+        str(tmp_path / "m.yaml"),
+    ]
+    target = "resources/students/mine-enc"
+    snakemake(target, "--cores", "1", *args)
+    assert (tmp_path / target).resolve() == folder.resolve()
+    assert "Nothing to be done" in snakemake(target, "-n", *args).stdout
+    (folder / "model.safetensors").write_bytes(b"other weights")
+    assert jobs_of(snakemake(target, "-n", *args).stdout) == {"fetch_student": 1}
+    (folder / "model.safetensors").unlink()
+    (folder / "tokenizer.json").write_text("{}")
+    assert jobs_of(snakemake(target, "-n", *args).stdout) == {"fetch_student": 1}
+
+
+def test_a_dataset_too_small_for_the_splits_stops_with_one_message(tmp_path):
+    args = local_config(tmp_path)
+    cfg = yaml.safe_load(Path(args[-1]).read_text())
+    cfg["splits"] = {"pool_size": 32, "val_size": 8, "test_size": 8}
+    cfg["grid"]["sizes"] = [8, 32]
+    Path(args[-1]).write_text(yaml.safe_dump(cfg))
+    res = snakemake("results/data/mine/split.json", "--cores", "1", *args, check=False)
+    assert res.returncode != 0
+    log = (tmp_path / "logs/data/split_mine.log").read_text()
+    assert (
+        "dataset 'mine' has 42 usable rows, too few for the config: splits.test_size 8 + "
+        "splits.val_size 8 + a training pool of at least 32 (its largest training size) = 48 rows"
+    ) in log
+
+
+def test_a_non_utf8_table_names_the_dataset_path_and_reason(tmp_path):
+    args = local_config(tmp_path)
+    table = tmp_path / "reviews.csv"
+    table.write_bytes(table.read_bytes().replace(b"A warm", "A w\u00e4rm".encode("latin-1")))
+    res = snakemake("results/data/mine/rows.json", "--cores", "1", *args, check=False)
+    assert res.returncode != 0
+    log = (tmp_path / "logs/data/fetch_mine.log").read_text()
+    assert f"dataset 'mine': cannot read {table}: not UTF-8 text" in log

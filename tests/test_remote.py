@@ -23,7 +23,8 @@ def test_url_is_downloaded_once_checked_and_renamed_into_place(server, tmp_path)
     cache = tmp_path / "cache"
     got = download_url(f"{base}/data.csv?download=1", digest, cache)
     assert got.read_bytes() == b"label,text\n1,good\n"
-    assert got.name == f"{digest[:16]}-data.csv"
+    url_key = hashlib.sha256(f"{base}/data.csv?download=1".encode()).hexdigest()[:16]
+    assert got.name == f"{url_key}-{digest[:16]}-data.csv"
     assert [p.name for p in cache.iterdir()] == [got.name]  # no partial file left
     assert download_url(f"{base}/data.csv?download=1", digest, cache) == got
     assert len(hits) == 1  # the second call read the cache
@@ -133,5 +134,37 @@ def test_model_snapshot_passes_the_pin_and_cleans_up_on_failure(tmp_path, monkey
 
 
 def test_cache_names():
-    assert remote.url_cache_name("https://h/x/file.csv?download=1", None) == "file.csv"
-    assert remote.url_cache_name("https://h/x/file.csv", "ab" * 32) == "abababababababab-file.csv"
+    key = hashlib.sha256(b"https://h/x/file.csv?download=1").hexdigest()[:16]
+    assert remote.url_cache_name("https://h/x/file.csv?download=1", None) == f"{key}-file.csv"
+    key = hashlib.sha256(b"https://h/x/file.csv").hexdigest()[:16]
+    assert remote.url_cache_name("https://h/x/file.csv", "ab" * 32) == (
+        f"{key}-abababababababab-file.csv"
+    )
+    assert remote.url_cache_name("https://h/a/data.csv", None) != remote.url_cache_name(
+        "https://h/b/data.csv", None
+    )
+
+
+def test_unpinned_urls_with_the_same_file_name_do_not_share_the_cache(server, tmp_path):
+    """Two datasets whose URLs end in `data.csv`: each reads its own rows."""
+    base, www, hits = server
+    for folder, n in (("a", 60), ("b", 24)):
+        (www / folder).mkdir()
+        rows = "".join(f"{folder}{i},text {i},{i % 2}\n" for i in range(n))
+        (www / folder / "data.csv").write_text("id,text,label\n" + rows)
+    cache = tmp_path / "cache"
+    got = {}
+    for folder in ("a", "b"):
+        src = {
+            "kind": "url",
+            "url": f"{base}/{folder}/data.csv",
+            "sha256": None,
+            "format": "csv",
+            "text_column": "text",
+            "label_column": "label",
+            "id_column": "id",
+        }
+        got[folder] = load_raw(src, ["neg", "pos"], cache)
+    assert len(got["a"]) == 60 and len(got["b"]) == 24
+    assert got["b"].id.str.startswith("b").all()
+    assert sorted(hits) == ["/a/data.csv", "/b/data.csv"]

@@ -5,10 +5,12 @@ to_log(snakemake.log[0])
 import json
 from pathlib import Path
 
-from labelrisk.data import clean, load_raw
+from labelrisk.data import clean, read_dataset
 
 ds = snakemake.params.dataset
-raw = load_raw(ds["source"], ds["labels"], Path(snakemake.params.cache))
+raw = read_dataset(
+    snakemake.wildcards.dataset, ds["source"], ds["labels"], Path(snakemake.params.cache)
+)
 rows, drops = clean(raw, ds["labels"], snakemake.params.on_bad_rows)
 rows.to_parquet(snakemake.output.rows, index=False)
 counts = rows.label.value_counts().sort_index()

@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from labelrisk.data import split
+from labelrisk.grid import sizes_for
 
 cfg = snakemake.params.splits
 parts = split(
@@ -16,6 +17,9 @@ parts = split(
     cfg["pool_size"],
     cfg["val_size"],
     cfg["test_size"],
+    name=snakemake.wildcards.dataset,
+    # Only checked (the split does not depend on it), so read from the config, not a param.
+    largest_size=max(sizes_for(snakemake.config, snakemake.wildcards.dataset)),
 )
 summary = {}
 for name, df in parts.items():

@@ -6,6 +6,7 @@ servers, and the vLLM worker runs it in vLLM's own environment.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 from dataclasses import dataclass
@@ -58,14 +59,45 @@ class Job:
         )
 
 
+# Teacher settings that never change a score (connection handling, journal write sizes, the
+# name of the API-key variable): left out of the journal key, so changing them keeps a resume.
+SCORE_FREE = {
+    "openai": {"api_key_env", "concurrency", "chunk_size", "max_retries", "backoff", "timeout"}
+}
+
+
 def engine_identity(teacher_cfg: dict) -> dict:
-    """What, besides the weights, decides the scores: a journal never mixes two engines."""
+    """What, besides the weights, decides the scores: the backend and all its settings (the
+    teacher's whole config entry, its pinned source included), so a journal never mixes two
+    engines or two settings of one."""
     backend = teacher_cfg.get("backend", "transformers")
     out = {"backend": backend, "dtype": teacher_cfg.get("dtype")}
-    if backend == "openai":
-        o = teacher_cfg.get("openai", {})
-        out.update(base_url=o.get("base_url"), model=o.get("model"))
+    for key, value in sorted(teacher_cfg.items()):
+        if isinstance(value, dict):
+            value = {k: v for k, v in value.items() if k not in SCORE_FREE.get(key, ())}
+        out[key] = value
     return out
+
+
+def weights_fingerprint(folder: str | Path) -> str:
+    """A sha256 over the relative path and content of every file of a model folder (links
+    followed, hidden files aside): weights, config and tokenizer. Two folders share it only when
+    every file is the same, whatever their names or timestamps."""
+    root = Path(folder)
+    h = hashlib.sha256()
+    files = sorted(
+        p
+        for p in root.resolve().rglob("*")
+        if p.is_file()
+        and not any(part.startswith(".") for part in p.relative_to(root.resolve()).parts)
+    )
+    for p in files:
+        digest = hashlib.sha256()
+        with open(p, "rb") as f:
+            while block := f.read(1 << 20):
+                digest.update(block)
+        h.update(f"{p.relative_to(root.resolve()).as_posix()}\0{digest.hexdigest()}\n".encode())
+    return h.hexdigest()
 
 
 def run(job: Job, teacher) -> pd.DataFrame:
@@ -81,8 +113,9 @@ def run(job: Job, teacher) -> pd.DataFrame:
         demos.id.tolist(),
         items.id.tolist(),
         items.text.tolist(),
-        (Path(job.teacher_dir) / "config.json").read_text(),
+        weights_fingerprint(job.teacher_dir),
         engine_identity(job.teacher),
+        {k: cfg[k] for k in ("batch_tokens", "max_batch")},
     )
     out = annotate(
         teacher,

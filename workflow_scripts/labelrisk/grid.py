@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from pathlib import Path
 
 GOLD = "gold"
 
@@ -142,3 +143,24 @@ def check(config: dict) -> None:
 def gold_budget(n: int, alpha: float) -> int:
     """Items whose label is replaced at alpha percent of n (rounded up, so alpha > 0 costs >= 1)."""
     return math.ceil(n * alpha / 100.0)
+
+
+def local_inputs(source: dict) -> list[str]:
+    """The files on disk a `local` source is read from, to be inputs of the rule that reads it.
+
+    A table is its own path; a model folder is every file in it (hidden ones aside), so editing,
+    adding or removing a file re-runs what depends on it. A path that does not exist is returned
+    as it is, so Snakemake reports it as a missing input before any job runs. Other kinds of
+    sources have no local inputs.
+    """
+    if source.get("kind") != "local":
+        return []
+    root = Path(source["path"])
+    if not root.is_dir():
+        return [str(root)]
+    files = [
+        p
+        for p in root.rglob("*")
+        if not any(part.startswith(".") for part in p.relative_to(root).parts) and not p.is_dir()
+    ]
+    return sorted(str(p) for p in files) or [str(root)]

@@ -6,6 +6,7 @@ URL stops the job with a message that says which entry of the config to fix.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import shutil
@@ -23,9 +24,12 @@ class RemoteError(RuntimeError):
 
 
 def url_cache_name(url: str, sha256: str | None) -> str:
-    """File name of a download in the cache: its checksum (or the URL's last part) plus suffix."""
+    """File name of a download in the cache, keyed by the whole URL (a hash of it), so two
+    URLs that end in the same file name never share a file; a pinned checksum is part of the
+    name too, and the URL's last part is kept to make the cache readable."""
     base = url.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1] or "download"
-    return f"{sha256[:16]}-{base}" if sha256 else base
+    key = hashlib.sha256(url.encode()).hexdigest()[:16]
+    return f"{key}-{sha256[:16]}-{base}" if sha256 else f"{key}-{base}"
 
 
 def download_url(url: str, sha256: str | None, cache: Path, timeout: float = 60) -> Path:
@@ -109,3 +113,39 @@ def hub_snapshot(repo: str, revision: str, out_dir: Path, cache: Path, patterns=
             f" {type(e).__name__}: {e}"
         ) from e
     return out_dir
+
+
+def hub_dataset(src: dict, cache: Path):
+    """A Hub dataset at a pinned revision through `datasets.load_dataset`, as a DataFrame.
+
+    The repository is first materialised at its commit through the Hub client's cache (so a
+    cached snapshot is read offline), then `load_dataset` reads that folder with the config
+    `name` and the `split` expression (e.g. `train+test`), as the repository's card declares
+    them.
+    """
+    try:
+        import datasets
+    except ImportError as e:
+        raise RemoteError("hf datasets read with `split` need the datasets package") from e
+    repo, revision = src["repo"], src["revision"]
+    try:
+        # Online, the Hub lists the commit's files; unreachable (or HF_HUB_OFFLINE=1), the
+        # client falls back to that commit's snapshot in its cache.
+        folder = _hub().snapshot_download(
+            repo_id=repo, revision=revision, repo_type="dataset", cache_dir=str(cache / "hf")
+        )
+    except Exception as e:
+        raise RemoteError(
+            f"could not fetch dataset {repo}@{revision} from the Hugging Face Hub:"
+            f" {type(e).__name__}: {e}"
+        ) from e
+    try:
+        table = datasets.load_dataset(
+            folder, src.get("name"), split=src["split"], cache_dir=str(cache / "datasets")
+        )
+    except (ValueError, FileNotFoundError, KeyError) as e:
+        raise RemoteError(
+            f"dataset {repo}@{revision} (config {src.get('name')!r}, split {src['split']!r}):"
+            f" {type(e).__name__}: {e}"
+        ) from e
+    return table.to_pandas()
