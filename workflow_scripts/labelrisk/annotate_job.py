@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from .annotate import annotate, draw_demonstrations, journal_path
+from .devices import resolve_dtype
 from .prompt import render
 
 
@@ -76,6 +77,8 @@ def engine_identity(teacher_cfg: dict) -> dict:
         if isinstance(value, dict):
             value = {k: v for k, v in value.items() if k not in SCORE_FREE.get(key, ())}
         out[key] = value
+    if backend != "openai":  # `auto` becomes what this machine runs
+        out["dtype"] = resolve_dtype(teacher_cfg.get("dtype", "auto"))
     return out
 
 
