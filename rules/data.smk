@@ -35,5 +35,6 @@ rule split_dataset:
         "../envs/analysis.yaml"
     params:
         splits=config["splits"],
+        pool=lambda wc: lr_grid.pool_size(config, wc.dataset),
     script:
         "../workflow_scripts/split_dataset.py"

@@ -151,3 +151,16 @@ def test_a_malformed_config_yaml_stops_snakemake_naming_file_and_line(tmp_path):
     assert "config.yaml, line 3, column 7: not valid YAML: expected ',' or ']'" in (
         res.stdout + res.stderr
     )
+
+
+def test_a_null_pool_is_each_datasets_largest_size():
+    from labelrisk.grid import pool_size
+
+    cfg = {
+        "splits": {"pool_size": None},
+        "grid": {"sizes": [100, 300], "dataset_sizes": {"tweets": [50, 150]}},
+    }
+    assert pool_size(cfg, "movies") == 300
+    assert pool_size(cfg, "tweets") == 150
+    cfg["splits"]["pool_size"] = 5000
+    assert pool_size(cfg, "tweets") == 5000

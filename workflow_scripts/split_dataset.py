@@ -14,7 +14,7 @@ cfg = snakemake.params.splits
 parts = split(
     pd.read_parquet(snakemake.input.rows),
     cfg["seed"],
-    cfg["pool_size"],
+    snakemake.params.pool,
     cfg["val_size"],
     cfg["test_size"],
     name=snakemake.wildcards.dataset,

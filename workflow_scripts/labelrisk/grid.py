@@ -90,6 +90,11 @@ def size_groups(config: dict) -> list[tuple[list[str], list[int]]]:
     return [(ds, list(sizes)) for sizes, ds in groups.items() if ds]
 
 
+def pool_size(config: dict, dataset: str) -> int:
+    """The pool of one dataset: `splits.pool_size`, or its largest training size when null."""
+    return config["splits"]["pool_size"] or max(sizes_for(config, dataset))
+
+
 def uses_hub(config: dict) -> bool:
     """Whether a dataset, teacher or the student of the grid comes from the Hugging Face Hub."""
     grid = config["grid"]
@@ -112,7 +117,7 @@ def check(config: dict) -> None:
     for t in config["mitigations"]["teachers"]:
         if t not in grid["teachers"]:
             errors.append(f"mitigations.teachers: {t!r} is not in grid.teachers")
-    pool = config["splits"]["pool_size"]
+    pool = config["splits"]["pool_size"] or math.inf  # null: each dataset's largest size
     for n in grid["sizes"]:
         if n > pool:
             errors.append(f"grid.sizes: {n} is larger than splits.pool_size ({pool})")
