@@ -31,7 +31,7 @@ rule annotate:
     params:
         dataset=lambda wc: config["datasets"][wc.dataset],
         teacher=teacher_params,
-        annotation=config["annotation"],
+        annotation=ANNOTATION,
         journal="results/.journal/{dataset}/{teacher}/member{member}",
     script:
         "../workflow_scripts/annotate.py"
@@ -66,7 +66,7 @@ rule annotate_vllm:
     params:
         dataset=lambda wc: config["datasets"][wc.dataset],
         teacher=teacher_params,
-        annotation=config["annotation"],
+        annotation=ANNOTATION,
         journal="results/.journal/{dataset}/{teacher}/member{member}",
     script:
         "../workflow_scripts/annotate_vllm.py"
@@ -102,7 +102,7 @@ rule annotate_openai:
     params:
         dataset=lambda wc: config["datasets"][wc.dataset],
         teacher=teacher_params,
-        annotation=config["annotation"],
+        annotation=ANNOTATION,
         journal="results/.journal/{dataset}/{teacher}/member{member}",
     script:
         "../workflow_scripts/annotate.py"
