@@ -156,7 +156,7 @@ def test_dry_run_of_the_extended_grid(tmp_path):
     res = snakemake("-n", "-d", str(tmp_path), "--configfile", *configs)
     jobs = dict(re.findall(r"^(\w+)\s+(\d+)$", res.stdout, flags=re.M))
     assert jobs["annotate"] == str(3 * (3 + 1))
-    assert jobs["train_student"] == str(3 * 10)
+    assert jobs["train_student"] == str(3 * 12)
     assert jobs["embed"] == "3"  # once per dataset, shared by every filter, seed and size
 
 
