@@ -101,6 +101,6 @@ def diagnostics_table(teachers: pd.DataFrame) -> pd.DataFrame:
     cols += ["gold_cross_entropy"] + recall
     # Each (dataset, teacher) block: as labelled first, then the calibrations.
     order = first.groupby(["dataset", "teacher"], sort=False).ngroup()
-    first = first.assign(_order=order, _plain=first.calibration != "none")
-    first = first.sort_values(["_order", "_plain"], kind="stable")
+    first = first.assign(_order=order, _calibrated=first.calibration != "none")
+    first = first.sort_values(["_order", "_calibrated"], kind="stable")
     return first[cols].reset_index(drop=True)
