@@ -13,6 +13,7 @@ from labelrisk.calibration import (
     apply_weights,
     calibrate,
     calibrated_members,
+    compare,
     content_free_weights,
     prior_weights,
 )
@@ -289,3 +290,15 @@ def test_annotate_job_records_content_free_scores_and_they_apply(models, tmp_pat
     expect = apply_weights(ann[["p_0", "p_1"]].to_numpy(), probs.mean(0))
     np.testing.assert_allclose(cal[0][["p_0", "p_1"]].to_numpy(), expect)
     assert cal[0].pred.tolist() == expect.argmax(1).tolist()
+
+
+def test_compare_lists_each_calibration_on_the_pool():
+    p = biased(TRUE, BIAS)
+    ann = annotations(p, split=["pool"] * 4 + ["val"] * 2)
+    gold = pd.Series(TRUE.argmax(1), index=ann.id)
+    meta = {"content_free": {"inputs": ["N/A"], "probs": [BIAS.tolist()]}}
+    out = compare(gold, ann, meta, ["a", "b", "c"])
+    assert out.calibration.tolist() == ["as labelled", "prior", "prior EM", "content-free"]
+    assert out.accuracy.tolist() == [0.25, 1.0, 1.0, 1.0]
+    assert out.predicted_shares[0].tolist() == [0, 0, 1]
+    assert len(compare(gold, ann, None, ["a", "b", "c"])) == 3  # no content-free scores
