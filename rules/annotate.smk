@@ -32,7 +32,7 @@ rule annotate:
     params:
         dataset=lambda wc: config["datasets"][wc.dataset],
         teacher=teacher_params,
-        annotation=config["annotation"],
+        annotation=ANNOTATION,
         journal="results/.journal/{dataset}/{teacher}/member{member}",
     script:
         "../workflow_scripts/annotate.py"

@@ -34,6 +34,8 @@ SOURCES = lr_grid.sources(config)
 SOURCE_IDS = [s.id for s in SOURCES]
 SIZE_GROUPS = lr_grid.size_groups(config)
 COMPUTE = config["compute"]
+ANNOTATION = lr_grid.annotation_params(config)
+CALIBRATED = config["mitigations"]["calibrated"]
 
 
 def sizes_of(dataset):
@@ -108,6 +110,21 @@ def annotation_inputs(wildcards):
         teacher=src.teacher,
         member=members,
     )
+
+
+def calibration_meta(wildcards):
+    """Member 0's .json (its content-free scores) for a content-free calibrated source."""
+    if lr_grid.Source.parse(wildcards.source).calibration != "content_free":
+        return []
+    teacher = lr_grid.Source.parse(wildcards.source).teacher
+    return f"results/annotations/{wildcards.dataset}/{teacher}/member0.json"
+
+
+def teacher_calibration_meta(wildcards):
+    """Member 0's .json for the teacher diagnostics after content-free calibration."""
+    if "content_free" not in CALIBRATED:
+        return []
+    return f"results/annotations/{wildcards.dataset}/{wildcards.teacher}/member0.json"
 
 
 def teacher_annotations(wildcards):

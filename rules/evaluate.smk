@@ -37,6 +37,7 @@ rule teacher_quality:
     input:
         pool="results/data/{dataset}/pool.parquet",
         annotations=teacher_annotations,
+        meta=teacher_calibration_meta,
     output:
         "results/teacher_quality/{dataset}/{teacher}.parquet",
     log:
@@ -46,5 +47,8 @@ rule teacher_quality:
     params:
         n_classes=lambda wc: len(config["datasets"][wc.dataset]["labels"]),
         bins=config["analysis"]["calibration_bins"],
+        calibrated=CALIBRATED,
+        prior_em=config["calibration"]["prior_em"],
+        labels=lambda wc: config["datasets"][wc.dataset]["labels"],
     script:
         "../workflow_scripts/teacher_quality.py"

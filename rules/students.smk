@@ -16,6 +16,7 @@ for group, (group_datasets, group_sizes) in enumerate(SIZE_GROUPS):
             val="results/data/{dataset}/val.parquet",
             annotations=annotation_inputs,
             embeddings=embedding_inputs,
+            meta=calibration_meta,
         output:
             expand(
                 "results/label_sets/{{dataset}}/{{source}}/n{size}_seed{seed}.parquet",
@@ -35,6 +36,8 @@ for group, (group_datasets, group_sizes) in enumerate(SIZE_GROUPS):
             seeds=SEEDS,
             validation_labels=config["training"]["validation_labels"],
             mitigations=config["mitigations"],
+            calibration=config["calibration"],
+            labels=lambda wc: config["datasets"][wc.dataset]["labels"],
             n_classes=lambda wc: len(config["datasets"][wc.dataset]["labels"]),
             seed=config["splits"]["seed"],
         script:

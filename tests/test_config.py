@@ -114,6 +114,8 @@ def test_sources_of_the_extended_grid(config):
         "qwen2.5-coder-0.5b/cleanlab_relabel",
         "qwen2.5-coder-0.5b/vote",
         "qwen2.5-coder-0.5b/soft",
+        "qwen2.5-coder-0.5b/calibrated_prior",
+        "qwen2.5-coder-0.5b/calibrated_cf",
     ]
 
 

@@ -24,6 +24,7 @@ def test_tables_hold_every_cell(run):
     summary = pd.read_csv(work / "results" / "tables" / "summary.csv")
     sources = {"gold", "smollm2-135m/llm", "smollm2-135m/entropy25", "smollm2-135m/ensemble"}
     sources |= {"smollm2-135m/learned25", "smollm2-135m/cleanlab_drop", "smollm2-135m/soft"}
+    sources |= {"smollm2-135m/calibrated_prior", "smollm2-135m/calibrated_cf"}
     assert set(summary.source) == sources
     assert len(summary) == 2 * len(sources) * 2  # datasets x sources x sizes
     assert (summary.seeds == 2).all()
@@ -52,7 +53,9 @@ def test_paper_tables_and_figure(run):
     assert (work / "results/tables/table1.tex").read_text().startswith("\\begin{table}")
     assert (work / "results/figures/figure2.png").stat().st_size > 10_000
     teachers = pd.read_csv(work / "results/tables/teacher_quality.csv")
-    assert len(teachers) == 2 * 2 and teachers.accuracy.between(0, 1).all()
+    # datasets x (2 members + member 0 after each of 2 calibrations)
+    assert len(teachers) == 2 * 4 and teachers.accuracy.between(0, 1).all()
+    assert sorted(teachers.calibration.unique()) == ["content_free", "none", "prior_em"]
 
 
 def test_new_label_sources(run):
@@ -73,6 +76,12 @@ def test_new_label_sources(run):
     learned = pd.read_parquet(sets / "learned25/n32_seed1.parquet")
     train = learned[learned.split == "train"]
     assert train.is_gold.sum() == 8 and train.is_gold.iloc[:4].all()  # budget 8, audit 4
+    for tag in ("calibrated_prior", "calibrated_cf"):
+        assert (summary.loc[("nyt", f"smollm2-135m/{tag}")].gold_train == 0).all()
+        cal = pd.read_parquet(sets / f"{tag}/n32_seed1.parquet")
+        p = cal[["cal_p_0", "cal_p_1"]].to_numpy()
+        assert not cal.is_gold.any() and (cal.label == p.argmax(1)).all()
+        assert (p.sum(1).round(6) == 1).all() and "cal_entropy" in cal
     emb = pd.read_parquet(work / "results/embeddings/movies/minilm-l6.parquet")
     assert emb.shape == (32 + 16, 384)
 
@@ -88,6 +97,7 @@ def test_analysis_artefacts(run):
     assert len(c1) == 2 * 2 and c1.seeds_for.str.endswith("/2").all()  # datasets x metrics
     diag = pd.read_csv(work / "results/tables/teacher_diagnostics.csv")
     assert diag.ece.between(0, 1).all() and (diag.gold_cross_entropy > 0).all()
+    assert diag.calibration.tolist()[:3] == ["none", "prior_em", "content_free"]
     minority = pd.read_csv(work / "results/tables/minority.csv")
     assert len(minority) == 2 + 3  # movies' and nyt's classes, one teacher
     rec = pd.read_csv(work / "results/tables/gap_recovered.csv")
@@ -106,6 +116,8 @@ def test_annotations_record_demonstrations(run):
 
     meta = json.loads((work / "results/annotations/movies/smollm2-135m/member1.json").read_text())
     assert len(meta["demonstration_ids"]) == 3 and meta["demonstration_seed"] == [0, 1]
+    cf = meta["content_free"]  # content-free calibration is on in the tiny grid
+    assert cf["inputs"] == ["N/A", "", "[MASK]"] and len(cf["probs"]) == 3
     ann = pd.read_parquet(work / "results/annotations/movies/smollm2-135m/member1.parquet")
     assert len(ann) == 32 + 16 and ann.filter(like="p_").sum(axis=1).round(6).eq(1).all()
 
@@ -144,7 +156,7 @@ def test_dry_run_of_the_extended_grid(tmp_path):
     res = snakemake("-n", "-d", str(tmp_path), "--configfile", *configs)
     jobs = dict(re.findall(r"^(\w+)\s+(\d+)$", res.stdout, flags=re.M))
     assert jobs["annotate"] == str(3 * (3 + 1))
-    assert jobs["train_student"] == str(3 * 10)
+    assert jobs["train_student"] == str(3 * 12)
     assert jobs["embed"] == "3"  # once per dataset, shared by every filter, seed and size
 
 

@@ -2,9 +2,13 @@ from labelrisk.logs import to_log
 
 to_log(snakemake.log[0])
 
+import json
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
+from labelrisk.calibration import calibrated_members
 from labelrisk.filters import cleanlab_issues
 from labelrisk.grid import Source
 from labelrisk.labels import label, sample
@@ -16,6 +20,20 @@ members = [pd.read_parquet(p).set_index("id") for p in snakemake.input.annotatio
 mit = snakemake.params.mitigations
 emb = pd.read_parquet(snakemake.input.embeddings) if snakemake.input.embeddings else None
 flagged = None
+if source.calibration is not None:
+    # Calibrated on every item the teacher labelled (pool and validation set), no gold.
+    meta = json.loads(Path(snakemake.input.meta).read_text()) if snakemake.input.meta else None
+    members = calibrated_members(
+        members,
+        source.calibration,
+        snakemake.params.calibration["prior_em"],
+        meta,
+        snakemake.params.labels,
+        snakemake.wildcards.dataset,
+        source.teacher,
+    )
+    changed = (members[0].pred != members[0].raw_pred).sum()
+    print(f"{source.calibration} calibration changes {changed} of {len(members[0])} teacher labels")
 if source.method.startswith("cleanlab"):
     # Confident learning sees every item the teacher labelled (pool and validation), no gold.
     ids = emb.index

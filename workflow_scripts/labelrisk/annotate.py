@@ -127,3 +127,40 @@ def annotate(
     for j in range(k):
         out[f"p_{j}"] = probs[:, j]
     return out
+
+
+def score_content_free(
+    teacher,
+    demos: pd.DataFrame,
+    task: str,
+    labels: Sequence[str],
+    inputs: Sequence[str],
+    max_text_tokens: int,
+    batch_tokens: int,
+    max_batch: int,
+) -> dict:
+    """Class distributions of content-free inputs ("N/A", "", ...) put in the place of an item,
+    through the same prompt, demonstrations and scoring path as `annotate` (every backend), for
+    contextual calibration (Zhao et al. 2021). Not journaled: a handful of prompts."""
+    k = len(labels)
+    demo_pairs = [
+        (teacher.truncate(t, max_text_tokens)[0], int(y))
+        for t, y in zip(demos.text, demos.label, strict=True)
+    ]
+    frame = chat_frame(teacher.tokenizer, task, dict(enumerate(labels)), demo_pairs)
+    cls = class_token_ids(teacher.tokenizer, k)
+    texts = [" " + teacher.truncate(t, max_text_tokens)[0] for t in inputs]
+    probs: list = [None] * len(texts)
+    mass: list = [None] * len(texts)
+    for idx, s in teacher.score(frame, texts, cls, batch_tokens, max_batch):
+        for r, i in enumerate(idx):
+            probs[i] = [float(x) for x in s.probs[r]]
+            m = float(s.class_mass[r])
+            mass[i] = None if np.isnan(m) else m  # NaN: engines that mask before log-probs
+    log.info("content-free inputs %s: %s", list(inputs), probs)
+    return {
+        "inputs": list(inputs),
+        "probs": probs,
+        "class_mass": mass,
+        "mean": np.mean(probs, axis=0).tolist(),
+    }

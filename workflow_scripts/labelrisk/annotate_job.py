@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .annotate import annotate, draw_demonstrations, journal_path
+from .annotate import annotate, draw_demonstrations, journal_path, score_content_free
 from .devices import resolve_dtype
 from .prompt import render
 
@@ -153,6 +153,17 @@ def run(job: Job, teacher) -> pd.DataFrame:
             "{input_text}",
         ),
     }
+    if cfg.get("content_free_inputs"):  # content-free calibration (labelrisk.calibration)
+        meta["content_free"] = score_content_free(
+            teacher,
+            demos,
+            ds["task"],
+            ds["labels"],
+            cfg["content_free_inputs"],
+            cfg["max_text_tokens"],
+            cfg["batch_tokens"],
+            cfg["max_batch"],
+        )
     Path(job.meta_out).write_text(json.dumps(meta, indent=2))
     journal.unlink()
     return out

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .calibration import calibrate
 from .diagnostics import teacher_diagnostics
 from .metrics import over_seeds, runs_table, teacher_quality
 
@@ -93,4 +94,27 @@ def teacher_table(
     # Share of items on which the members disagree; undefined for a single member.
     disagree = (stacked != stacked[:1]).any(axis=0).mean() if len(preds) > 1 else np.nan
     out["ensemble_disagreement"] = float(disagree)
+    out.insert(1, "calibration", "none")
     return out
+
+
+def calibrated_teacher_rows(
+    pool: pd.DataFrame,
+    member0: pd.DataFrame,
+    methods: Sequence[str],
+    prior_em: bool,
+    meta: dict | None,
+    labels: Sequence[str],
+    bins: int = 10,
+    context: str = "",
+) -> pd.DataFrame:
+    """`teacher_table`'s row of member 0 after each calibration (`prior`, shown as `prior_em`
+    when iterated, and `content_free`): the weights come from every item the member labelled
+    (pool and validation set), the quality from the pool, as for the uncalibrated row."""
+    frames = []
+    for method in methods:
+        cal = calibrate(member0, method, prior_em, meta, labels, context)
+        row = teacher_table(pool, [cal], len(labels), bins)
+        row["calibration"] = "prior_em" if method == "prior" and prior_em else method
+        frames.append(row)
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 GOLD = "gold"
+# Calibration method (mitigations.calibrated) -> label-source method.
+CALIBRATION_TAGS = {"prior": "calibrated_prior", "content_free": "calibrated_cf"}
 
 
 @dataclass(frozen=True)
@@ -15,7 +17,7 @@ class Source:
 
     teacher: str | None
     # gold | llm | entropy<alpha> | ensemble | learned<alpha> | cleanlab_relabel | cleanlab_drop
-    # | vote | soft
+    # | vote | soft | calibrated_prior | calibrated_cf | calibrated_<prior|cf>_entropy<alpha>
     method: str
 
     @property
@@ -25,6 +27,21 @@ class Source:
     @property
     def entropy_alpha(self) -> float | None:
         return float(self.method[len("entropy") :]) if self.method.startswith("entropy") else None
+
+    @property
+    def calibration(self) -> str | None:
+        """The gold-free calibration the source applies: `prior`, `content_free` or None."""
+        for name, tag in CALIBRATION_TAGS.items():
+            if self.method == tag or self.method.startswith(f"{tag}_entropy"):
+                return name
+        return None
+
+    @property
+    def calibrated_entropy_alpha(self) -> float | None:
+        """Alpha of entropy filtering on top of calibrated labels (None without it)."""
+        if self.calibration is None or "_entropy" not in self.method:
+            return None
+        return float(self.method.rpartition("_entropy")[2])
 
     @property
     def learned_alpha(self) -> float | None:
@@ -65,6 +82,20 @@ def sources(config: dict) -> list[Source]:
             out.append(Source(t, "vote"))
         if mit.get("soft"):
             out.append(Source(t, "soft"))
+        for c in mit.get("calibrated", []):
+            tag = CALIBRATION_TAGS[c]
+            out.append(Source(t, tag))
+            alphas = mit.get("calibrated_entropy_alphas", [])
+            out += [Source(t, alpha_tag(a, f"{tag}_entropy")) for a in alphas]
+    return out
+
+
+def annotation_params(config: dict) -> dict:
+    """What an annotate job is told: `annotation`, plus the content-free inputs it scores when
+    content-free calibration is on (so turning it off or on re-runs only what it changes)."""
+    out = dict(config["annotation"])
+    if "content_free" in config["mitigations"].get("calibrated", []):
+        out["content_free_inputs"] = list(config["calibration"]["content_free_inputs"])
     return out
 
 
@@ -129,6 +160,9 @@ def check(config: dict) -> None:
             for n in sizes
             if n > pool
         ]
+    mit = config["mitigations"]
+    if mit.get("calibrated_entropy_alphas") and not mit.get("calibrated"):
+        errors.append("mitigations.calibrated_entropy_alphas needs mitigations.calibrated")
     for key in ("ensemble", "vote"):
         if config["mitigations"][key] and config["annotation"]["members"] < 2:
             errors.append(f"mitigations.{key} needs annotation.members >= 2")

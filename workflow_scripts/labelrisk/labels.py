@@ -59,6 +59,10 @@ def label(
     Columns: id, text, gold, label (what the student trains on), is_gold (label replaced by
     gold, or gold throughout), teacher_label (member 0, -1 for gold), keep (False for items a
     filter drops); `soft` adds the teacher's p_0..p_{K-1}, which the student then learns.
+    Calibrated sources (`calibrated_prior`, `calibrated_cf`, `..._entropy<alpha>`) take member 0
+    already calibrated (labelrisk.calibration.calibrated_members: `pred`, `entropy` and p_k
+    calibrated, the teacher's own label in `raw_pred`); they label by the calibrated argmax and
+    record the calibrated distribution (`cal_p_0..cal_p_{K-1}`) and its entropy (`cal_entropy`).
 
     `members` are the teacher's annotations (member 0 first) indexed by id; the plain LLM label
     is member 0's prediction. `embeddings` (indexed by id) feed the learned filter; `flagged`
@@ -89,6 +93,11 @@ def label(
             out["keep"] = ~issues
     elif source.entropy_alpha is not None:
         mask = entropy_filter(ann[0]["entropy"].to_numpy(), source.entropy_alpha)
+    elif source.calibration is not None:
+        if "raw_pred" not in ann[0]:
+            raise ValueError(f"{source.id}: member 0 must be calibrated first (calibrated_members)")
+        if source.calibrated_entropy_alpha is not None:
+            mask = entropy_filter(ann[0]["entropy"].to_numpy(), source.calibrated_entropy_alpha)
     elif source.method == "ensemble":
         mask = ensemble_filter(np.stack([a["pred"].to_numpy() for a in ann]))
     else:
@@ -100,6 +109,11 @@ def label(
     out["label"] = np.where(mask, gold, llm)
     out["is_gold"] = mask
     out["teacher_label"] = ann[0]["pred"].to_numpy()
+    if source.calibration is not None:
+        out["teacher_label"] = ann[0]["raw_pred"].to_numpy()
+        for k, p in enumerate(probabilities(ann[0]).T):
+            out[f"cal_p_{k}"] = p
+        out["cal_entropy"] = ann[0]["entropy"].to_numpy()
     if source.method == "soft":
         for k, p in enumerate(probabilities(ann[0]).T):
             out[f"p_{k}"] = p

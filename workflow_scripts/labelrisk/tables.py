@@ -20,6 +20,10 @@ def display_name(source: str) -> str:
         return teacher
     if method.startswith("entropy"):
         return f"Entropy {method[len('entropy') :]}% ({teacher})"
+    if method.startswith("calibrated_"):
+        kind, _, alpha = method[len("calibrated_") :].partition("_entropy")
+        name = f"Calibrated {'content-free' if kind == 'cf' else kind}"
+        return f"{name} + entropy {alpha}% ({teacher})" if alpha else f"{name} ({teacher})"
     if method.startswith("learned"):
         return f"Learned filter {method[len('learned') :]}% ({teacher})"
     return f"{method.replace('_', ' ').capitalize()} ({teacher})"

@@ -1,4 +1,5 @@
-"""Teacher diagnostics figures from the teacher-quality table (member 0, the plain labels)."""
+"""Teacher diagnostics from the teacher-quality table: figures of member 0's plain labels, and
+a table of member 0 before and after each gold-free calibration (column `calibration`)."""
 
 from __future__ import annotations
 
@@ -13,8 +14,16 @@ import numpy as np
 import pandas as pd
 
 
+def _plain(teachers: pd.DataFrame) -> pd.DataFrame:
+    """Member 0 as labelled (rows of calibrated distributions left out)."""
+    plain = teachers.member == 0
+    if "calibration" in teachers:
+        plain &= teachers.calibration.fillna("none") == "none"
+    return teachers[plain]
+
+
 def _grid(teachers: pd.DataFrame, datasets: Sequence[str]):
-    first = teachers[teachers.member == 0]
+    first = _plain(teachers)
     names = list(dict.fromkeys(first.teacher))
     fig, axes = plt.subplots(
         len(datasets), len(names), figsize=(3.6 * len(names), 3.3 * len(datasets)), squeeze=False
@@ -81,8 +90,17 @@ def reliability_figure(teachers: pd.DataFrame, datasets: Sequence[str]):
 
 
 def diagnostics_table(teachers: pd.DataFrame) -> pd.DataFrame:
-    """Member 0 per (dataset, teacher): accuracy, macro-F1, ECE, gold cross-entropy, recall."""
-    first = teachers[teachers.member == 0]
+    """Member 0 per (dataset, teacher), as labelled (`calibration` none) and after each
+    calibration: accuracy, macro-F1, ECE, gold cross-entropy, per-class recall."""
+    first = teachers[teachers.member == 0].copy()
+    if "calibration" not in first:
+        first["calibration"] = "none"
+    first["calibration"] = first.calibration.fillna("none")
     recall = sorted((c for c in first if c.startswith("recall_class_")), key=lambda c: int(c[13:]))
-    cols = ["dataset", "teacher", "accuracy", "macro_f1", "ece", "gold_cross_entropy"] + recall
+    cols = ["dataset", "teacher", "calibration", "accuracy", "macro_f1", "ece"]
+    cols += ["gold_cross_entropy"] + recall
+    # Each (dataset, teacher) block: as labelled first, then the calibrations.
+    order = first.groupby(["dataset", "teacher"], sort=False).ngroup()
+    first = first.assign(_order=order, _calibrated=first.calibration != "none")
+    first = first.sort_values(["_order", "_calibrated"], kind="stable")
     return first[cols].reset_index(drop=True)
