@@ -387,6 +387,7 @@ def claims_table(
     out = pd.DataFrame(rows)
     if out.empty:
         return pd.DataFrame(columns=cols)
+    out = out[cols + [c for c in out.columns if c not in cols]]
     out.attrs["n_seeds"] = int(items.seed.nunique())
     return out
 
