@@ -110,6 +110,9 @@ rule claims:
         labels=LABELS,
         bootstrap=config["analysis"]["bootstrap"],
         seed=config["analysis"]["seed"],
+        seeds=SEEDS,
+        # The teachers that stand for the paper's larger model (C6).
+        larger=config["mitigations"]["teachers"],
     script:
         "../workflow_scripts/claims.py"
 

@@ -16,8 +16,10 @@ rule fetch_teacher:
     priority: 2
     conda:
         "../envs/models.yaml"
+    # Measured peak (benchmarks/resources/*.tsv, max_rss): 10.6 GB converting Qwen2.5-Coder-1.5B
+    # (the GGUF, its dequantised tensors and the bf16 copy), 4.1 GB for the 0.5B.
     resources:
-        mem_mb=8000,
+        mem_mb=12000,
     params:
         source=lambda wc: config["teachers"][wc.teacher]["source"],
         cache="resources/downloads",

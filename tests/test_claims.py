@@ -4,12 +4,16 @@ import pytest
 from sklearn.metrics import f1_score
 
 from labelrisk.claims import (
+    COLLAPSED,
     FAILS,
     HOLDS,
     UNDETERMINED,
+    Runs,
+    check,
     claims_markdown,
     claims_table,
     class_f1,
+    smallest_sign_test_p,
     verdict,
 )
 
@@ -61,7 +65,7 @@ def summary(gold_train):
     )
 
 
-def run(sources, gold_train):
+def run(sources, gold_train, larger=()):
     return claims_table(
         items(sources),
         summary(gold_train),
@@ -70,6 +74,7 @@ def run(sources, gold_train):
         {"d": ["common", "rare"]},
         boot=200,
         seed=0,
+        larger=larger,
     )
 
 
@@ -94,7 +99,7 @@ def test_claims_on_results_where_the_answer_is_known():
     table = run(
         {
             "gold": {10: lambda s: flip(0.3, s), 100: lambda s: flip(0.05, s)},
-            "t/llm": {10: collapsed, 100: collapsed},
+            "t/llm": {10: collapsed, 100: lambda s: np.zeros(N, int)},
             "t/entropy25": {10: collapsed, 100: lambda s: flip(0.4, s)},
             "t/ensemble": {10: collapsed, 100: lambda s: flip(0.08, s)},
         },
@@ -102,10 +107,14 @@ def test_claims_on_results_where_the_answer_is_known():
     ).set_index(["claim", "quantity"])
     got = table.verdict.groupby(level=0).apply(list).to_dict()
     assert got["C1"] == [HOLDS, HOLDS]
-    # collapsed students agree with each other: p_uc higher, not lower, with LLM labels
+    # collapsed students agree with each other: p_uc higher, not lower, with LLM labels; the
+    # check reports them as collapsed, never as stable
     c2 = table.loc["C2"]
-    assert c2.verdict.tolist()[1] == FAILS
+    assert c2.verdict.tolist() == [COLLAPSED, COLLAPSED]
     assert c2.a.iloc[1] < c2.b.iloc[1]
+    assert (c2.collapsed == "t/llm n=100: 3/3").all()
+    assert table.loc["C1"].collapsed.iloc[0] == "t/llm n=100: 3/3"
+    assert got["C7"] == [COLLAPSED, COLLAPSED]
     assert got["C3"] == [HOLDS] and got["C4"] == [HOLDS] and got["C5"] == [HOLDS]
     c1 = table.loc["C1"].iloc[0]
     assert c1.a == pytest.approx(np.mean([(flip(0.05, s) == GOLD).mean() for s in (1, 2, 3)]))
@@ -123,3 +132,114 @@ def test_identical_sources_leave_the_claims_undetermined():
     assert "C5" not in set(table.claim)  # no ensemble in the run
     md = claims_markdown(table)
     assert "**C1**: 2 undetermined" in md and "| C3" in md
+
+
+def test_collapse_counts_single_class_students_per_seed():
+    preds = np.stack([np.zeros(N, int), flip(0.1, 1), np.ones(N, int)])
+    runs = Runs(GOLD, {("s", 10): preds}, 2, np.array([1, 2, 3]))
+    assert runs.collapsed(("s", 10)) == 2
+
+
+def test_bootstrap_resamples_seeds_then_items():
+    """A seed-level effect the item bootstrap alone would call certain: one of three seeds is
+    much worse with LLM labels, the others are not. With seeds resampled, the interval reaches
+    down to that seed's difference of about 0; with items only, it would stay above 0.1."""
+    gold_p = np.stack([flip(0.05, s) for s in (1, 2, 3)])
+    llm_p = np.stack([flip(0.05, 11), flip(0.05, 12), flip(0.5, 13)])
+    runs = Runs(GOLD, {("gold", 10): gold_p, ("t/llm", 10): llm_p}, 2, np.array([1, 2, 3]))
+
+    def stat(r):
+        return (r.preds[("gold", 10)] == r.gold).mean(1), (r.preds[("t/llm", 10)] == r.gold).mean(1)
+
+    out = check(runs, stat, 400, np.random.default_rng(0))
+    assert out["difference"] == pytest.approx(0.15, abs=0.03)
+    assert out["ci_low"] < 0.02 < 0.3 < out["ci_high"]
+    assert out["verdict"] == UNDETERMINED and out["seeds_for"] in {"1/3", "2/3", "3/3"}
+    # the same draws with the seeds held fixed: a narrow interval around the mean
+    fixed = Runs(GOLD, runs.preds, 2, np.array([1, 2, 3]))
+    rng = np.random.default_rng(0)
+    draws = []
+    for _ in range(200):
+        a, b = stat(fixed.take(rng.integers(0, N, N)))
+        draws.append(np.mean(a - b))
+    assert np.percentile(draws, 2.5) > 0.1
+
+
+def test_distinct_seeds_for_quantities_across_seeds():
+    preds = np.stack([flip(0.2, s) for s in (1, 2, 3)])
+    runs = Runs(GOLD, {("s", 10): preds}, 2, np.array([1, 2, 3]))
+    drawn = runs.take(np.arange(N), np.array([0, 0, 2]))
+    np.testing.assert_array_equal(drawn.distinct(("s", 10)), preds[[0, 2]])
+
+
+def test_three_seeds_cannot_reach_five_percent():
+    assert smallest_sign_test_p(3) == 0.125 and smallest_sign_test_p(5) == pytest.approx(1 / 32)
+    table = run(
+        {"gold": {100: lambda s: flip(0.05, s)}, "t/llm": {100: lambda s: flip(0.3, s)}},
+        {"gold": 100, "t/llm": 0},
+    )
+    md = claims_markdown(table, n_seeds=3)
+    assert "0.5^3 = 0.125" in md and "cannot reach 5%" in md
+    assert "seeds with replacement" in md
+    assert "**C8**: skipped" in md and "**C6**: skipped" in md
+
+
+def test_c6_instability_with_the_larger_teacher():
+    """The larger teacher's students disagree more across seeds than the smaller's: C6 holds;
+    the reverse does not hold."""
+
+    def noisy(share):
+        return lambda s: flip(share, 50 + s)
+
+    sources = {
+        "gold": {100: lambda s: flip(0.05, s)},
+        "big/llm": {100: noisy(0.3)},
+        "small/llm": {100: noisy(0.05)},
+    }
+    gold_train = {"gold": 100, "big/llm": 0, "small/llm": 0}
+    table = run(sources, gold_train, larger=["big"])
+    c6 = table[table.claim == "C6"]
+    assert c6.teacher.tolist() == ["big", "big"]
+    assert c6.verdict.tolist() == [HOLDS, HOLDS]
+    assert (c6.a > c6.b).all() and "1 - p_uc" in c6.quantity.iloc[0]
+    # p_uc of the larger teacher's students, as the summary computes it
+    big = np.stack([noisy(0.3)(s) for s in (1, 2, 3)])
+    assert c6.a.iloc[0] == pytest.approx(1 - (big == big[:1]).all(0).mean())
+    table = run(sources, gold_train, larger=["small"])
+    assert table[table.claim == "C6"].verdict.tolist() == [FAILS, FAILS]
+    assert "C6" not in set(run(sources, gold_train).claim)
+
+
+def test_c7_seed_std_higher_on_llm_labels():
+    """Gold students agree in accuracy across seeds; LLM-label students swing by 20 points."""
+    sources = {
+        "gold": {100: lambda s: flip(0.1, s)},
+        "t/llm": {100: lambda s: flip({1: 0.1, 2: 0.3, 3: 0.5}[s], 20 + s)},
+    }
+    table = run(sources, {"gold": 100, "t/llm": 0})
+    c7 = table[table.claim == "C7"]
+    assert c7.verdict.tolist() == [HOLDS, HOLDS]
+    acc = [(flip({1: 0.1, 2: 0.3, 3: 0.5}[s], 20 + s) == GOLD).mean() for s in (1, 2, 3)]
+    assert c7.a.iloc[0] == pytest.approx(np.std(acc, ddof=1))
+    assert c7.b.iloc[0] < 0.05 < c7.a.iloc[0]
+
+
+def test_c8_calibrated_sources_recover_the_gap_at_no_gold_cost():
+    sources = {
+        "gold": {100: lambda s: flip(0.05, s)},
+        "t/llm": {100: lambda s: flip(0.35, 30 + s)},
+        "t/calibrated_prior": {100: lambda s: flip(0.15, 40 + s)},
+        "t/calibrated_cf": {100: lambda s: flip(0.6, 60 + s)},
+    }
+    gold_train = {"gold": 100, "t/llm": 0, "t/calibrated_prior": 0, "t/calibrated_cf": 0}
+    table = run(sources, gold_train)
+    c8 = table[table.claim == "C8"].set_index("quantity")
+    assert len(c8) == 2
+    prior = c8.loc[[q for q in c8.index if "calibrated_prior" in q][0]]
+    cf = c8.loc[[q for q in c8.index if "calibrated_cf" in q][0]]
+    assert prior.verdict == HOLDS and 0.5 < prior.a < 1 and prior.b == 0
+    assert prior.gold_a == 0 and "0 gold" in prior.name
+    assert cf.verdict == FAILS and cf.a < 0
+    assert "**C8**: 1 holds, 1 does not hold" in claims_markdown(table, n_seeds=3) or (
+        "**C8**: 1 does not hold, 1 holds" in claims_markdown(table, n_seeds=3)
+    )

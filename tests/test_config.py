@@ -89,14 +89,14 @@ def test_sources_of_the_default(config):
     ids = [s.id for s in sources(filled(config))]
     assert ids == [
         "gold",
+        "qwen2.5-coder-1.5b/llm",
         "qwen2.5-coder-0.5b/llm",
-        "smollm2-135m/llm",
-        "qwen2.5-coder-0.5b/entropy25",
-        "qwen2.5-coder-0.5b/ensemble",
+        "qwen2.5-coder-1.5b/entropy25",
+        "qwen2.5-coder-1.5b/ensemble",
     ]
-    # Only the mitigated teacher needs more than one annotation member.
-    assert members_of(filled(config), "qwen2.5-coder-0.5b") == [0, 1, 2]
-    assert members_of(filled(config), "smollm2-135m") == [0]
+    # Only the mitigated (strong) teacher needs more than one annotation member.
+    assert members_of(filled(config), "qwen2.5-coder-1.5b") == [0, 1, 2]
+    assert members_of(filled(config), "qwen2.5-coder-0.5b") == [0]
 
 
 def test_sources_of_the_extended_grid(config):
@@ -107,15 +107,15 @@ def test_sources_of_the_extended_grid(config):
     ids = [s.id for s in sources(filled(merged))]
     assert merged["grid"]["datasets"] == ["movies", "tweets", "nyt"]
     assert ids[3:] == [
-        "qwen2.5-coder-0.5b/entropy5",
-        "qwen2.5-coder-0.5b/entropy25",
-        "qwen2.5-coder-0.5b/ensemble",
-        "qwen2.5-coder-0.5b/learned25",
-        "qwen2.5-coder-0.5b/cleanlab_relabel",
-        "qwen2.5-coder-0.5b/vote",
-        "qwen2.5-coder-0.5b/soft",
-        "qwen2.5-coder-0.5b/calibrated_prior",
-        "qwen2.5-coder-0.5b/calibrated_cf",
+        "qwen2.5-coder-1.5b/entropy5",
+        "qwen2.5-coder-1.5b/entropy25",
+        "qwen2.5-coder-1.5b/ensemble",
+        "qwen2.5-coder-1.5b/learned25",
+        "qwen2.5-coder-1.5b/cleanlab_relabel",
+        "qwen2.5-coder-1.5b/vote",
+        "qwen2.5-coder-1.5b/soft",
+        "qwen2.5-coder-1.5b/calibrated_prior",
+        "qwen2.5-coder-1.5b/calibrated_cf",
     ]
 
 

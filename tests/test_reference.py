@@ -33,3 +33,21 @@ def test_run_values_beside_the_paper_where_ids_match():
     assert np.isnan(out.loc[("table1", "toxic", "gold", "acc_mean")].run)
     md = beside_markdown(out.reset_index())
     assert "93.84 / 90.00 (-3.84)" in md and "93.33 / –" in md
+
+
+def test_the_imdb_ensemble_macro_f1_is_flagged_as_a_likely_typo():
+    rows = [
+        {"dataset": "imdb", "source": "qwen2.5-7b/ensemble", "size": 100, "f1_mean": 0.93}
+        | {m: 0.5 for m in ["acc_mean", "alpha", "acc_std", "f1_std", "p_uc"]}
+    ]
+    long = beside(load(), pd.DataFrame(rows))
+    r = long.set_index(["table", "dataset", "source", "metric"]).loc[
+        ("table2", "imdb", "qwen2.5-7b/ensemble", "f1_mean")
+    ]
+    assert r.paper == 83.45 and r.paper_likely == 93.45  # kept as printed, compared as likely
+    assert r.difference == pytest.approx(93.0 - 93.45) and "typo" in r.note
+    others = long[long.note == ""]
+    assert (others.paper == others.paper_likely).all() and len(others) == len(long) - 1
+    md = beside_markdown(long)
+    assert "83.45* (likely 93.45) / 93.00 (-0.45)" in md
+    assert "printed 83.45, likely a typo for 93.45" in md and "Figure 2" in md

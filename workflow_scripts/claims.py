@@ -25,7 +25,8 @@ table = claims_table(
     labels,
     boot=snakemake.params.bootstrap,
     seed=snakemake.params.seed,
+    larger=snakemake.params.larger,
 )
 table.to_csv(snakemake.output.csv, index=False)
 with open(snakemake.output.md, "w") as f:
-    f.write(claims_markdown(table))
+    f.write(claims_markdown(table, n_seeds=len(snakemake.params.seeds)))
