@@ -79,6 +79,7 @@ def filled(config):
 def test_cross_checks_name_the_key(config):
     bad = filled(copy.deepcopy(config))
     bad["grid"]["sizes"] = [10, 10_000]
+    bad["splits"]["pool_size"] = 5000
     bad["grid"]["teachers"] = ["nope"]
     with pytest.raises(ValueError) as err:
         check(bad)
@@ -92,10 +93,10 @@ def test_sources_of_the_default(config):
         "qwen2.5-coder-1.5b/llm",
         "qwen2.5-coder-0.5b/llm",
         "qwen2.5-coder-1.5b/entropy25",
-        "qwen2.5-coder-1.5b/ensemble",
+        "qwen2.5-coder-1.5b/calibrated_prior",
     ]
-    # Only the mitigated (strong) teacher needs more than one annotation member.
-    assert members_of(filled(config), "qwen2.5-coder-1.5b") == [0, 1, 2]
+    # No source of the default reads more than one member: one annotation per teacher.
+    assert members_of(filled(config), "qwen2.5-coder-1.5b") == [0]
     assert members_of(filled(config), "qwen2.5-coder-0.5b") == [0]
 
 

@@ -150,8 +150,8 @@ def test_editing_the_figure_script_reruns_only_the_figure(run, tmp_path):
 def test_dry_run_plans_one_annotation_per_member(tmp_path):
     res = snakemake("-n", "-d", str(tmp_path), "--configfile", str(ROOT / "config.yaml"))
     jobs = dict(re.findall(r"^(\w+)\s+(\d+)$", res.stdout, flags=re.M))
-    # datasets x (3 members of the ensemble's teacher + 1 of the other)
-    assert jobs["annotate"] == str(2 * (3 + 1))
+    # datasets x teachers, member 0 each (the ensemble, which reads all members, is extended's)
+    assert jobs["annotate"] == str(2 * 2)
     assert jobs["train_student"] == str(2 * 5)  # runs_per_job: source
     assert "embed" not in jobs  # no filter of the default reads embeddings
     assert jobs["fetch_teacher"] == "2"
