@@ -120,7 +120,7 @@ rule claims:
 rule paper_vs_run:
     input:
         summary="results/tables/summary.csv",
-        reference=workflow.source_path("../workflow_scripts/labelrisk/reference/paper_tables.csv"),
+        reference=workflow.source_path("../workflow_scripts/labelrisk/analysis/reference/paper_tables.csv"),
     output:
         csv=report(
             "results/tables/paper_vs_run.csv",

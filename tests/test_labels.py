@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 
 from labelrisk.grid import Source, gold_budget
-from labelrisk.labels import ensemble_filter, entropy_filter, label, sample
+from labelrisk.labels.training_sets import ensemble_filter, entropy_filter, label, sample
 
 
 def test_sample_is_nested_and_deterministic():

@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 import torch
 
-from labelrisk.student import BestInMemory, Hyper, Run, Tokens, train_and_predict, train_runs
+from labelrisk.students.train import BestInMemory, Hyper, Run, Tokens, train_and_predict, train_runs
 
 TEXTS = [
     "Great fun.",

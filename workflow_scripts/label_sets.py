@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from labelrisk.calibration import calibrated_members
-from labelrisk.filters import cleanlab_issues
 from labelrisk.grid import Source
-from labelrisk.labels import label, sample
+from labelrisk.labels.calibration import calibrated_members
+from labelrisk.labels.filters import cleanlab_issues
+from labelrisk.labels.training_sets import label, sample
 
 source = Source.parse(snakemake.wildcards.source)
 pool = pd.read_parquet(snakemake.input.pool)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 from tqdm import tqdm
 
-from labelrisk.student import Hyper, Run, train_runs
+from labelrisk.students.train import Hyper, Run, train_runs
 
 cfg = snakemake.params.training
 hp = Hyper(

@@ -25,8 +25,8 @@ from transformers import (
     set_seed,
 )
 
-from .devices import native_bf16
-from .soft_targets import soft_training
+from labelrisk.devices import native_bf16
+from labelrisk.students.soft_targets import soft_training
 
 
 @dataclass(frozen=True)
