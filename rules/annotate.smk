@@ -9,8 +9,8 @@
 rule annotate:
     input:
         teacher="resources/teachers/{teacher}",
-        pool="results/data/{dataset}/pool.parquet",
-        val="results/data/{dataset}/val.parquet",
+        pool=POOL,
+        val=VAL,
     output:
         labels="results/annotations/{dataset}/{teacher}/member{member}.parquet",
         meta="results/annotations/{dataset}/{teacher}/member{member}.json",
@@ -30,7 +30,7 @@ rule annotate:
         mem_mb=per_attempt("annotate", "mem_mb"),
         runtime=per_attempt("annotate", "runtime"),
     params:
-        dataset=lambda wc: config["datasets"][wc.dataset],
+        dataset=dataset_entry,
         teacher=teacher_params,
         annotation=ANNOTATION,
         journal="results/.journal/{dataset}/{teacher}/member{member}",

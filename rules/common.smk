@@ -38,6 +38,21 @@ ANNOTATION = lr_grid.annotation_params(config)
 CALIBRATED = config["mitigations"]["calibrated"]
 
 
+# Paths read by several rules, named once.
+SPLIT = "results/data/{dataset}/{part}.parquet"
+POOL, VAL, TEST = (SPLIT.replace("{part}", p) for p in ("pool", "val", "test"))
+SUMMARY = "results/tables/summary.csv"
+LABELS = {d: config["datasets"][d]["labels"] for d in DATASETS}
+
+
+def dataset_entry(wildcards):
+    return config["datasets"][wildcards.dataset]
+
+
+def n_classes(wildcards):
+    return len(config["datasets"][wildcards.dataset]["labels"])
+
+
 def sizes_of(dataset):
     return lr_grid.sizes_for(config, dataset)
 
@@ -198,7 +213,7 @@ def teacher_tables():
 def final_targets():
     return [
         "results/config.yaml",
-        "results/tables/summary.csv",
+        SUMMARY,
         "results/tables/teacher_quality.csv",
         expand("results/tables/table{n}.{ext}", n=[1, 2], ext=["csv", "md", "tex"]),
         expand("results/figures/figure2.{ext}", ext=["png", "pdf"]),
