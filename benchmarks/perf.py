@@ -30,10 +30,11 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "workflow_scripts"))
 
-from labelrisk.annotate import draw_demonstrations  # noqa: E402
-from labelrisk.prompt import chat_frame  # noqa: E402
-from labelrisk.student import Hyper, Run, train_runs  # noqa: E402
-from labelrisk.teacher import TransformersTeacher, class_token_ids  # noqa: E402
+from labelrisk.annotation.journal import draw_demonstrations  # noqa: E402
+from labelrisk.annotation.prompt import chat_frame  # noqa: E402
+from labelrisk.students.train import Hyper, Run, train_runs  # noqa: E402
+from labelrisk.teachers.base import class_token_ids  # noqa: E402
+from labelrisk.teachers.transformers_backend import TransformersTeacher  # noqa: E402
 
 SNAKEMAKE = [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile")]
 CONFIG = yaml.safe_load((ROOT / "config.yaml").read_text())

@@ -2,8 +2,6 @@
 # sources, minority classes, the check of the paper's claims and the paper's own numbers beside
 # the run's. Each reads small aggregated tables (the claims also read per-item predictions).
 
-LABELS = {d: config["datasets"][d]["labels"] for d in DATASETS}
-
 
 rule teacher_diagnostics:
     input:
@@ -40,7 +38,7 @@ rule teacher_diagnostics:
 
 rule budget_figure:
     input:
-        "results/tables/summary.csv",
+        SUMMARY,
     output:
         png=report(
             "results/figures/budget.png",
@@ -61,7 +59,7 @@ rule budget_figure:
 
 rule minority:
     input:
-        summary="results/tables/summary.csv",
+        summary=SUMMARY,
         teachers="results/tables/teacher_quality.csv",
     output:
         png=report(
@@ -89,7 +87,7 @@ rule minority:
 
 rule claims:
     input:
-        summary="results/tables/summary.csv",
+        summary=SUMMARY,
         teachers="results/tables/teacher_quality.csv",
         per_item=item_tables(),
     output:
@@ -119,8 +117,10 @@ rule claims:
 
 rule paper_vs_run:
     input:
-        summary="results/tables/summary.csv",
-        reference=workflow.source_path("../workflow_scripts/labelrisk/reference/paper_tables.csv"),
+        summary=SUMMARY,
+        reference=workflow.source_path(
+            "../workflow_scripts/labelrisk/analysis/reference/paper_tables.csv"
+        ),
     output:
         csv=report(
             "results/tables/paper_vs_run.csv",

@@ -9,8 +9,8 @@
 rule annotate:
     input:
         teacher="resources/teachers/{teacher}",
-        pool="results/data/{dataset}/pool.parquet",
-        val="results/data/{dataset}/val.parquet",
+        pool=POOL,
+        val=VAL,
     output:
         labels="results/annotations/{dataset}/{teacher}/member{member}.parquet",
         meta="results/annotations/{dataset}/{teacher}/member{member}.json",
@@ -30,7 +30,7 @@ rule annotate:
         mem_mb=per_attempt("annotate", "mem_mb"),
         runtime=per_attempt("annotate", "runtime"),
     params:
-        dataset=lambda wc: config["datasets"][wc.dataset],
+        dataset=dataset_entry,
         teacher=teacher_params,
         annotation=ANNOTATION,
         journal="results/.journal/{dataset}/{teacher}/member{member}",
@@ -38,7 +38,7 @@ rule annotate:
         "../workflow_scripts/annotate.py"
 
 
-# vLLM in its own environment: the script starts `python -m labelrisk.vllm_worker` with the
+# vLLM in its own environment: the script starts `python -m labelrisk.teachers.vllm_worker` with the
 # teacher's `vllm.python` (a local vLLM venv) or, when unset, the interpreter of this rule's
 # conda env (`--sdm conda`).
 use rule annotate as annotate_vllm with:

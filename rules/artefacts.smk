@@ -8,7 +8,7 @@ rule summarise:
         teachers=teacher_tables(),
     output:
         summary=report(
-            "results/tables/summary.csv",
+            SUMMARY,
             caption="../report/summary.rst",
             category="Tables",
             labels={"table": "all metrics"},
@@ -31,7 +31,7 @@ rule summarise:
 
 rule table1:
     input:
-        "results/tables/summary.csv",
+        SUMMARY,
     output:
         csv=report(
             "results/tables/table1.csv",
@@ -55,7 +55,7 @@ rule table1:
 
 rule table2:
     input:
-        "results/tables/summary.csv",
+        SUMMARY,
     output:
         csv=report(
             "results/tables/table2.csv",
@@ -79,7 +79,7 @@ rule table2:
 
 rule figure2:
     input:
-        "results/tables/summary.csv",
+        SUMMARY,
     output:
         png=report(
             "results/figures/figure2.png",

@@ -10,6 +10,7 @@ from snakemake.utils import validate
 sys.path.insert(0, os.path.join(workflow.basedir, "workflow_scripts"))
 
 from labelrisk import grid as lr_grid  # noqa: E402
+from labelrisk.students import jobs as lr_jobs  # noqa: E402
 from labelrisk.config import validate as strict_validate  # noqa: E402
 
 SCHEMA = workflow.source_path("../schemas/config.schema.yaml")
@@ -36,6 +37,21 @@ SIZE_GROUPS = lr_grid.size_groups(config)
 COMPUTE = config["compute"]
 ANNOTATION = lr_grid.annotation_params(config)
 CALIBRATED = config["mitigations"]["calibrated"]
+
+
+# Paths read by several rules, named once.
+SPLIT = "results/data/{dataset}/{part}.parquet"
+POOL, VAL, TEST = (SPLIT.replace("{part}", p) for p in ("pool", "val", "test"))
+SUMMARY = "results/tables/summary.csv"
+LABELS = {d: config["datasets"][d]["labels"] for d in DATASETS}
+
+
+def dataset_entry(wildcards):
+    return config["datasets"][wildcards.dataset]
+
+
+def n_classes(wildcards):
+    return len(config["datasets"][wildcards.dataset]["labels"])
 
 
 def sizes_of(dataset):
@@ -137,37 +153,32 @@ def teacher_annotations(wildcards):
     )
 
 
-# What one training job covers; its outputs are always the per-run prediction files.
-RUN = "results/runs/{dataset}/{source}/n{size}_seed{seed}/predictions.parquet"
+# What one training job covers (labelrisk.students.jobs); outputs are always per-run files.
+RUN = lr_jobs.RUN
 TRAIN_BY = config["training"]["runs_per_job"]
-TRAIN_KEY = {"run": "n{size}_seed{seed}", "seed": "seed{seed}", "source": "all"}[TRAIN_BY]
+TRAIN_KEY = lr_jobs.job_key(TRAIN_BY)
 
 
-def _train_runs_of(wildcards):
-    sizes = [int(wildcards.size)] if TRAIN_BY == "run" else sizes_of(wildcards.dataset)
-    seeds = SEEDS if TRAIN_BY == "source" else [int(wildcards.seed)]
-    return [(n, s) for s in seeds for n in sizes]
+def train_runs(wildcards):
+    """(size, seed) of each run of a training job, in the order of its inputs and outputs."""
+    return lr_jobs.runs_of(
+        TRAIN_BY,
+        sizes_of(wildcards.dataset),
+        SEEDS,
+        getattr(wildcards, "size", None),
+        getattr(wildcards, "seed", None),
+    )
 
 
 def train_outputs(sizes):
-    """Output files of a training job over `sizes`, in the order of `_train_runs_of`."""
-    if TRAIN_BY == "run":
-        return RUN
-    if TRAIN_BY == "seed":
-        return [RUN.replace("{size}", str(n)) for n in sizes]
-    return [RUN.replace("{size}", str(n)).replace("{seed}", str(s)) for s in SEEDS for n in sizes]
+    return lr_jobs.outputs(TRAIN_BY, sizes, SEEDS)
 
 
 def train_inputs(wildcards):
     return [
         f"results/label_sets/{wildcards.dataset}/{wildcards.source}/n{n}_seed{s}.parquet"
-        for n, s in _train_runs_of(wildcards)
+        for n, s in train_runs(wildcards)
     ]
-
-
-def train_runs(wildcards):
-    """(size, seed) of each run of a training job, in the order of its inputs and outputs."""
-    return _train_runs_of(wildcards)
 
 
 def embedding_inputs(wildcards):
@@ -198,7 +209,7 @@ def teacher_tables():
 def final_targets():
     return [
         "results/config.yaml",
-        "results/tables/summary.csv",
+        SUMMARY,
         "results/tables/teacher_quality.csv",
         expand("results/tables/table{n}.{ext}", n=[1, 2], ext=["csv", "md", "tex"]),
         expand("results/figures/figure2.{ext}", ext=["png", "pdf"]),

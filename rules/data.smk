@@ -13,7 +13,7 @@ rule fetch_dataset:
     conda:
         "../envs/analysis.yaml"
     params:
-        dataset=lambda wc: config["datasets"][wc.dataset],
+        dataset=dataset_entry,
         on_bad_rows=config["data"]["on_bad_rows"],
         cache="resources/downloads",
     script:
@@ -24,9 +24,9 @@ rule split_dataset:
     input:
         rows="resources/datasets/{dataset}.parquet",
     output:
-        pool="results/data/{dataset}/pool.parquet",
-        val="results/data/{dataset}/val.parquet",
-        test="results/data/{dataset}/test.parquet",
+        pool=POOL,
+        val=VAL,
+        test=TEST,
         summary="results/data/{dataset}/split.json",
     log:
         "logs/data/split_{dataset}.log",

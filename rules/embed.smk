@@ -5,8 +5,8 @@
 rule embed:
     input:
         student="resources/students/{student}",
-        pool="results/data/{dataset}/pool.parquet",
-        val="results/data/{dataset}/val.parquet",
+        pool=POOL,
+        val=VAL,
     output:
         "results/embeddings/{dataset}/{student}.parquet",
     log:

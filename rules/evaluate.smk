@@ -3,7 +3,7 @@
 
 rule evaluate_source:
     input:
-        test="results/data/{dataset}/test.parquet",
+        test=TEST,
         predictions=lambda wc: expand(
             "results/runs/{dataset}/{source}/n{size}_seed{seed}/predictions.parquet",
             dataset=wc.dataset,
@@ -28,14 +28,14 @@ rule evaluate_source:
     params:
         sizes=lambda wc: sizes_of(wc.dataset),
         seeds=SEEDS,
-        n_classes=lambda wc: len(config["datasets"][wc.dataset]["labels"]),
+        n_classes=n_classes,
     script:
         "../workflow_scripts/evaluate_source.py"
 
 
 rule teacher_quality:
     input:
-        pool="results/data/{dataset}/pool.parquet",
+        pool=POOL,
         annotations=teacher_annotations,
         meta=teacher_calibration_meta,
     output:
@@ -45,10 +45,10 @@ rule teacher_quality:
     conda:
         "../envs/analysis.yaml"
     params:
-        n_classes=lambda wc: len(config["datasets"][wc.dataset]["labels"]),
+        n_classes=n_classes,
         bins=config["analysis"]["calibration_bins"],
         calibrated=CALIBRATED,
         prior_em=config["calibration"]["prior_em"],
-        labels=lambda wc: config["datasets"][wc.dataset]["labels"],
+        labels=lambda wc: LABELS[wc.dataset],
     script:
         "../workflow_scripts/teacher_quality.py"

@@ -12,8 +12,8 @@ for group, (group_datasets, group_sizes) in enumerate(SIZE_GROUPS):
         name:
             "label_sets" if group == 0 else f"label_sets_{group}"
         input:
-            pool="results/data/{dataset}/pool.parquet",
-            val="results/data/{dataset}/val.parquet",
+            pool=POOL,
+            val=VAL,
             annotations=annotation_inputs,
             embeddings=embedding_inputs,
             meta=calibration_meta,
@@ -37,8 +37,8 @@ for group, (group_datasets, group_sizes) in enumerate(SIZE_GROUPS):
             validation_labels=config["training"]["validation_labels"],
             mitigations=config["mitigations"],
             calibration=config["calibration"],
-            labels=lambda wc: config["datasets"][wc.dataset]["labels"],
-            n_classes=lambda wc: len(config["datasets"][wc.dataset]["labels"]),
+            labels=lambda wc: LABELS[wc.dataset],
+            n_classes=n_classes,
             seed=config["splits"]["seed"],
         script:
             "../workflow_scripts/label_sets.py"
@@ -49,7 +49,7 @@ for group, (group_datasets, group_sizes) in enumerate(SIZE_GROUPS):
         input:
             student=f"resources/students/{STUDENT}",
             train=train_inputs,
-            test="results/data/{dataset}/test.parquet",
+            test=TEST,
         output:
             train_outputs(group_sizes),
         log:
@@ -66,7 +66,7 @@ for group, (group_datasets, group_sizes) in enumerate(SIZE_GROUPS):
             mem_mb=per_attempt("train", "mem_mb"),
             runtime=per_attempt("train", "runtime"),
         params:
-            n_classes=lambda wc: len(config["datasets"][wc.dataset]["labels"]),
+            n_classes=n_classes,
             training=config["training"],
             runs=train_runs,
         script:

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from labelrisk.annotate import annotate, draw_demonstrations, read_journal
-from labelrisk.teacher import TransformersTeacher
+from labelrisk.annotation.journal import annotate, draw_demonstrations, read_journal
+from labelrisk.teachers.transformers_backend import TransformersTeacher
 
 ITEMS = pd.DataFrame(
     {
@@ -101,7 +101,7 @@ def test_resume_after_crash_scores_only_what_is_missing(teacher, tmp_path):
 
 
 def test_journal_name_changes_with_any_input(tmp_path):
-    from labelrisk.annotate import journal_path
+    from labelrisk.annotation.journal import journal_path
 
     base = journal_path(tmp_path, "movies", 128, ["d1"], ["a", "b"], ["x", "y"], "{cfg}")
     assert base == journal_path(tmp_path, "movies", 128, ["d1"], ["a", "b"], ["x", "y"], "{cfg}")
@@ -127,8 +127,8 @@ def perturbed_copy(src, dst):
 def test_new_weights_never_resume_an_old_journal(models, teacher, tmp_path):
     """Kill a job part-way, replace the weights, re-run: the journal of the old weights is not
     resumed (the key hashes the weight files), so the output is one model's."""
-    from labelrisk.annotate_job import Job, weights_fingerprint
-    from labelrisk.annotate_job import run as run_job
+    from labelrisk.annotation.job import Job, weights_fingerprint
+    from labelrisk.annotation.job import run as run_job
 
     ITEMS.iloc[:6].to_parquet(tmp_path / "pool.parquet")
     ITEMS.iloc[6:].to_parquet(tmp_path / "val.parquet")
@@ -184,7 +184,7 @@ def test_new_weights_never_resume_an_old_journal(models, teacher, tmp_path):
 
 
 def test_journal_key_covers_backend_settings_but_not_connection_handling():
-    from labelrisk.annotate_job import engine_identity
+    from labelrisk.annotation.job import engine_identity
 
     base = {"backend": "vllm", "dtype": "bfloat16", "vllm": {"seed": 0, "max_model_len": 4096}}
     assert engine_identity(base) != engine_identity(

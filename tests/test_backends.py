@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 
 from conftest import ROOT, snakemake
-from labelrisk.annotate_job import engine_identity
-from labelrisk.logprob_scores import MissingClassLogprob, class_scores
-from labelrisk.teacher_openai import constraint_body
-from labelrisk.vllm_worker import vllm_options
+from labelrisk.annotation.job import engine_identity
+from labelrisk.teachers.logprobs import MissingClassLogprob, class_scores
+from labelrisk.teachers.openai_backend import constraint_body
+from labelrisk.teachers.vllm_worker import vllm_options
 
 
 def test_post_mask_logprobs_renormalise_and_have_no_mass():
@@ -63,9 +63,9 @@ def test_vllm_options_drop_the_interpreter():
 
 
 def test_vllm_is_imported_only_when_used():
-    sys.modules.pop("labelrisk.teacher_vllm", None)
-    importlib.import_module("labelrisk.teacher_vllm")
-    importlib.import_module("labelrisk.vllm_worker")
+    sys.modules.pop("labelrisk.teachers.vllm_backend", None)
+    importlib.import_module("labelrisk.teachers.vllm_backend")
+    importlib.import_module("labelrisk.teachers.vllm_worker")
     assert "vllm" not in sys.modules
 
 

@@ -8,7 +8,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from labelrisk.calibration import (
+from labelrisk.analysis.evaluate import calibrated_teacher_rows, teacher_table
+from labelrisk.analysis.tables import display_name
+from labelrisk.analysis.teacher_figures import diagnostics_table
+from labelrisk.grid import Source, annotation_params, check, gold_budget, sources
+from labelrisk.labels.calibration import (
     CalibrationError,
     apply_weights,
     calibrate,
@@ -17,11 +21,7 @@ from labelrisk.calibration import (
     content_free_weights,
     prior_weights,
 )
-from labelrisk.evaluate import calibrated_teacher_rows, teacher_table
-from labelrisk.grid import Source, annotation_params, check, gold_budget, sources
-from labelrisk.labels import label
-from labelrisk.tables import display_name
-from labelrisk.teacher_figures import diagnostics_table
+from labelrisk.labels.training_sets import label
 
 
 def annotations(probs, ids=None, split=None):
@@ -232,9 +232,10 @@ ITEMS = pd.DataFrame(
 
 
 def test_annotate_job_records_content_free_scores_and_they_apply(models, tmp_path):
-    from labelrisk.annotate_job import Job, run
-    from labelrisk.prompt import chat_frame
-    from labelrisk.teacher import TransformersTeacher, class_token_ids
+    from labelrisk.annotation.job import Job, run
+    from labelrisk.annotation.prompt import chat_frame
+    from labelrisk.teachers.base import class_token_ids
+    from labelrisk.teachers.transformers_backend import TransformersTeacher
 
     ITEMS.iloc[:4].to_parquet(tmp_path / "pool.parquet")
     ITEMS.iloc[4:].to_parquet(tmp_path / "val.parquet")

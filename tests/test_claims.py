@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 from sklearn.metrics import f1_score
 
-from labelrisk.claims import (
+from labelrisk.analysis.claims import (
     COLLAPSED,
     FAILS,
     HOLDS,

@@ -1,7 +1,7 @@
 import pandas as pd
 import pytest
 
-from labelrisk.data import (
+from labelrisk.sources.dataset import (
     DataError,
     clean,
     parse_label_folders,

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from labelrisk.evaluate import evaluate_source, teacher_table
+from labelrisk.analysis.evaluate import evaluate_source, teacher_table
 
 TEST = pd.DataFrame({"id": ["a", "b", "c", "d"], "text": list("ABCD"), "label": [0, 0, 1, 1]})
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from labelrisk import fetch
-from labelrisk.fetch import (
+from labelrisk.sources import pypi as fetch
+from labelrisk.sources.pypi import (
     UnsafeArchiveError,
     assemble,
     extract_folder,

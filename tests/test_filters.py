@@ -1,15 +1,15 @@
 import numpy as np
 import pandas as pd
 
-from labelrisk.filters import (
+from labelrisk.grid import Source, gold_budget
+from labelrisk.labels.filters import (
     audit_size,
     cleanlab_issues,
     learned_filter,
     majority_vote,
     teacher_features,
 )
-from labelrisk.grid import Source, gold_budget
-from labelrisk.labels import label
+from labelrisk.labels.training_sets import label
 
 
 def test_teacher_features():

@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 
 from labelrisk.grid import Source, gold_budget
-from labelrisk.labels import ensemble_filter, entropy_filter, label, sample
+from labelrisk.labels.training_sets import ensemble_filter, entropy_filter, label, sample
 
 
 def test_sample_is_nested_and_deterministic():
@@ -66,3 +66,31 @@ def test_source_ids_round_trip():
     for sid in ["gold", "qwen2.5-coder-0.5b/llm", "a/entropy5", "a/entropy2.5", "a/ensemble"]:
         assert Source.parse(sid).id == sid
     assert Source.parse("a/entropy2.5").entropy_alpha == 2.5
+
+
+def test_label_sets_of_a_source_are_nested_and_share_the_validation_set():
+    from labelrisk.labels.label_sets import build
+
+    ids = [f"i{k}" for k in range(12)]
+    pool = pd.DataFrame({"id": ids[:8], "text": ids[:8], "label": [0, 1] * 4})
+    val = pd.DataFrame({"id": ids[8:], "text": ids[8:], "label": [1, 0, 1, 0]})
+    teacher = pd.DataFrame({"id": ids, "pred": [1] * 12, "entropy": np.linspace(0, 1, 12)})
+    mit = {"learned_audit": 16, "cleanlab_folds": 3}
+    sets = build("t/llm", pool, val, [teacher.set_index("id")], [4, 8], [1, 2], mitigations=mit)
+    assert sorted(sets) == [(4, 1), (4, 2), (8, 1), (8, 2)]
+    small, large = sets[(4, 1)], sets[(8, 1)]
+    train = large[large.split == "train"]
+    assert small[small.split == "train"].id.tolist() == train.id.tolist()[:4]  # nested
+    assert (train.label == 1).all() and not train.is_gold.any()  # the teacher's labels
+    assert small[small.split == "val"].label.tolist() == [1, 1, 1, 1]  # same source
+    gold_val = build(
+        "t/llm",
+        pool,
+        val,
+        [teacher.set_index("id")],
+        [4],
+        [1],
+        mitigations=mit,
+        validation_labels="gold",
+    )[(4, 1)]
+    assert gold_val[gold_val.split == "val"].label.tolist() == [1, 0, 1, 0]

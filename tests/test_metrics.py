@@ -1,7 +1,13 @@
 import numpy as np
 import pytest
 
-from labelrisk.metrics import alpha_nominal, over_seeds, p_unchanged, runs_table, teacher_quality
+from labelrisk.analysis.metrics import (
+    alpha_nominal,
+    over_seeds,
+    p_unchanged,
+    runs_table,
+    teacher_quality,
+)
 
 
 def test_alpha_two_raters_hand_computed():

@@ -15,9 +15,9 @@ from snakemake.utils import validate as fill_defaults
 
 from conftest import ROOT, hub_cache, snakemake
 from labelrisk.config import ConfigError, validate
-from labelrisk.data import clean, load_raw
 from labelrisk.grid import check, size_groups, sizes_for, uses_hub
-from labelrisk.remote import RemoteError
+from labelrisk.sources.dataset import clean, load_raw
+from labelrisk.sources.remote import RemoteError
 
 SCHEMA = str(ROOT / "schemas" / "config.schema.yaml")
 FIXTURES = ROOT / "tests" / "data" / "paper"

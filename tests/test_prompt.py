@@ -1,4 +1,4 @@
-from labelrisk.prompt import TEMPLATE, chat_frame, render
+from labelrisk.annotation.prompt import TEMPLATE, chat_frame, render
 
 EXPECTED = """### Instruction ###
 Classify reviews.

@@ -5,8 +5,13 @@ import pandas as pd
 import pytest
 import torch
 
-from labelrisk.soft_targets import SoftTargets, soft_columns, soft_cross_entropy, soft_training
-from labelrisk.student import Hyper, train_and_predict
+from labelrisk.students.soft_targets import (
+    SoftTargets,
+    soft_columns,
+    soft_cross_entropy,
+    soft_training,
+)
+from labelrisk.students.train import Hyper, train_and_predict
 
 
 def test_soft_cross_entropy_by_hand():

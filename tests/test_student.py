@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 import torch
 
-from labelrisk.student import BestInMemory, Hyper, Run, Tokens, train_and_predict, train_runs
+from labelrisk.students.train import BestInMemory, Hyper, Run, Tokens, train_and_predict, train_runs
 
 TEXTS = [
     "Great fun.",
@@ -128,3 +128,11 @@ def test_best_weights_in_memory_predict_as_checkpoints_on_disk(models, tmp_path)
         for where in ("memory", "disk")
     }
     pd.testing.assert_frame_equal(preds["memory"], preds["disk"])
+
+
+def test_hyper_parameters_come_from_the_config_section():
+    from labelrisk.students.train import Hyper
+
+    training = {"epochs": 2, "learning_rate": 3e-4, "runs_per_job": "seed", "keep_models": False}
+    hp = Hyper.from_config(training)
+    assert (hp.epochs, hp.learning_rate, hp.train_batch_size) == (2, 3e-4, 16)

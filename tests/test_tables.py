@@ -1,7 +1,7 @@
 import pandas as pd
 import pytest
 
-from labelrisk.tables import display_name, paper_table, table1_sources, table2_sources
+from labelrisk.analysis.tables import display_name, paper_table, table1_sources, table2_sources
 
 
 def summary():

@@ -3,8 +3,9 @@
 import numpy as np
 import pytest
 
-from labelrisk.prompt import chat_frame
-from labelrisk.teacher import TransformersTeacher, class_token_ids, entropy, length_batches
+from labelrisk.annotation.prompt import chat_frame
+from labelrisk.teachers.base import class_token_ids, entropy
+from labelrisk.teachers.transformers_backend import TransformersTeacher, length_batches
 
 TEXTS = [
     "A gorgeous, witty, seductive movie.",

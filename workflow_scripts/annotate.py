@@ -7,7 +7,7 @@ from labelrisk.devices import lease_gpus
 # Before torch or vLLM is imported; a vLLM worker inherits CUDA_VISIBLE_DEVICES.
 lease_gpus(getattr(snakemake.resources, "gpu", 0))
 
-from labelrisk.annotate_job import Job
-from labelrisk.teacher_factory import run_job
+from labelrisk.annotation.job import Job
+from labelrisk.teachers.registry import run_job
 
 run_job(Job.from_rule(snakemake), snakemake.threads, snakemake.log[0])

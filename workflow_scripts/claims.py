@@ -6,8 +6,8 @@ import re
 
 import pandas as pd
 
-from labelrisk.claims import claims_markdown, claims_table
-from labelrisk.minority import class_shares
+from labelrisk.analysis.claims import claims_markdown, claims_table
+from labelrisk.analysis.minority import class_shares
 
 summary = pd.read_csv(snakemake.input.summary)
 teachers = pd.read_csv(snakemake.input.teachers)

@@ -5,7 +5,7 @@ to_log(snakemake.log[0])
 import pandas as pd
 import torch
 
-from labelrisk.embeddings import embed
+from labelrisk.students.embeddings import embed
 
 torch.set_num_threads(snakemake.threads)
 items = pd.concat([pd.read_parquet(p) for p in (snakemake.input.pool, snakemake.input.val)])

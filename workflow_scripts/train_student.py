@@ -11,23 +11,10 @@ from pathlib import Path
 import pandas as pd
 from tqdm import tqdm
 
-from labelrisk.student import Hyper, Run, train_runs
+from labelrisk.students.train import Hyper, Run, train_runs
 
 cfg = snakemake.params.training
-hp = Hyper(
-    epochs=cfg["epochs"],
-    learning_rate=cfg["learning_rate"],
-    train_batch_size=cfg["train_batch_size"],
-    eval_batch_size=cfg["eval_batch_size"],
-    weight_decay=cfg["weight_decay"],
-    warmup_ratio=cfg["warmup_ratio"],
-    max_length=cfg["max_length"],
-    best_weights=cfg["best_weights"],
-    save_total_limit=cfg["save_total_limit"],
-    mixed_precision=cfg["mixed_precision"],
-    optimizer=cfg["optimizer"],
-    group_by_length=cfg["group_by_length"],
-)
+hp = Hyper.from_config(cfg)
 runs = []
 for (size, seed), sets_path, out in zip(
     snakemake.params.runs, snakemake.input.train, snakemake.output, strict=True

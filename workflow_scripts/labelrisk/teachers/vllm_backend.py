@@ -22,9 +22,9 @@ from collections.abc import Iterator, Sequence
 
 from transformers import AutoTokenizer
 
-from .logprob_scores import class_scores
-from .prompt import PromptFrame
-from .tokenizing import Tokenizing
+from labelrisk.annotation.prompt import PromptFrame
+from labelrisk.teachers.logprobs import class_scores
+from labelrisk.teachers.tokenizing import Tokenizing
 
 
 class VllmTeacher(Tokenizing):

@@ -11,8 +11,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from .filters import learned_filter, majority_vote
-from .grid import GOLD, Source, gold_budget
+from labelrisk.grid import GOLD, Source, gold_budget
+from labelrisk.labels.filters import learned_filter, majority_vote
 
 
 def sample(pool_ids: Sequence[str], seed: int, size: int) -> list[str]:
@@ -60,7 +60,7 @@ def label(
     gold, or gold throughout), teacher_label (member 0, -1 for gold), keep (False for items a
     filter drops); `soft` adds the teacher's p_0..p_{K-1}, which the student then learns.
     Calibrated sources (`calibrated_prior`, `calibrated_cf`, `..._entropy<alpha>`) take member 0
-    already calibrated (labelrisk.calibration.calibrated_members: `pred`, `entropy` and p_k
+    already calibrated (labelrisk.labels.calibration.calibrated_members: `pred`, `entropy` and p_k
     calibrated, the teacher's own label in `raw_pred`); they label by the calibrated argmax and
     record the calibrated distribution (`cal_p_0..cal_p_{K-1}`) and its entropy (`cal_entropy`).
 

@@ -18,8 +18,8 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from .prompt import chat_frame
-from .teacher import class_token_ids, entropy
+from labelrisk.annotation.prompt import chat_frame
+from labelrisk.teachers.base import class_token_ids, entropy
 
 log = logging.getLogger(__name__)
 

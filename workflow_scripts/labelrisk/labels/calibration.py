@@ -24,6 +24,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from labelrisk.teachers.base import entropy
+
 METHODS = ("prior", "content_free")
 
 
@@ -107,12 +109,6 @@ def content_free_weights(
 
 def probability_columns(ann: pd.DataFrame) -> list[str]:
     return sorted((c for c in ann if c.startswith("p_")), key=lambda c: int(c[2:]))
-
-
-def entropy(probs: np.ndarray) -> np.ndarray:
-    """Shannon entropy in nats of each row."""
-    p = np.asarray(probs, dtype=float)
-    return -(p * np.log(np.clip(p, 1e-12, 1.0))).sum(axis=1)
 
 
 def calibration_weights(

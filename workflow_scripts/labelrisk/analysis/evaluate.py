@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .calibration import calibrate
-from .diagnostics import teacher_diagnostics
-from .metrics import over_seeds, runs_table, teacher_quality
+from labelrisk.analysis.diagnostics import teacher_diagnostics
+from labelrisk.analysis.metrics import over_seeds, runs_table, teacher_quality
+from labelrisk.labels.calibration import calibrate
 
 _RUN = re.compile(r"n(?P<size>\d+)_seed(?P<seed>\d+)")
 
@@ -68,7 +68,7 @@ def teacher_table(
     pool: pd.DataFrame, members: Sequence[pd.DataFrame], n_classes: int, bins: int = 10
 ) -> pd.DataFrame:
     """Accuracy, macro-F1, per-class F1 and confusion matrix of each member on the pool,
-    with its calibration, per-class recall and gold cross-entropy (labelrisk.diagnostics)."""
+    with its calibration, per-class recall and gold cross-entropy (analysis.diagnostics)."""
     gold = pool.set_index("id")["label"]
     rows = []
     preds = []

@@ -1,4 +1,4 @@
-"""Run one annotation job with vLLM, in vLLM's environment: `python -m labelrisk.vllm_worker JOB`.
+"""vLLM annotation worker, run in vLLM's environment: `python -m labelrisk.teachers.vllm_worker`.
 
 vLLM starts its engine processes with spawn, which re-imports the main module; the `__main__`
 guard keeps that re-import from starting a second job. `launch` is what the rule script calls:
@@ -13,10 +13,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .annotate_job import Job
-from .devices import resolve_dtype
+from labelrisk.annotation.job import Job
+from labelrisk.devices import resolve_dtype
 
-PACKAGE_ROOT = Path(__file__).resolve().parents[1]  # the folder holding `labelrisk`
+PACKAGE_ROOT = Path(__file__).resolve().parents[2]  # the folder holding `labelrisk`
 
 
 def vllm_options(teacher_cfg: dict) -> dict:
@@ -39,7 +39,7 @@ def launch(job: Job, job_file: Path, python: str | None, threads: int, log_file:
     cmd = [
         os.path.expanduser(python) if python else sys.executable,
         "-m",
-        "labelrisk.vllm_worker",
+        "labelrisk.teachers.vllm_worker",
         str(job_file),
     ]
     with open(log_file, "a") as log:
@@ -54,12 +54,12 @@ def launch(job: Job, job_file: Path, python: str | None, threads: int, log_file:
 
 
 def main(job_file: str) -> None:
-    from .teacher_vllm import VllmTeacher
+    from labelrisk.teachers.vllm_backend import VllmTeacher
 
     logging.basicConfig(level=logging.INFO)
     job = Job.from_json(Path(job_file).read_text())
     teacher = VllmTeacher(job.teacher_dir, **vllm_options(job.teacher))
-    from .annotate_job import run
+    from labelrisk.annotation.job import run
 
     run(job, teacher)
 

@@ -10,37 +10,14 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 
 import numpy as np
 import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
-from .prompt import PromptFrame
-from .tokenizing import Tokenizing
-
-
-def class_token_ids(tokenizer, n_classes: int) -> list[int]:
-    """Token id of each class id `0`..`K-1`; each must be a single token."""
-    ids = []
-    for k in range(n_classes):
-        toks = tokenizer.encode(str(k), add_special_tokens=False)
-        if len(toks) != 1:
-            raise ValueError(f"class id {k!r} is {len(toks)} tokens for this tokenizer; need 1")
-        ids.append(toks[0])
-    return ids
-
-
-@dataclass
-class Scores:
-    probs: np.ndarray  # (n, K) renormalised over class tokens
-    class_mass: np.ndarray  # (n,) total probability the model put on class tokens
-
-
-def entropy(probs: np.ndarray) -> np.ndarray:
-    """Shannon entropy in nats of each row."""
-    p = np.clip(probs, 1e-12, 1.0)
-    return -(probs * np.log(p)).sum(axis=1)
+from labelrisk.annotation.prompt import PromptFrame
+from labelrisk.teachers.base import Scores
+from labelrisk.teachers.tokenizing import Tokenizing
 
 
 def length_batches(lengths: Sequence[int], max_tokens: int, max_batch: int) -> Iterator[list[int]]:

@@ -14,9 +14,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from .annotate import annotate, draw_demonstrations, journal_path, score_content_free
-from .devices import resolve_dtype
-from .prompt import render
+from labelrisk.annotation.journal import (
+    annotate,
+    draw_demonstrations,
+    journal_path,
+    score_content_free,
+)
+from labelrisk.annotation.prompt import render
+from labelrisk.devices import resolve_dtype
 
 
 @dataclass
@@ -153,7 +158,7 @@ def run(job: Job, teacher) -> pd.DataFrame:
             "{input_text}",
         ),
     }
-    if cfg.get("content_free_inputs"):  # content-free calibration (labelrisk.calibration)
+    if cfg.get("content_free_inputs"):  # content-free calibration (labelrisk.labels.calibration)
         meta["content_free"] = score_content_free(
             teacher,
             demos,

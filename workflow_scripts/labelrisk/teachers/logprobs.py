@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from .teacher import Scores
+from labelrisk.teachers.base import Scores
 
 
 class MissingClassLogprob(RuntimeError):

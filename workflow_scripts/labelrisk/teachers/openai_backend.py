@@ -26,9 +26,9 @@ from requests.adapters import HTTPAdapter
 from transformers import AutoTokenizer
 from urllib3.util.retry import Retry
 
-from .logprob_scores import class_scores
-from .prompt import PromptFrame
-from .tokenizing import Tokenizing
+from labelrisk.annotation.prompt import PromptFrame
+from labelrisk.teachers.logprobs import class_scores
+from labelrisk.teachers.tokenizing import Tokenizing
 
 CONSTRAINTS = ("structured_outputs", "guided_choice", "gbnf", "none")
 

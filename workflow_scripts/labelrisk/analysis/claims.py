@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import binomtest
 
-from .metrics import alpha_nominal
+from labelrisk.analysis.metrics import alpha_nominal
 
 HOLDS, FAILS, UNDETERMINED = "holds", "does not hold", "undetermined"
 COLLAPSED = "undetermined: collapsed"

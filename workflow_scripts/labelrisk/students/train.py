@@ -9,7 +9,7 @@ from __future__ import annotations
 import gc
 import shutil
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 import numpy as np
@@ -25,8 +25,8 @@ from transformers import (
     set_seed,
 )
 
-from .devices import native_bf16
-from .soft_targets import soft_training
+from labelrisk.devices import native_bf16
+from labelrisk.students.soft_targets import soft_training
 
 
 @dataclass(frozen=True)
@@ -50,6 +50,11 @@ class Hyper:
     group_by_length: bool = False
     # Pad every batch to max_length: the naive reference the benchmarks compare against.
     pad_to_max_length: bool = False
+
+    @classmethod
+    def from_config(cls, training: dict) -> Hyper:
+        """The hyper-parameters of a `training` config section (schema defaults filled)."""
+        return cls(**{f.name: training[f.name] for f in fields(cls) if f.name in training})
 
 
 @dataclass(frozen=True)

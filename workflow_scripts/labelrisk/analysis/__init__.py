@@ -1,0 +1,1 @@
+"""Metrics, evaluation, teacher diagnostics, tables, figures, claims."""

@@ -1,0 +1,1 @@
+"""Annotation jobs: the paper's prompt, resumable journals, one job's files."""

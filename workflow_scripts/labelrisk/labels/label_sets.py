@@ -1,0 +1,98 @@
+"""Every label set of one (dataset, source): the training set of each (size, seed) with its
+labels, and the validation set, as the `label_sets` rule writes them."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from labelrisk.grid import Source
+from labelrisk.labels.calibration import calibrated_members
+from labelrisk.labels.filters import cleanlab_issues
+from labelrisk.labels.training_sets import label, sample
+
+log = logging.getLogger(__name__)
+
+
+def build(
+    source_id: str,
+    pool: pd.DataFrame,
+    val: pd.DataFrame,
+    members: list[pd.DataFrame],
+    sizes: Sequence[int],
+    seeds: Sequence[int],
+    *,
+    mitigations: dict,
+    validation_labels: str = "same_as_train",
+    embeddings: pd.DataFrame | None = None,
+    calibration: dict | None = None,
+    meta: dict | None = None,
+    labels: Sequence[str] | None = None,
+    n_classes: int | None = None,
+    seed: int = 0,
+    dataset: str = "",
+) -> dict[tuple[int, int], pd.DataFrame]:
+    """{(size, seed): training set + validation set}, `split` telling train, val or dropped.
+
+    `members` are the teacher's annotation members indexed by id (none for gold).
+    """
+    source = Source.parse(source_id)
+    flagged = None
+    if source.calibration is not None:
+        # Calibrated on every item the teacher labelled (pool and validation set), no gold.
+        members = calibrated_members(
+            members,
+            source.calibration,
+            (calibration or {}).get("prior_em", False),
+            meta,
+            labels,
+            dataset,
+            source.teacher,
+        )
+        changed = int((members[0].pred != members[0].raw_pred).sum())
+        log.info(
+            "%s calibration changes %d of %d teacher labels",
+            source.calibration,
+            changed,
+            len(members[0]),
+        )
+    if source.method.startswith("cleanlab"):
+        # Confident learning sees every item the teacher labelled (pool and validation), no gold.
+        ids = embeddings.index
+        issues = cleanlab_issues(
+            embeddings.to_numpy(),
+            members[0].loc[ids, "pred"].to_numpy(),
+            n_classes,
+            mitigations["cleanlab_folds"],
+            seed,
+        )
+        flagged = set(ids[issues])
+        log.info("cleanlab flags %d of %d teacher labels", issues.sum(), len(ids))
+    extra = {"embeddings": embeddings, "flagged": flagged, "audit": mitigations["learned_audit"]}
+
+    def labelled(items, src, split):
+        out = label(items, src, members, **extra)
+        out["split"] = np.where(out.keep, split, "dropped")
+        return out.drop(columns="keep")
+
+    # Validation labels depend only on the source, not on seed or size.
+    val_source = Source(None, "gold") if validation_labels == "gold" else source
+    val_set = labelled(val, val_source, "val")
+    pool_idx = pool.set_index("id")
+    out = {}
+    for size in sizes:
+        for s in seeds:
+            train = labelled(
+                pool_idx.loc[sample(pool.id.tolist(), s, size)].reset_index(), source, "train"
+            )
+            if "ranked_by" in train:
+                log.info(
+                    "n%d seed%d: non-audited items ranked by %s", size, s, train.ranked_by.iloc[0]
+                )
+            if dropped := int((train.split == "dropped").sum()):
+                log.info("n%d seed%d: %d flagged items dropped", size, s, dropped)
+            out[(size, s)] = pd.concat([train, val_set], ignore_index=True)
+    return out

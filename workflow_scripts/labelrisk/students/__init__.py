@@ -1,0 +1,1 @@
+"""Student encoders: fine-tuning, soft targets, frozen embeddings."""

@@ -1,0 +1,1 @@
+"""Teacher LLM backends (transformers, vLLM, OpenAI-compatible servers) and their registry."""
