@@ -17,7 +17,7 @@ def test_kill_minus_nine_then_resume(models, tmp_path):
     (tmp_path / "resources").symlink_to(WORK / "resources", target_is_directory=True)
     over = tmp_path / "over.yaml"
     over.write_text(
-        "grid: {datasets: [movies], teachers: [" + TEACHER + "]}\n"
+        "grid: {datasets: [movies], teachers: [" + TEACHER + "], sizes: [100, 200]}\n"
         "mitigations: {teachers: []}\n"
         "annotation: {max_batch: 1}\n"
         "splits: {pool_size: 200, val_size: 60, test_size: 40}\n"
