@@ -106,7 +106,7 @@ def test_sources_of_the_extended_grid(config):
     merged = copy.deepcopy(config)
     update_config(merged, extended)  # as --configfile merges it
     ids = [s.id for s in sources(filled(merged))]
-    assert merged["grid"]["datasets"] == ["movies", "tweets", "nyt"]
+    assert merged["grid"]["datasets"] == ["movies", "movies_skewed", "tweets", "nyt"]
     assert ids[3:] == [
         "qwen2.5-coder-1.5b/entropy5",
         "qwen2.5-coder-1.5b/entropy25",

@@ -4,6 +4,7 @@ import pytest
 from labelrisk.sources.dataset import (
     DataError,
     clean,
+    keep_class_shares,
     parse_label_folders,
     parse_vader_tsv,
     read_dataset,
@@ -168,3 +169,23 @@ def test_a_dataset_too_small_for_the_split_is_refused_not_capped():
     )
     parts = split(df, 0, pool_size=96, val_size=8, test_size=8, name="tiny", largest_size=16)
     assert [len(parts[k]) for k in ("pool", "val", "test")] == [16, 8, 8]
+
+
+def test_vader_two_labels_neutral_band_left_out_and_counted():
+    df = parse_vader_tsv(VADER, ["negative", "positive"], 0.5)
+    assert df.drop_reason.isna().tolist() == [True, True, True, False]
+    rows, drops = clean(df, ["negative", "positive"])
+    assert rows.id.tolist() == ["1", "2"] and rows.label.tolist() == [1, 0]
+    assert drops["neutral_band"] == 1 and drops["no_label"] == 1
+
+
+def test_keep_class_shares_is_seeded_and_counted():
+    rows = pd.DataFrame(
+        {"id": [str(i) for i in range(12)], "text": ["t"] * 12, "label": [0] * 8 + [1] * 4}
+    )
+    kept, left = keep_class_shares(rows, {"negative": 0.25}, ["negative", "positive"], seed=0)
+    assert (kept.label == 0).sum() == 2 and (kept.label == 1).sum() == 4
+    assert left == {"class_keep_negative": 6}
+    again, _ = keep_class_shares(rows.iloc[::-1], {"negative": 0.25}, ["negative", "positive"], 0)
+    assert again.id.tolist() == kept.id.tolist()
+    assert keep_class_shares(rows, {}, ["negative", "positive"], 0)[0] is rows

