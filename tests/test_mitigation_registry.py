@@ -4,7 +4,9 @@ registered in one place reaches the grid, the label sets and the tables."""
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 
+from conftest import ROOT
 from labelrisk.analysis.tables import display_name, paper_table, table2_sources
 from labelrisk.grid import Source, gold_budget, members_of, sources
 from labelrisk.labels.label_sets import build
@@ -85,6 +87,13 @@ def test_every_method_the_grid_names_parses_back():
     assert len(ids) == 3 + 2 + 1 + 1 + 2 + 1 + 1 + 4
     for sid in ids:
         assert Source.parse(sid).id == sid and Source.parse(sid).mitigation in registered()
+
+
+def test_every_mitigations_key_belongs_to_one_family():
+    schema = yaml.safe_load((ROOT / "schemas" / "config.schema.yaml").read_text())
+    keys = set(schema["properties"]["mitigations"]["properties"]) - {"teachers"}
+    declared = [k for m in registered() for k in m.keys]
+    assert sorted(declared) == sorted(keys)
 
 
 def random_gold(out, ann, params, ctx):
