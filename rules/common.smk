@@ -115,9 +115,9 @@ def local_model(kind):
 
 
 def annotation_inputs(wildcards):
-    """Teacher annotations a label source needs: none for gold, member 0 or all members."""
+    """Teacher annotations a label source needs: none (gold), member 0 or all members."""
     src = lr_grid.Source.parse(wildcards.source)
-    if src.teacher is None:
+    if src.members == "none":
         return []
     members = MEMBERS if src.members == "all" else [0]
     return expand(
@@ -129,11 +129,11 @@ def annotation_inputs(wildcards):
 
 
 def calibration_meta(wildcards):
-    """Member 0's .json (its content-free scores) for a content-free calibrated source."""
-    if lr_grid.Source.parse(wildcards.source).calibration != "content_free":
+    """Member 0's .json (its content-free scores) for a source that reads it."""
+    src = lr_grid.Source.parse(wildcards.source)
+    if not src.reads_meta:
         return []
-    teacher = lr_grid.Source.parse(wildcards.source).teacher
-    return f"results/annotations/{wildcards.dataset}/{teacher}/member0.json"
+    return f"results/annotations/{wildcards.dataset}/{src.teacher}/member0.json"
 
 
 def teacher_calibration_meta(wildcards):

@@ -183,8 +183,9 @@ def test_grid_names_the_calibrated_sources():
         "a/calibrated_cf",
         "a/calibrated_cf_entropy25",
     ]
-    assert Source.parse("a/calibrated_cf_entropy25").calibration == "content_free"
-    assert Source.parse("a/calibrated_cf_entropy25").entropy_alpha is None
+    cf25 = Source.parse("a/calibrated_cf_entropy25")
+    assert cf25.mitigation.name == "calibrated_entropy" and cf25.params["kind"] == "cf"
+    assert cf25.reads_meta and cf25.gold(100) == 25
     assert display_name("a/calibrated_cf_entropy25") == "Calibrated content-free + entropy 25% (a)"
     assert annotation_params(cfg)["content_free_inputs"] == ["N/A", "", "[MASK]"]
     # Without content-free calibration the annotate jobs are told nothing new.

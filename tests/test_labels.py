@@ -3,7 +3,9 @@ import pandas as pd
 import pytest
 
 from labelrisk.grid import Source, gold_budget
-from labelrisk.labels.training_sets import ensemble_filter, entropy_filter, label, sample
+from labelrisk.labels.mitigations.ensemble import ensemble_filter
+from labelrisk.labels.mitigations.entropy import entropy_filter
+from labelrisk.labels.training_sets import label, sample
 
 
 def test_sample_is_nested_and_deterministic():
@@ -65,7 +67,7 @@ def test_label_sources(annotated):
 def test_source_ids_round_trip():
     for sid in ["gold", "qwen2.5-coder-0.5b/llm", "a/entropy5", "a/entropy2.5", "a/ensemble"]:
         assert Source.parse(sid).id == sid
-    assert Source.parse("a/entropy2.5").entropy_alpha == 2.5
+    assert Source.parse("a/entropy2.5").params == {"alpha": 2.5}
 
 
 def test_label_sets_of_a_source_are_nested_and_share_the_validation_set():

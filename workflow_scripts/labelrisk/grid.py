@@ -6,18 +6,18 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
+from labelrisk.labels.mitigations import Mitigation, lookup, registered
+from labelrisk.labels.mitigations.registry import gold_budget as gold_budget  # re-exported
+
 GOLD = "gold"
-# Calibration method (mitigations.calibrated) -> label-source method.
-CALIBRATION_TAGS = {"prior": "calibrated_prior", "content_free": "calibrated_cf"}
 
 
 @dataclass(frozen=True)
 class Source:
-    """How a training set is labelled: `gold`, or a teacher with a method."""
+    """How a training set is labelled: `gold`, or a teacher with a method. What the method
+    means (members, gold cost, name, builder) is its family's, in labelrisk.labels.mitigations."""
 
     teacher: str | None
-    # gold | llm | entropy<alpha> | ensemble | learned<alpha> | cleanlab_relabel | cleanlab_drop
-    # | vote | soft | calibrated_prior | calibrated_cf | calibrated_<prior|cf>_entropy<alpha>
     method: str
 
     @property
@@ -25,36 +25,35 @@ class Source:
         return GOLD if self.teacher is None else f"{self.teacher}/{self.method}"
 
     @property
-    def entropy_alpha(self) -> float | None:
-        return float(self.method[len("entropy") :]) if self.method.startswith("entropy") else None
+    def mitigation(self) -> Mitigation:
+        return lookup(self.method)[0]
 
     @property
-    def calibration(self) -> str | None:
-        """The gold-free calibration the source applies: `prior`, `content_free` or None."""
-        for name, tag in CALIBRATION_TAGS.items():
-            if self.method == tag or self.method.startswith(f"{tag}_entropy"):
-                return name
-        return None
-
-    @property
-    def calibrated_entropy_alpha(self) -> float | None:
-        """Alpha of entropy filtering on top of calibrated labels (None without it)."""
-        if self.calibration is None or "_entropy" not in self.method:
-            return None
-        return float(self.method.rpartition("_entropy")[2])
-
-    @property
-    def learned_alpha(self) -> float | None:
-        return float(self.method[len("learned") :]) if self.method.startswith("learned") else None
+    def params(self) -> dict:
+        """The method's parameters, e.g. {"alpha": 25.0} for entropy25."""
+        return lookup(self.method)[1]
 
     @property
     def members(self) -> str:
-        """Which ensemble members the source reads: `all` or `first`."""
-        return "all" if self.method in ("ensemble", "vote") else "first"
+        """Which annotation members the source reads: `none` (gold), `first` or `all`."""
+        return self.mitigation.members
 
     @property
     def needs_embeddings(self) -> bool:
-        return self.method.startswith(("learned", "cleanlab"))
+        return self.mitigation.needs_embeddings
+
+    @property
+    def reads_meta(self) -> bool:
+        """Whether it reads member 0's .json (the content-free scores)."""
+        return self.mitigation.reads_meta(self.params)
+
+    @property
+    def display(self) -> str:
+        return self.mitigation.display(self.teacher, self.params)
+
+    def gold(self, n: int) -> int | None:
+        """Gold training labels a set of n items costs (None when the data decides)."""
+        return self.mitigation.gold(n, self.params)
 
     @classmethod
     def parse(cls, sid: str) -> Source:
@@ -64,29 +63,13 @@ class Source:
         return cls(teacher, method)
 
 
-def alpha_tag(alpha: float, method: str = "entropy") -> str:
-    return f"{method}{alpha:g}"
-
-
 def sources(config: dict) -> list[Source]:
-    """Every label source of the grid, in the order tables and figures show them."""
+    """Every label source of the grid, in the order tables and figures show them: gold, each
+    teacher's labels, then on each mitigated teacher every family the config turns on."""
     grid, mit = config["grid"], config.get("mitigations", {})
     out = [Source(None, GOLD)] + [Source(t, "llm") for t in grid["teachers"]]
     for t in mit.get("teachers") or grid["teachers"]:
-        out += [Source(t, alpha_tag(a)) for a in mit.get("entropy_alphas", [])]
-        if mit.get("ensemble") and config["annotation"]["members"] > 1:
-            out.append(Source(t, "ensemble"))
-        out += [Source(t, alpha_tag(a, "learned")) for a in mit.get("learned_alphas", [])]
-        out += [Source(t, f"cleanlab_{v}") for v in mit.get("cleanlab", [])]
-        if mit.get("vote") and config["annotation"]["members"] > 1:
-            out.append(Source(t, "vote"))
-        if mit.get("soft"):
-            out.append(Source(t, "soft"))
-        for c in mit.get("calibrated", []):
-            tag = CALIBRATION_TAGS[c]
-            out.append(Source(t, tag))
-            alphas = mit.get("calibrated_entropy_alphas", [])
-            out += [Source(t, alpha_tag(a, f"{tag}_entropy")) for a in alphas]
+        out += [Source(t, method) for m in registered() for method in m.methods(config)]
     return out
 
 
@@ -94,8 +77,8 @@ def annotation_params(config: dict) -> dict:
     """What an annotate job is told: `annotation`, plus the content-free inputs it scores when
     content-free calibration is on (so turning it off or on re-runs only what it changes)."""
     out = dict(config["annotation"])
-    if "content_free" in config["mitigations"].get("calibrated", []):
-        out["content_free_inputs"] = list(config["calibration"]["content_free_inputs"])
+    for m in registered():
+        out.update(m.annotation(config))
     return out
 
 
@@ -160,12 +143,8 @@ def check(config: dict) -> None:
             for n in sizes
             if n > pool
         ]
-    mit = config["mitigations"]
-    if mit.get("calibrated_entropy_alphas") and not mit.get("calibrated"):
-        errors.append("mitigations.calibrated_entropy_alphas needs mitigations.calibrated")
-    for key in ("ensemble", "vote"):
-        if config["mitigations"][key] and config["annotation"]["members"] < 2:
-            errors.append(f"mitigations.{key} needs annotation.members >= 2")
+    for m in registered():
+        errors += m.check(config)
     for name, ds in config["datasets"].items():
         src = ds["source"]
         if src.get("format") == "vader_tsv" and len(ds["labels"]) not in (2, 3):
@@ -180,11 +159,6 @@ def check(config: dict) -> None:
             errors.append(f"teachers.{name}.source.parts: empty")
     if errors:
         raise ValueError("invalid config:\n  " + "\n  ".join(errors))
-
-
-def gold_budget(n: int, alpha: float) -> int:
-    """Items whose label is replaced at alpha percent of n (rounded up, so alpha > 0 costs >= 1)."""
-    return math.ceil(n * alpha / 100.0)
 
 
 def local_inputs(source: dict) -> list[str]:

@@ -38,12 +38,12 @@ import pandas as pd
 from scipy.stats import binomtest
 
 from labelrisk.analysis.metrics import alpha_nominal
+from labelrisk.grid import Source
 
 HOLDS, FAILS, UNDETERMINED = "holds", "does not hold", "undetermined"
 COLLAPSED = "undetermined: collapsed"
 # Claims whose quantities a collapsed student makes meaningless (no disagreement, no variance).
 COLLAPSE_SENSITIVE = {"C2", "C6", "C7"}
-CALIBRATED = ("calibrated_prior", "calibrated_cf")
 
 
 def class_f1(gold: np.ndarray, preds: np.ndarray, n_classes: int) -> np.ndarray:
@@ -278,8 +278,14 @@ class Check:
     extra: dict
 
 
+def _with_role(srcs: Sequence[str], teacher: str, role: str) -> list[str]:
+    """The teacher's sources whose family plays `role` in the claims (C5a, C5b, C8a)."""
+    parsed = [(s, Source.parse(s)) for s in srcs]
+    return [s for s, p in parsed if p.teacher == teacher and role in p.mitigation.claims]
+
+
 def _plan(srcs, teachers, larger, small, large, share, names, top):
-    """Every check on one dataset."""
+    """Every check on one dataset; `srcs` in grid order."""
     lo_k, hi_k = int(np.argmin(share)), int(np.argmax(share))
     at_large = f"at n={large}"
     for t in teachers:
@@ -302,14 +308,12 @@ def _plan(srcs, teachers, larger, small, large, share, names, top):
                 f"({share[hi_k]:.0%}) (b)"
             )
             yield Check("C4", t, q, c4("gold", llm, large, lo_k, hi_k), both, {})
-        ens = f"{t}/ensemble"
-        entropies = sorted(s for s in srcs if s.startswith(f"{t}/entropy"))
-        if ens in srcs:
-            for ent in entropies:
+        for ens in _with_role(srcs, t, "C5a"):
+            for ent in sorted(_with_role(srcs, t, "C5b")):
                 g_a, g_b = top.loc[ens, "gold_train"], top.loc[ent, "gold_train"]
                 q = (
-                    f"share of the macro-F1 gap recovered {at_large}: ensemble "
-                    f"(a, {g_a:g} gold) vs {ent.rpartition('/')[2]} (b, {g_b:g} gold)"
+                    f"share of the macro-F1 gap recovered {at_large}: {Source.parse(ens).method} "
+                    f"(a, {g_a:g} gold) vs {Source.parse(ent).method} (b, {g_b:g} gold)"
                 )
                 inv = [*both, (ens, large), (ent, large)]
                 extra = {"gold_a": g_a, "gold_b": g_b}
@@ -326,16 +330,14 @@ def _plan(srcs, teachers, larger, small, large, share, names, top):
         for metric in ("accuracy", "macro_f1"):
             q = f"seed std of {metric} {at_large}: LLM labels (a) vs gold (b)"
             yield Check("C7", t, q, c7(metric, "gold", llm, large), both, {})
-        for kind in CALIBRATED:
-            cal = f"{t}/{kind}"
-            if cal in srcs:
-                g = top.loc[cal, "gold_train"] if cal in top.index else 0
-                q = (
-                    f"share of the macro-F1 gap recovered {at_large}: {kind} "
-                    f"(a, {g:g} gold) vs 0 (b)"
-                )
-                inv = [*both, (cal, large)]
-                yield Check("C8", t, q, c8("gold", llm, cal, large), inv, {"gold_a": g})
+        for cal in _with_role(srcs, t, "C8a"):
+            g = top.loc[cal, "gold_train"] if cal in top.index else 0
+            q = (
+                f"share of the macro-F1 gap recovered {at_large}: {Source.parse(cal).method} "
+                f"(a, {g:g} gold) vs 0 (b)"
+            )
+            inv = [*both, (cal, large)]
+            yield Check("C8", t, q, c8("gold", llm, cal, large), inv, {"gold_a": g})
 
 
 def collapsed_note(runs: Runs, involved: Sequence[tuple[str, int]]) -> str:
@@ -369,8 +371,9 @@ def claims_table(
         runs = Runs.from_items(sub, n_classes[ds])
         sizes = sorted(sub["size"].unique())
         small, large = int(sizes[0]), int(sizes[-1])
-        srcs = set(sub.source)
-        teachers = [s.rpartition("/")[0] for s in dict.fromkeys(sub.source) if s.endswith("/llm")]
+        srcs = list(dict.fromkeys(sub.source))
+        parsed = [Source.parse(s) for s in srcs]
+        teachers = [p.teacher for p in parsed if p.mitigation.name == "llm"]
         top = summary[(summary.dataset == ds) & (summary["size"] == large)].set_index("source")
         plan = _plan(
             srcs, teachers, set(larger), small, large, np.asarray(shares[ds]), labels[ds], top

@@ -13,6 +13,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from labelrisk.grid import Source
+
 PAPER_TABLES = Path(__file__).parent / "reference" / "paper_tables.csv"
 METRICS = ["acc_mean", "f1_mean", "alpha", "acc_std", "f1_std", "p_uc"]
 
@@ -30,9 +32,15 @@ def load(path: str | Path = PAPER_TABLES) -> pd.DataFrame:
     return pd.read_csv(path, comment="#")
 
 
+def _entropy_of(teacher: str, source: str) -> bool:
+    src = Source.parse(source)
+    return src.teacher == teacher and src.mitigation.name == "entropy"
+
+
 def _matches(paper_source: str, run_sources) -> list[str]:
-    if paper_source.endswith("/entropy"):
-        return [s for s in run_sources if s.startswith(paper_source) and s != paper_source]
+    teacher, _, method = paper_source.rpartition("/")
+    if method == "entropy":  # the paper states no alpha: every entropy alpha of the run
+        return [s for s in run_sources if _entropy_of(teacher, s)]
     return [s for s in run_sources if s == paper_source]
 
 

@@ -7,26 +7,16 @@ from pathlib import Path
 
 import pandas as pd
 
+from labelrisk.grid import Source
+
 TOP = ["acc_mean", "f1_mean", "alpha"]
 BOTTOM = ["acc_std", "f1_std", "p_uc"]
 HEAD = ["µacc / σacc", "µf1 / σf1", "αK / puc"]
 
 
 def display_name(source: str) -> str:
-    if source == "gold":
-        return "Gold"
-    teacher, _, method = source.rpartition("/")
-    if method == "llm":
-        return teacher
-    if method.startswith("entropy"):
-        return f"Entropy {method[len('entropy') :]}% ({teacher})"
-    if method.startswith("calibrated_"):
-        kind, _, alpha = method[len("calibrated_") :].partition("_entropy")
-        name = f"Calibrated {'content-free' if kind == 'cf' else kind}"
-        return f"{name} + entropy {alpha}% ({teacher})" if alpha else f"{name} ({teacher})"
-    if method.startswith("learned"):
-        return f"Learned filter {method[len('learned') :]}% ({teacher})"
-    return f"{method.replace('_', ' ').capitalize()} ({teacher})"
+    """The source's name in tables and figures, as its family declares it."""
+    return Source.parse(source).display
 
 
 def paper_table(
@@ -75,4 +65,4 @@ def table1_sources(teachers: Sequence[str]) -> list[str]:
 def table2_sources(summary: pd.DataFrame, teachers: Sequence[str]) -> list[str]:
     """Gold, then each mitigated teacher's plain labels and its mitigations, in summary order."""
     present = list(dict.fromkeys(summary.source))
-    return ["gold"] + [s for t in teachers for s in present if s.startswith(f"{t}/")]
+    return ["gold"] + [s for t in teachers for s in present if Source.parse(s).teacher == t]

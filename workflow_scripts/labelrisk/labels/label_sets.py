@@ -10,8 +10,7 @@ import numpy as np
 import pandas as pd
 
 from labelrisk.grid import Source
-from labelrisk.labels.calibration import calibrated_members
-from labelrisk.labels.filters import cleanlab_issues
+from labelrisk.labels.mitigations import Context
 from labelrisk.labels.training_sets import label, sample
 
 log = logging.getLogger(__name__)
@@ -37,44 +36,31 @@ def build(
 ) -> dict[tuple[int, int], pd.DataFrame]:
     """{(size, seed): training set + validation set}, `split` telling train, val or dropped.
 
-    `members` are the teacher's annotation members indexed by id (none for gold).
+    `members` are the teacher's annotation members indexed by id (none for gold). What the
+    source does is its family's (labelrisk.labels.mitigations): `prepare`, then `build`.
     """
     source = Source.parse(source_id)
-    flagged = None
-    if source.calibration is not None:
-        # Calibrated on every item the teacher labelled (pool and validation set), no gold.
-        members = calibrated_members(
-            members,
-            source.calibration,
-            (calibration or {}).get("prior_em", False),
-            meta,
-            labels,
-            dataset,
-            source.teacher,
-        )
-        changed = int((members[0].pred != members[0].raw_pred).sum())
-        log.info(
-            "%s calibration changes %d of %d teacher labels",
-            source.calibration,
-            changed,
-            len(members[0]),
-        )
-    if source.method.startswith("cleanlab"):
-        # Confident learning sees every item the teacher labelled (pool and validation), no gold.
-        ids = embeddings.index
-        issues = cleanlab_issues(
-            embeddings.to_numpy(),
-            members[0].loc[ids, "pred"].to_numpy(),
-            n_classes,
-            mitigations["cleanlab_folds"],
-            seed,
-        )
-        flagged = set(ids[issues])
-        log.info("cleanlab flags %d of %d teacher labels", issues.sum(), len(ids))
-    extra = {"embeddings": embeddings, "flagged": flagged, "audit": mitigations["learned_audit"]}
+    ctx = Context(
+        members,
+        embeddings,
+        audit=mitigations["learned_audit"],
+        source=source_id,
+        teacher=source.teacher,
+        dataset=dataset,
+        mitigations=mitigations,
+        calibration=calibration or {},
+        meta=meta,
+        labels=labels,
+        n_classes=n_classes,
+        seed=seed,
+    )
+    # Once per source, on every item the teacher labelled (pool and validation set), no gold:
+    # calibration, confident learning's flags.
+    if source.mitigation.prepare is not None:
+        ctx = source.mitigation.prepare(ctx, source.params)
 
     def labelled(items, src, split):
-        out = label(items, src, members, **extra)
+        out = label(items, src, context=ctx)
         out["split"] = np.where(out.keep, split, "dropped")
         return out.drop(columns="keep")
 

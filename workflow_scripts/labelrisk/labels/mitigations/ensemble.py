@@ -1,0 +1,43 @@
+"""The paper's consistency ensemble: items on which the teacher's members disagree get gold."""
+
+import numpy as np
+
+from labelrisk.labels.mitigations.registry import Mitigation, register, relabel
+
+
+def ensemble_filter(member_preds: np.ndarray) -> np.ndarray:
+    """Mask of items on which the ensemble members (rows) do not all agree."""
+    member_preds = np.asarray(member_preds)
+    return (member_preds != member_preds[:1]).any(axis=0)
+
+
+def build(out, ann, params, ctx):
+    pred = ann[0]["pred"].to_numpy()
+    return relabel(out, pred, ensemble_filter(np.stack([a["pred"].to_numpy() for a in ann])), pred)
+
+
+def several_members(config: dict) -> bool:
+    return config["annotation"]["members"] > 1
+
+
+register(
+    Mitigation(
+        "ensemble",
+        r"ensemble",
+        build,
+        display=lambda t, p: f"Ensemble ({t})",
+        rank=20,
+        members="all",
+        gold=lambda n, p: None,  # as many items as the members disagree on
+        keys=("ensemble",),
+        methods=lambda c: (
+            ["ensemble"] if c["mitigations"].get("ensemble") and several_members(c) else []
+        ),
+        claims=("C5a",),
+        check=lambda c: (
+            []
+            if not c["mitigations"].get("ensemble") or several_members(c)
+            else ["mitigations.ensemble needs annotation.members >= 2"]
+        ),
+    )
+)

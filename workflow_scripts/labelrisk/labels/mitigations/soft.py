@@ -1,0 +1,26 @@
+"""Soft targets: the student learns member 0's class distribution (p_0..p_{K-1})."""
+
+import numpy as np
+
+from labelrisk.labels.mitigations.registry import Mitigation, probabilities, register, relabel
+
+
+def build(out, ann, params, ctx):
+    pred = ann[0]["pred"].to_numpy()
+    out = relabel(out, pred, np.zeros(len(out), dtype=bool), pred)
+    for k, p in enumerate(probabilities(ann[0]).T):
+        out[f"p_{k}"] = p
+    return out
+
+
+register(
+    Mitigation(
+        "soft",
+        r"soft",
+        build,
+        display=lambda t, p: f"Soft ({t})",
+        rank=60,
+        keys=("soft",),
+        methods=lambda c: ["soft"] if c["mitigations"].get("soft") else [],
+    )
+)
