@@ -155,6 +155,7 @@ def teacher_annotations(wildcards):
 
 # What one training job covers (labelrisk.students.jobs); outputs are always per-run files.
 RUN = lr_jobs.RUN
+LABEL_SET = "results/label_sets/{dataset}/{source}/n{size}_seed{seed}.parquet"
 TRAIN_BY = config["training"]["runs_per_job"]
 TRAIN_KEY = lr_jobs.job_key(TRAIN_BY)
 
@@ -175,9 +176,18 @@ def train_outputs(sizes):
 
 
 def train_inputs(wildcards):
+    return run_files(LABEL_SET, wildcards, train_runs(wildcards))
+
+
+def source_runs(wildcards):
+    """(size, seed) of every run of one (dataset, source), in the order of `run_files`."""
+    return lr_jobs.runs_of("source", sizes_of(wildcards.dataset), SEEDS)
+
+
+def run_files(pattern, wildcards, runs):
     return [
-        f"results/label_sets/{wildcards.dataset}/{wildcards.source}/n{n}_seed{s}.parquet"
-        for n, s in train_runs(wildcards)
+        pattern.format(dataset=wildcards.dataset, source=wildcards.source, size=n, seed=s)
+        for n, s in runs
     ]
 
 

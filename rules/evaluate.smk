@@ -4,20 +4,8 @@
 rule evaluate_source:
     input:
         test=TEST,
-        predictions=lambda wc: expand(
-            "results/runs/{dataset}/{source}/n{size}_seed{seed}/predictions.parquet",
-            dataset=wc.dataset,
-            source=wc.source,
-            size=sizes_of(wc.dataset),
-            seed=SEEDS,
-        ),
-        label_sets=lambda wc: expand(
-            "results/label_sets/{dataset}/{source}/n{size}_seed{seed}.parquet",
-            dataset=wc.dataset,
-            source=wc.source,
-            size=sizes_of(wc.dataset),
-            seed=SEEDS,
-        ),
+        predictions=lambda wc: run_files(RUN, wc, source_runs(wc)),
+        label_sets=lambda wc: run_files(LABEL_SET, wc, source_runs(wc)),
     output:
         metrics="results/metrics/{dataset}/{source}.parquet",
         per_item="results/metrics/{dataset}/{source}.items.parquet",
@@ -26,8 +14,7 @@ rule evaluate_source:
     conda:
         "../envs/analysis.yaml"
     params:
-        sizes=lambda wc: sizes_of(wc.dataset),
-        seeds=SEEDS,
+        runs=source_runs,
         n_classes=n_classes,
     script:
         "../workflow_scripts/evaluate_source.py"

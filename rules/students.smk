@@ -18,11 +18,7 @@ for group, (group_datasets, group_sizes) in enumerate(SIZE_GROUPS):
             embeddings=embedding_inputs,
             meta=calibration_meta,
         output:
-            expand(
-                "results/label_sets/{{dataset}}/{{source}}/n{size}_seed{seed}.parquet",
-                size=group_sizes,
-                seed=SEEDS,
-            ),
+            expand(LABEL_SET, size=group_sizes, seed=SEEDS, allow_missing=True),
         log:
             "logs/label_sets/{dataset}/{source}.log",
         wildcard_constraints:

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from labelrisk.analysis.evaluate import evaluate_source, teacher_table
+from labelrisk.analysis.evaluate import evaluate_source, item_predictions, teacher_table
 
 TEST = pd.DataFrame({"id": ["a", "b", "c", "d"], "text": list("ABCD"), "label": [0, 0, 1, 1]})
 
@@ -35,7 +35,9 @@ def test_evaluate_source_rows(tmp_path):
         write_run(tmp_path, 8, 1, [1, 1, 1, 1], 0, 4),
         write_run(tmp_path, 8, 2, [1, 1, 1, 1], 0, 4),
     ]
-    out = evaluate_source(TEST, [r[0] for r in runs], [r[1] for r in runs], 2)
+    out = evaluate_source(
+        TEST, [(4, 1), (4, 2), (8, 1), (8, 2)], [r[0] for r in runs], [r[1] for r in runs], 2
+    )
     assert out["size"].tolist() == [4, 8]
     small, large = out.iloc[0], out.iloc[1]
     assert small.acc_mean == pytest.approx(0.875) and small.p_uc == pytest.approx(0.75)
@@ -44,6 +46,17 @@ def test_evaluate_source_rows(tmp_path):
     assert small.train_label_noise == pytest.approx((2 / 4 + 0) / 2)
     assert large.acc_mean == 0.5 and large.f1_std == 0.0 and large.p_uc == 1.0
     assert np.isnan(large.alpha)  # both seeds predict one class everywhere
+
+
+def test_item_predictions_take_size_and_seed_from_the_caller(tmp_path):
+    a = write_run(tmp_path, 4, 1, [0, 0, 1, 1], 0, 0)[0]
+    b = write_run(tmp_path, 8, 2, [1, 1, 1, 1], 0, 0)[0]
+    items = item_predictions(TEST, [(8, 2), (4, 1)], [b, a])
+    assert items.columns.tolist() == ["size", "seed", "id", "gold", "pred"]
+    assert items[["size", "seed"]].drop_duplicates().values.tolist() == [[4, 1], [8, 2]]
+    assert items[items["size"] == 8].pred.tolist() == [1, 1, 1, 1]
+    with pytest.raises(ValueError):
+        item_predictions(TEST, [(4, 1)], [a, b])
 
 
 def test_teacher_table(tmp_path):

@@ -7,15 +7,15 @@ import pandas as pd
 from labelrisk.analysis.evaluate import evaluate_source, item_predictions
 
 test = pd.read_parquet(snakemake.input.test)
+runs = snakemake.params.runs
+key = {"dataset": snakemake.wildcards.dataset, "source": snakemake.wildcards.source}
 table = evaluate_source(
-    test,
-    snakemake.input.predictions,
-    snakemake.input.label_sets,
-    snakemake.params.n_classes,
+    test, runs, snakemake.input.predictions, snakemake.input.label_sets, snakemake.params.n_classes
 )
-table.insert(0, "source", snakemake.wildcards.source)
-table.insert(0, "dataset", snakemake.wildcards.dataset)
-table.to_parquet(snakemake.output.metrics, index=False)
-item_predictions(test, snakemake.input.predictions).to_parquet(
+pd.concat([pd.DataFrame(key, index=table.index), table], axis=1).to_parquet(
+    snakemake.output.metrics, index=False
+)
+items = item_predictions(test, runs, snakemake.input.predictions)
+pd.concat([pd.DataFrame(key, index=items.index), items], axis=1).to_parquet(
     snakemake.output.per_item, index=False
 )

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Sequence
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -14,28 +12,25 @@ from labelrisk.analysis.diagnostics import teacher_diagnostics
 from labelrisk.analysis.metrics import over_seeds, runs_table, teacher_quality
 from labelrisk.labels.calibration import calibrate
 
-_RUN = re.compile(r"n(?P<size>\d+)_seed(?P<seed>\d+)")
-
-
-def _size_seed(path: str) -> tuple[int, int]:
-    m = _RUN.search(str(path))
-    if m is None:
-        raise ValueError(f"cannot read size and seed from {path}")
-    return int(m["size"]), int(m["seed"])
-
 
 def evaluate_source(
-    test: pd.DataFrame, predictions: Sequence[str], label_sets: Sequence[str], n_classes: int
+    test: pd.DataFrame,
+    runs: Sequence[tuple[int, int]],
+    predictions: Sequence[str],
+    label_sets: Sequence[str],
+    n_classes: int,
 ) -> pd.DataFrame:
-    """Metrics over seeds for each size, with the gold labels each training set used."""
+    """Metrics over seeds for each size, with the gold labels each training set used.
+
+    `runs` holds the (size, seed) of each prediction file and label set, in their order.
+    """
+    if not len(runs) == len(predictions) == len(label_sets):
+        raise ValueError("one (size, seed) per prediction file and label set")
     preds: dict[int, dict[int, pd.DataFrame]] = {}
-    for p in predictions:
-        size, seed = _size_seed(Path(p).parent.name)
-        preds.setdefault(size, {})[seed] = pd.read_parquet(p)
     sets: dict[int, list[pd.DataFrame]] = {}
-    for p in label_sets:
-        size, _ = _size_seed(Path(p).name)
-        sets.setdefault(size, []).append(pd.read_parquet(p))
+    for (size, seed), p, s in zip(runs, predictions, label_sets, strict=True):
+        preds.setdefault(int(size), {})[int(seed)] = pd.read_parquet(p)
+        sets.setdefault(int(size), []).append(pd.read_parquet(s))
     gold = test.set_index("id")["label"]
     rows = []
     for size in sorted(preds):
@@ -52,12 +47,13 @@ def evaluate_source(
     return pd.DataFrame(rows)
 
 
-def item_predictions(test: pd.DataFrame, predictions: Sequence[str]) -> pd.DataFrame:
+def item_predictions(
+    test: pd.DataFrame, runs: Sequence[tuple[int, int]], predictions: Sequence[str]
+) -> pd.DataFrame:
     """Every run's test predictions beside the gold label: size, seed, id, gold, pred."""
     gold = test.set_index("id")["label"]
     frames = []
-    for p in predictions:
-        size, seed = _size_seed(Path(p).parent.name)
+    for (size, seed), p in zip(runs, predictions, strict=True):
         pred = pd.read_parquet(p, columns=["id", "pred"])
         frames.append(pred.assign(size=size, seed=seed, gold=gold.loc[pred.id].to_numpy()))
     out = pd.concat(frames, ignore_index=True)
