@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from labelrisk.labels.mitigations.registry import Mitigation, register, relabel
+from labelrisk.labels.mitigations.registry import Mitigation, over_members, register, relabel
 
 
 def ensemble_filter(member_preds: np.ndarray) -> np.ndarray:
@@ -16,9 +16,7 @@ def build(out, ann, params, ctx):
     return relabel(out, pred, ensemble_filter(np.stack([a["pred"].to_numpy() for a in ann])), pred)
 
 
-def several_members(config: dict) -> bool:
-    return config["annotation"]["members"] > 1
-
+methods, check = over_members("ensemble")
 
 register(
     Mitigation(
@@ -30,14 +28,8 @@ register(
         members="all",
         gold=lambda n, p: None,  # as many items as the members disagree on
         keys=("ensemble",),
-        methods=lambda c: (
-            ["ensemble"] if c["mitigations"].get("ensemble") and several_members(c) else []
-        ),
+        methods=methods,
         claims=("C5a",),
-        check=lambda c: (
-            []
-            if not c["mitigations"].get("ensemble") or several_members(c)
-            else ["mitigations.ensemble needs annotation.members >= 2"]
-        ),
+        check=check,
     )
 )

@@ -110,6 +110,26 @@ def _value(text: str) -> float | str:
         return text
 
 
+def over_members(key: str) -> tuple[Callable[[dict], list[str]], Callable[[dict], list[str]]]:
+    """`methods` and `check` of a family turned on by the boolean `mitigations.<key>` that reads
+    two or more annotation members (the ensemble, the vote)."""
+
+    def on(config: dict) -> bool:
+        return bool(config["mitigations"].get(key))
+
+    def several(config: dict) -> bool:
+        return config["annotation"]["members"] > 1
+
+    def methods(config: dict) -> list[str]:
+        return [key] if on(config) and several(config) else []
+
+    def check(config: dict) -> list[str]:
+        bad = on(config) and not several(config)
+        return [f"mitigations.{key} needs annotation.members >= 2"] if bad else []
+
+    return methods, check
+
+
 def gold_budget(n: int, alpha: float) -> int:
     """Items whose label is replaced at alpha percent of n (rounded up, so alpha > 0 costs >= 1)."""
     return math.ceil(n * alpha / 100.0)

@@ -2,8 +2,13 @@
 
 import numpy as np
 
-from labelrisk.labels.mitigations.ensemble import several_members
-from labelrisk.labels.mitigations.registry import Mitigation, probabilities, register, relabel
+from labelrisk.labels.mitigations.registry import (
+    Mitigation,
+    over_members,
+    probabilities,
+    register,
+    relabel,
+)
 
 
 def build(out, ann, params, ctx):
@@ -14,6 +19,8 @@ def build(out, ann, params, ctx):
     return relabel(out, voted, np.zeros(len(out), dtype=bool), preds[0])
 
 
+methods, check = over_members("vote")
+
 register(
     Mitigation(
         "vote",
@@ -23,11 +30,7 @@ register(
         rank=50,
         members="all",
         keys=("vote",),
-        methods=lambda c: ["vote"] if c["mitigations"].get("vote") and several_members(c) else [],
-        check=lambda c: (
-            []
-            if not c["mitigations"].get("vote") or several_members(c)
-            else ["mitigations.vote needs annotation.members >= 2"]
-        ),
+        methods=methods,
+        check=check,
     )
 )
