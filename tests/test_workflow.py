@@ -161,9 +161,10 @@ def test_dry_run_of_the_extended_grid(tmp_path):
     configs = [str(ROOT / "config.yaml"), str(ROOT / "config" / "extended.yaml")]
     res = snakemake("-n", "-d", str(tmp_path), "--configfile", *configs)
     jobs = dict(re.findall(r"^(\w+)\s+(\d+)$", res.stdout, flags=re.M))
-    assert jobs["annotate"] == str(3 * (3 + 1))
-    assert jobs["train_student"] == str(3 * 12)
-    assert jobs["embed"] == "3"  # once per dataset, shared by every filter, seed and size
+    # 4 datasets x (3 members of the strong teacher + member 0 of the weak one)
+    assert jobs["annotate"] == str(4 * (3 + 1))
+    assert jobs["train_student"] == str(4 * 12)
+    assert jobs["embed"] == "4"  # once per dataset, shared by every filter, seed and size
 
 
 @pytest.mark.parametrize("per_job, jobs", [("run", 2 * 5 * 3 * 2), ("seed", 2 * 5 * 3)])
