@@ -7,6 +7,7 @@ from labelrisk.analysis.claims import (
     COLLAPSED,
     FAILS,
     HOLDS,
+    UNCHANGED,
     UNDETERMINED,
     Runs,
     check,
@@ -243,3 +244,14 @@ def test_c8_calibrated_sources_recover_the_gap_at_no_gold_cost():
     assert "**C8**: 1 holds, 1 does not hold" in claims_markdown(table, n_seeds=3) or (
         "**C8**: 1 does not hold, 1 holds" in claims_markdown(table, n_seeds=3)
     )
+
+
+def test_c8_reads_same_predictions_when_calibration_changed_nothing():
+    sources = {
+        "gold": {100: lambda s: flip(0.05, s)},
+        "t/llm": {100: lambda s: flip(0.35, 30 + s)},
+        "t/calibrated_prior": {100: lambda s: flip(0.35, 30 + s)},
+    }
+    table = run(sources, {"gold": 100, "t/llm": 0, "t/calibrated_prior": 0})
+    c8 = table[table.claim == "C8"].iloc[0]
+    assert c8.a == 0 and c8.ci_low == 0 and c8.ci_high == 0 and c8.verdict == UNCHANGED

@@ -26,6 +26,8 @@ the row also gives how many seeds agree and a one-sided sign test over seeds
 quantity is undefined. `collapsed` names every student of the comparison that predicts a single
 class on the whole test set (seeds collapsed / seeds): such a student is perfectly "stable" and
 has no seed variance, so C2, C6 and C7 rows that involve one read `undetermined: collapsed`.
+A C8 row whose calibrated students predict exactly what the uncalibrated ones do (calibration
+moved no training label's argmax) reads `does not hold: same predictions`.
 """
 
 from __future__ import annotations
@@ -42,6 +44,8 @@ from labelrisk.grid import Source
 
 HOLDS, FAILS, UNDETERMINED = "holds", "does not hold", "undetermined"
 COLLAPSED = "undetermined: collapsed"
+# C8 when calibration changed no prediction of any student: nothing recovered, exactly.
+UNCHANGED = "does not hold: same predictions"
 # Claims whose quantities a collapsed student makes meaningless (no disagreement, no variance).
 COLLAPSE_SENSITIVE = {"C2", "C6", "C7"}
 
@@ -114,6 +118,10 @@ class Runs:
         """The prediction rows of `key`, one per distinct seed (for quantities across seeds)."""
         _, first = np.unique(self.seeds, return_index=True)
         return self.preds[key][np.sort(first)]
+
+    def same(self, *keys: tuple[str, int]) -> bool:
+        """Whether the students of these keys predict the same class on every item and seed."""
+        return all(np.array_equal(self.preds[keys[0]], self.preds[k]) for k in keys[1:])
 
     def collapsed(self, key: tuple[str, int]) -> int:
         """How many seeds' students predict a single class on every test item."""
@@ -384,6 +392,8 @@ def claims_table(
             result["collapsed"] = collapsed_note(runs, c.involved)
             if result["collapsed"] and c.claim in COLLAPSE_SENSITIVE:
                 result["verdict"] = COLLAPSED
+            elif c.claim == "C8" and runs.same(*c.involved[1:]):
+                result["verdict"] = UNCHANGED
             rows.append({**row, **result, **c.extra})
     cols = ["claim", "dataset", "teacher", "quantity", "a", "b", "difference", "ci_low"]
     cols += ["ci_high", "seeds_for", "sign_test_p", "collapsed", "verdict"]
