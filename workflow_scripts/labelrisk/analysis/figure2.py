@@ -20,21 +20,26 @@ def figure2(summary: pd.DataFrame, datasets: Sequence[str]):
     fig, axes = plt.subplots(rows, cols, figsize=(7 * cols, 3.2 * rows), squeeze=False)
     sources = list(dict.fromkeys(summary.source))
     colors = {s: f"C{i}" for i, s in enumerate(sources)}
-    # Marker and dash differ too, so a source whose curve equals another's (e.g. calibration that
-    # moved no label) stays visible on top of it.
-    styles = {s: ("osD^vP"[i % 6], ["-", "--", ":", "-."][i % 4]) for i, s in enumerate(sources)}
+    # Marker, dash and width differ too (later sources thinner), so a source whose curve equals
+    # another's (e.g. calibration that moved no label) stays visible on top of it.
+    styles = {
+        s: ("osD^vP"[i % 6], ["-", "--", ":", "-."][i % 4], max(2.4 - 0.3 * i, 1.0))
+        for i, s in enumerate(sources)
+    }
     for ax, ds in zip(axes.flat, datasets, strict=False):
         sub = summary[summary.dataset == ds]
         for src in sources:
             line = sub[sub.source == src].sort_values("size")
             if line.empty:
                 continue
-            marker, dash = styles[src]
+            marker, dash, width = styles[src]
             ax.plot(
                 line["size"],
                 line.f1_mean,
                 marker=marker,
+                markersize=2 + 2 * width,
                 linestyle=dash,
+                linewidth=width,
                 color=colors[src],
                 label=display_name(src),
             )
