@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from labelrisk.labels.mitigations import Mitigation, lookup, registered
@@ -24,14 +25,19 @@ class Source:
     def id(self) -> str:
         return GOLD if self.teacher is None else f"{self.teacher}/{self.method}"
 
+    @cached_property
+    def _family(self) -> tuple[Mitigation, dict]:
+        # Matched once per source: every property below reads it (Snakemake asks many times).
+        return lookup(self.method)
+
     @property
     def mitigation(self) -> Mitigation:
-        return lookup(self.method)[0]
+        return self._family[0]
 
     @property
     def params(self) -> dict:
         """The method's parameters, e.g. {"alpha": 25.0} for entropy25."""
-        return lookup(self.method)[1]
+        return self._family[1]
 
     @property
     def members(self) -> str:
