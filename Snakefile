@@ -26,14 +26,13 @@ report: "report/workflow.rst"
 
 
 include: "rules/common.smk"
-include: "rules/resources.smk"
+include: "rules/fetch.smk"
 include: "rules/data.smk"
-include: "rules/annotate.smk"
-include: "rules/embed.smk"
+include: "rules/annotation.smk"
+include: "rules/labels.smk"
 include: "rules/students.smk"
-include: "rules/evaluate.smk"
+include: "rules/evaluation.smk"
 include: "rules/artefacts.smk"
-include: "rules/analysis.smk"
 
 
 rule all:

@@ -106,12 +106,12 @@ wildcard_constraints:
 
 def local_dataset(wildcards):
     """A `local` dataset's file: an input, so editing it re-runs the split and all after it."""
-    return lr_grid.local_inputs(config["datasets"][wildcards.dataset]["source"])
+    return lr_grid.local_inputs(config["datasets"][wildcards.dataset]["origin"])
 
 
 def local_model(kind):
     """The files of a `local` teacher's or student's folder, as inputs of its resource rule."""
-    return lambda wildcards: lr_grid.local_inputs(config[kind][wildcards[kind[:-1]]]["source"])
+    return lambda wildcards: lr_grid.local_inputs(config[kind][wildcards[kind[:-1]]]["origin"])
 
 
 def annotation_inputs(wildcards):

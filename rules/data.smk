@@ -11,7 +11,7 @@ rule fetch_dataset:
         "logs/data/fetch_{dataset}.log",
     priority: 2
     conda:
-        "../envs/analysis.yaml"
+        "../envs/tables.yaml"
     params:
         dataset=dataset_entry,
         on_bad_rows=config["data"]["on_bad_rows"],
@@ -33,7 +33,7 @@ rule split_dataset:
         "logs/data/split_{dataset}.log",
     priority: 2
     conda:
-        "../envs/analysis.yaml"
+        "../envs/tables.yaml"
     params:
         splits=config["splits"],
         pool=lambda wc: lr_grid.pool_size(config, wc.dataset),

@@ -1,43 +1,11 @@
-# Students: label sets per (dataset, source) for every seed and size, then fine-tuning. A job
-# trains one run, every size of one seed, or every run of one source (`training.runs_per_job`):
-# each run's predictions keep their own file either way.
+# Students: fine-tuning on each label set. A job trains one run, every size of one seed, or
+# every run of one label source (`training.runs_per_job`): each run's predictions keep their own
+# file either way.
 
 
-# One label_sets and one train_student rule per list of sizes (datasets may override
-# `grid.sizes`), since a rule's outputs cannot depend on a wildcard; each is constrained to
-# its own datasets.
+# One train_student rule per list of sizes (datasets may override `grid.sizes`), since a rule's
+# outputs cannot depend on a wildcard; each is constrained to its own datasets.
 for group, (group_datasets, group_sizes) in enumerate(SIZE_GROUPS):
-
-    rule:
-        name:
-            "label_sets" if group == 0 else f"label_sets_{group}"
-        input:
-            pool=POOL,
-            val=VAL,
-            annotations=annotation_inputs,
-            embeddings=embedding_inputs,
-            meta=calibration_meta,
-        output:
-            expand(LABEL_SET, size=group_sizes, seed=SEEDS, allow_missing=True),
-        log:
-            "logs/label_sets/{dataset}/{source}.log",
-        wildcard_constraints:
-            dataset=_alternatives(group_datasets),
-        # Seconds of work that gate a training job: never left behind the long jobs.
-        priority: 1
-        conda:
-            "../envs/analysis.yaml"
-        params:
-            sizes=group_sizes,
-            seeds=SEEDS,
-            validation_labels=config["training"]["validation_labels"],
-            mitigations=config["mitigations"],
-            calibration=config["calibration"],
-            labels=lambda wc: LABELS[wc.dataset],
-            n_classes=n_classes,
-            seed=config["splits"]["seed"],
-        script:
-            "../workflow_scripts/label_sets.py"
 
     rule:
         name:
@@ -55,7 +23,7 @@ for group, (group_datasets, group_sizes) in enumerate(SIZE_GROUPS):
         wildcard_constraints:
             dataset=_alternatives(group_datasets),
         conda:
-            "../envs/training.yaml"
+            "../envs/students.yaml"
         threads: COMPUTE["train"]["threads"]
         resources:
             gpu=COMPUTE["train"]["gpu"],

@@ -191,7 +191,7 @@ def test_journal_key_covers_backend_settings_but_not_connection_handling():
         base | {"vllm": {"seed": 1, "max_model_len": 4096}}
     )
     assert engine_identity(base) != engine_identity(
-        base | {"source": {"kind": "local", "path": "x"}}
+        base | {"origin": {"kind": "local", "path": "x"}}
     )
     srv = {"backend": "openai", "openai": {"base_url": "u", "model": "m", "constraint": "gbnf"}}
     same = {"backend": "openai", "openai": srv["openai"] | {"timeout": 5, "api_key_env": "K"}}

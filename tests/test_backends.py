@@ -78,9 +78,9 @@ def _config(tmp_path, key_env):
         "annotation: {members: 1}\n"
         "mitigations: {teachers: [tf], ensemble: false, vote: false}\n"
         "teachers:\n"
-        "  tf: {source: {kind: local, path: x}}\n"
-        "  vl: {backend: vllm, source: {kind: local, path: x}}\n"
-        f"  srv: {{backend: openai, source: {{kind: local, path: x}},"
+        "  tf: {origin: {kind: local, path: x}}\n"
+        "  vl: {backend: vllm, origin: {kind: local, path: x}}\n"
+        f"  srv: {{backend: openai, origin: {{kind: local, path: x}},"
         f" openai: {{model: m, api_key_env: {key_env}}}}}\n"
     )
     return ["-n", "-d", str(tmp_path), "--configfile", str(ROOT / "config.yaml"), str(cfg)]
@@ -104,7 +104,7 @@ def test_each_backend_has_its_rule_and_the_key_must_be_set(tmp_path, monkeypatch
 
 def test_a_server_teacher_must_name_its_model(tmp_path):
     cfg = tmp_path / "bad.yaml"
-    cfg.write_text("teachers: {srv: {backend: openai, source: {kind: local, path: x}}}\n")
+    cfg.write_text("teachers: {srv: {backend: openai, origin: {kind: local, path: x}}}\n")
     res = snakemake(
         "-n", "-d", str(tmp_path), "--configfile", str(ROOT / "config.yaml"), str(cfg), check=False
     )

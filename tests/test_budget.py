@@ -2,8 +2,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from labelrisk.analysis.budget import budget_figure, gap_recovered, with_gold_budget
-from labelrisk.analysis.tables import display_name, paper_table
+from labelrisk.artefacts.budget import budget_figure, gap_recovered, with_gold_budget
+from labelrisk.artefacts.tables import display_name, paper_table
 
 
 def summary():

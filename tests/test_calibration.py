@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from labelrisk.analysis.evaluate import calibrated_teacher_rows, teacher_table
-from labelrisk.analysis.tables import display_name
-from labelrisk.analysis.teacher_figures import diagnostics_table
+from labelrisk.artefacts.tables import display_name
+from labelrisk.artefacts.teacher_figures import diagnostics_table
+from labelrisk.evaluation.evaluate import calibrated_teacher_rows, teacher_table
 from labelrisk.grid import Source, annotation_params, check, gold_budget, sources
 from labelrisk.labels.calibration import (
     CalibrationError,

@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 from sklearn.metrics import f1_score
 
-from labelrisk.analysis.claims import (
+from labelrisk.artefacts.claims import (
     COLLAPSED,
     FAILS,
     HOLDS,

@@ -27,7 +27,7 @@ def test_default_config_is_valid(config):
         (("grid",), "sizess"),
         (("annotation",), "member"),
         ((), "trainig"),
-        (("datasets", "movies", "source"), "sha"),
+        (("datasets", "movies", "origin"), "sha"),
         (("teachers", "smollm2-135m"), "dtyp"),
     ],
 )

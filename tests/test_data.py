@@ -1,7 +1,7 @@
 import pandas as pd
 import pytest
 
-from labelrisk.sources.dataset import (
+from labelrisk.data.dataset import (
     DataError,
     clean,
     keep_class_shares,

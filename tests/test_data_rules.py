@@ -26,7 +26,7 @@ def local_config(tmp_path, on_bad_rows="drop"):
             "mine": {
                 "task": "Classify reviews.",
                 "labels": ["negative", "positive"],
-                "source": {
+                "origin": {
                     "kind": "local",
                     "path": str(table),
                     "format": "csv",
@@ -103,7 +103,7 @@ def test_a_local_model_folder_is_an_input_of_its_resource_rule(tmp_path):
     (folder / "config.json").write_text("{}")
     (folder / "model.safetensors").write_bytes(b"weights")
     cfg = {
-        "students": {"mine-enc": {"source": {"kind": "local", "path": str(folder)}}},
+        "students": {"mine-enc": {"origin": {"kind": "local", "path": str(folder)}}},
     }
     (tmp_path / "m.yaml").write_text(yaml.safe_dump(cfg))
     args = [

@@ -3,7 +3,7 @@ import math
 import numpy as np
 import pytest
 
-from labelrisk.analysis.diagnostics import (
+from labelrisk.evaluation.diagnostics import (
     expected_calibration_error,
     gold_cross_entropy,
     reliability,

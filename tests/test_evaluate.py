@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from labelrisk.analysis.evaluate import evaluate_source, item_predictions, teacher_table
+from labelrisk.evaluation.evaluate import evaluate_source, item_predictions, teacher_table
 
 TEST = pd.DataFrame({"id": ["a", "b", "c", "d"], "text": list("ABCD"), "label": [0, 0, 1, 1]})
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from labelrisk.sources import pypi as fetch
-from labelrisk.sources.pypi import (
+from labelrisk.fetch import pypi as fetch
+from labelrisk.fetch.pypi import (
     UnsafeArchiveError,
     assemble,
     extract_folder,

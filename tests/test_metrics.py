@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from labelrisk.analysis.metrics import (
+from labelrisk.evaluation.metrics import (
     alpha_nominal,
     over_seeds,
     p_unchanged,

@@ -7,7 +7,7 @@ import pytest
 import yaml
 
 from conftest import ROOT
-from labelrisk.analysis.tables import display_name, paper_table, table2_sources
+from labelrisk.artefacts.tables import display_name, paper_table, table2_sources
 from labelrisk.grid import Source, gold_budget, members_of, sources
 from labelrisk.labels.label_sets import build
 from labelrisk.labels.mitigations import Mitigation, lookup, register, registered, unregister

@@ -15,9 +15,9 @@ from snakemake.utils import validate as fill_defaults
 
 from conftest import ROOT, hub_cache, snakemake
 from labelrisk.config import ConfigError, validate
+from labelrisk.data.dataset import clean, load_raw
+from labelrisk.fetch.remote import RemoteError
 from labelrisk.grid import check, size_groups, sizes_for, uses_hub
-from labelrisk.sources.dataset import clean, load_raw
-from labelrisk.sources.remote import RemoteError
 
 SCHEMA = str(ROOT / "schemas" / "config.schema.yaml")
 FIXTURES = ROOT / "tests" / "data" / "paper"
@@ -78,7 +78,7 @@ def offline(monkeypatch):
 def test_imdb_through_load_dataset_from_the_hub_cache(paper, tmp_path, offline):
     """`load_dataset(repo, "plain_text", split="train+test", revision=...)`, offline, on the
     repository as the Hub client's cache holds it."""
-    src = paper["datasets"]["imdb"]["source"]
+    src = paper["datasets"]["imdb"]["origin"]
     assert (src["name"], src["split"], src["files"]) == ("plain_text", "train+test", [])
     train = (FIXTURES / "imdb_train.parquet").read_bytes()
     test = (FIXTURES / "imdb_test.parquet").read_bytes()
@@ -100,7 +100,7 @@ def test_imdb_through_load_dataset_from_the_hub_cache(paper, tmp_path, offline):
 
 
 def test_an_unknown_hf_split_names_the_dataset(paper, tmp_path, offline):
-    src = dict(paper["datasets"]["imdb"]["source"], split="validation")
+    src = dict(paper["datasets"]["imdb"]["origin"], split="validation")
     files = {
         "README.md": IMDB_CARD.encode(),
         "plain_text/train-00000-of-00001.parquet": (FIXTURES / "imdb_train.parquet").read_bytes(),
@@ -113,7 +113,7 @@ def test_an_unknown_hf_split_names_the_dataset(paper, tmp_path, offline):
 def test_ecommerce_headerless_csv_by_url(paper, server, tmp_path):
     base, www, _ = server
     shutil.copy(FIXTURES / "ecommerceDataset.csv", www / "ecommerceDataset.csv")
-    src = dict(paper["datasets"]["ecommerce"]["source"], url=f"{base}/ecommerceDataset.csv")
+    src = dict(paper["datasets"]["ecommerce"]["origin"], url=f"{base}/ecommerceDataset.csv")
     assert src["sha256"] is None  # the published record has md5 only
     rows, drops = rows_of(paper, "ecommerce", src, tmp_path)
     # labels: books, clothing & accessories, electronics, household
@@ -123,7 +123,7 @@ def test_ecommerce_headerless_csv_by_url(paper, server, tmp_path):
 
 
 def test_manifestos_sentences(paper, tmp_path):
-    src = dict(paper["datasets"]["manifestos"]["source"])
+    src = dict(paper["datasets"]["manifestos"]["origin"])
     src["path"] = str(FIXTURES / "temporal_focus_sentences.csv")
     rows, drops = rows_of(paper, "manifestos", src, tmp_path)
     # labels: present, future, past
@@ -135,7 +135,7 @@ def test_toxic_davidson_csv_by_url(paper, server, tmp_path):
     base, www, _ = server
     data = (FIXTURES / "labeled_data.csv").read_bytes()
     (www / "labeled_data.csv").write_bytes(data)
-    src = dict(paper["datasets"]["toxic"]["source"], url=f"{base}/labeled_data.csv")
+    src = dict(paper["datasets"]["toxic"]["origin"], url=f"{base}/labeled_data.csv")
     src["sha256"] = hashlib.sha256(data).hexdigest()
     rows, drops = rows_of(paper, "toxic", src, tmp_path)
     # class 0 = hate speech, 1 = offensive language, 2 = neither
@@ -146,7 +146,7 @@ def test_toxic_davidson_csv_by_url(paper, server, tmp_path):
 def test_toxic_wrong_checksum_stops_naming_the_url(paper, server, tmp_path):
     base, www, _ = server
     shutil.copy(FIXTURES / "labeled_data.csv", www / "labeled_data.csv")
-    src = dict(paper["datasets"]["toxic"]["source"], url=f"{base}/labeled_data.csv")
+    src = dict(paper["datasets"]["toxic"]["origin"], url=f"{base}/labeled_data.csv")
     with pytest.raises(RemoteError, match="labeled_data.csv: sha256 mismatch"):
         rows_of(paper, "toxic", src, tmp_path)
 
@@ -176,11 +176,11 @@ def test_sizes_of_an_unknown_dataset_are_refused(paper):
 
 
 @pytest.mark.parametrize("kind, missing", [("hf", "revision"), ("url", "sha256"), ("hf", "repo")])
-def test_remote_sources_need_their_pins(paper, kind, missing):
+def test_remote_origins_need_their_pins(paper, kind, missing):
     bad = copy.deepcopy(paper)
     name = {"hf": "imdb", "url": "toxic"}[kind]
-    del bad["datasets"][name]["source"][missing]
-    with pytest.raises(ConfigError, match=f"datasets.{name}.source: '{missing}' is a required"):
+    del bad["datasets"][name]["origin"][missing]
+    with pytest.raises(ConfigError, match=f"datasets.{name}.origin: '{missing}' is a required"):
         validate(bad, SCHEMA)
 
 

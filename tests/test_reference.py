@@ -2,7 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from labelrisk.analysis.reference import beside, beside_markdown, load
+from labelrisk.artefacts.reference import beside, beside_markdown, load
 
 
 def test_paper_tables_as_printed():

@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 
 from conftest import hub_cache
-from labelrisk.sources import remote as remote
-from labelrisk.sources.dataset import load_raw
-from labelrisk.sources.remote import RemoteError, download_url, hub_file, hub_snapshot
+from labelrisk.data.dataset import load_raw
+from labelrisk.fetch import remote as remote
+from labelrisk.fetch.remote import RemoteError, download_url, hub_file, hub_snapshot
 
 REV = "e6281661ce1c48d982bc483cf8a173c1bbeb5d31"
 

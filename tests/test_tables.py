@@ -1,7 +1,7 @@
 import pandas as pd
 import pytest
 
-from labelrisk.analysis.tables import display_name, paper_table, table1_sources, table2_sources
+from labelrisk.artefacts.tables import display_name, paper_table, table1_sources, table2_sources
 
 
 def summary():

@@ -2,7 +2,7 @@
 
 The Qwen2.5-Coder-0.5B teacher (float32) annotates 40 movie snippets (32 pool + 8 validation)
 three times, once per backend, through the workflow's own annotate rules. vLLM runs in its own
-virtual environment (tests/.work/vllm-venv, built once from envs/annotate-vllm.yaml and kept);
+virtual environment (tests/.work/vllm-venv, built once from envs/annotation-vllm.yaml and kept);
 the server is started on a free localhost port with an API key that only the environment
 carries, and stopped by its process id.
 """
@@ -41,7 +41,7 @@ DTYPE = "float32"
 
 def vllm_requirements() -> list[str]:
     """The pip requirements of the conda env cluster users get, so both stay the same."""
-    env = yaml.safe_load((ROOT / "envs" / "annotate-vllm.yaml").read_text())
+    env = yaml.safe_load((ROOT / "envs" / "annotation-vllm.yaml").read_text())
     pip = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
     # Index options are for clusters; here pip's own configuration finds the local torch wheel.
     return [r for r in pip if not r.startswith("-")]
@@ -60,7 +60,7 @@ def vllm_python() -> Path:
     pip = [str(python), "-m", "pip", "install", "-q"]
     subprocess.run([*pip, *reqs], check=True)
     # What Snakemake runs after creating the conda env: removes packages that break vllm.
-    post = ROOT / "envs" / "annotate-vllm.post-deploy.sh"
+    post = ROOT / "envs" / "annotation-vllm.post-deploy.sh"
     path = f"{python.parent}{os.pathsep}{os.environ['PATH']}"
     subprocess.run(["bash", str(post)], env={**os.environ, "PATH": path}, check=True)
     ready.write_text("\n".join(reqs))
@@ -167,11 +167,11 @@ def run(server, vllm_python, qwen, tmp_path_factory):
         "splits": {"pool_size": 32, "val_size": ITEMS - 32, "test_size": 8},
         "mitigations": {"teachers": ["tf"], "ensemble": False, "vote": False},
         "teachers": {
-            "tf": {"backend": "transformers", "dtype": DTYPE, "source": src},
+            "tf": {"backend": "transformers", "dtype": DTYPE, "origin": src},
             "vl": {
                 "backend": "vllm",
                 "dtype": DTYPE,
-                "source": src,
+                "origin": src,
                 "vllm": {
                     "python": str(vllm_python),
                     "max_model_len": 2048,
@@ -181,7 +181,7 @@ def run(server, vllm_python, qwen, tmp_path_factory):
             },
             "srv": {
                 "backend": "openai",
-                "source": src,
+                "origin": src,
                 "openai": {
                     "base_url": server["url"],
                     "model": "qwen",

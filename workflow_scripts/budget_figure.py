@@ -4,7 +4,7 @@ to_log(snakemake.log[0])
 
 import pandas as pd
 
-from labelrisk.analysis.budget import budget_figure, gap_recovered
+from labelrisk.artefacts.budget import budget_figure, gap_recovered
 
 recovered = gap_recovered(pd.read_csv(snakemake.input[0]))
 recovered.to_csv(snakemake.output.csv, index=False)

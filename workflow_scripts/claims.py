@@ -4,8 +4,8 @@ to_log(snakemake.log[0])
 
 import pandas as pd
 
-from labelrisk.analysis.claims import claims_markdown, claims_table
-from labelrisk.analysis.minority import class_shares
+from labelrisk.artefacts.claims import claims_markdown, claims_table
+from labelrisk.artefacts.minority import class_shares
 
 summary = pd.read_csv(snakemake.input.summary)
 teachers = pd.read_csv(snakemake.input.teachers)

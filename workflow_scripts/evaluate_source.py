@@ -4,7 +4,7 @@ to_log(snakemake.log[0])
 
 import pandas as pd
 
-from labelrisk.analysis.evaluate import evaluate_source, item_predictions
+from labelrisk.evaluation.evaluate import evaluate_source, item_predictions
 
 test = pd.read_parquet(snakemake.input.test)
 runs = snakemake.params.runs

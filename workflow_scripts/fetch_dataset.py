@@ -5,11 +5,11 @@ to_log(snakemake.log[0])
 import json
 from pathlib import Path
 
-from labelrisk.sources.dataset import clean, keep_class_shares, read_dataset
+from labelrisk.data.dataset import clean, keep_class_shares, read_dataset
 
 ds = snakemake.params.dataset
 raw = read_dataset(
-    snakemake.wildcards.dataset, ds["source"], ds["labels"], Path(snakemake.params.cache)
+    snakemake.wildcards.dataset, ds["origin"], ds["labels"], Path(snakemake.params.cache)
 )
 rows, drops = clean(raw, ds["labels"], snakemake.params.on_bad_rows)
 rows, left_out = keep_class_shares(rows, ds["class_keep"], ds["labels"], snakemake.params.seed)

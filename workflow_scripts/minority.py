@@ -4,7 +4,7 @@ to_log(snakemake.log[0])
 
 import pandas as pd
 
-from labelrisk.analysis.minority import class_f1_drop, minority_figure
+from labelrisk.artefacts.minority import class_f1_drop, minority_figure
 
 drops = class_f1_drop(
     pd.read_csv(snakemake.input.summary),

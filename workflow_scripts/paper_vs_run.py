@@ -4,7 +4,7 @@ to_log(snakemake.log[0])
 
 import pandas as pd
 
-from labelrisk.analysis.reference import beside, beside_markdown, load
+from labelrisk.artefacts.reference import beside, beside_markdown, load
 
 long = beside(load(snakemake.input.reference), pd.read_csv(snakemake.input.summary))
 long.to_csv(snakemake.output.csv, index=False)

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from labelrisk.data.dataset import split
 from labelrisk.grid import sizes_for
-from labelrisk.sources.dataset import split
 
 cfg = snakemake.params.splits
 parts = split(

@@ -4,7 +4,7 @@ to_log(snakemake.log[0])
 
 import pandas as pd
 
-from labelrisk.analysis.tables import paper_table, table1_sources, write
+from labelrisk.artefacts.tables import paper_table, table1_sources, write
 
 summary = pd.read_csv(snakemake.input[0])
 table = paper_table(summary, snakemake.params.datasets, table1_sources(snakemake.params.teachers))

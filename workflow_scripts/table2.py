@@ -4,8 +4,8 @@ to_log(snakemake.log[0])
 
 import pandas as pd
 
-from labelrisk.analysis.budget import with_gold_budget
-from labelrisk.analysis.tables import paper_table, table2_sources, write
+from labelrisk.artefacts.budget import with_gold_budget
+from labelrisk.artefacts.tables import paper_table, table2_sources, write
 
 summary = pd.read_csv(snakemake.input[0])
 sources = table2_sources(summary, snakemake.params.mitigation_teachers)

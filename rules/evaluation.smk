@@ -12,7 +12,7 @@ rule evaluate_source:
     log:
         "logs/evaluate/{dataset}/{source}.log",
     conda:
-        "../envs/analysis.yaml"
+        "../envs/tables.yaml"
     params:
         runs=source_runs,
         n_classes=n_classes,
@@ -30,7 +30,7 @@ rule teacher_quality:
     log:
         "logs/evaluate/teacher_{dataset}_{teacher}.log",
     conda:
-        "../envs/analysis.yaml"
+        "../envs/tables.yaml"
     params:
         n_classes=n_classes,
         bins=config["analysis"]["calibration_bins"],

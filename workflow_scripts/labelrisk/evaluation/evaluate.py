@@ -8,8 +8,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from labelrisk.analysis.diagnostics import teacher_diagnostics
-from labelrisk.analysis.metrics import over_seeds, runs_table, teacher_quality
+from labelrisk.evaluation.diagnostics import teacher_diagnostics
+from labelrisk.evaluation.metrics import over_seeds, runs_table, teacher_quality
 from labelrisk.labels.calibration import calibrate
 
 

@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import binomtest
 
-from labelrisk.analysis.metrics import alpha_nominal
+from labelrisk.evaluation.metrics import alpha_nominal
 from labelrisk.grid import Source
 
 HOLDS, FAILS, UNDETERMINED = "holds", "does not hold", "undetermined"

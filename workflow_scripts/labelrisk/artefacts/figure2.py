@@ -10,7 +10,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from labelrisk.analysis.tables import display_name
+from labelrisk.artefacts.tables import display_name
 
 
 def figure2(summary: pd.DataFrame, datasets: Sequence[str]):

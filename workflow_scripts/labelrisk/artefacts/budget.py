@@ -12,7 +12,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from labelrisk.analysis.tables import display_name
+from labelrisk.artefacts.tables import display_name
 
 
 def gap_recovered(summary: pd.DataFrame) -> pd.DataFrame:

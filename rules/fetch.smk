@@ -21,7 +21,7 @@ rule fetch_teacher:
     resources:
         mem_mb=12000,
     params:
-        source=lambda wc: config["teachers"][wc.teacher]["source"],
+        origin=lambda wc: config["teachers"][wc.teacher]["origin"],
         cache="resources/downloads",
     script:
         "../workflow_scripts/fetch_model.py"
@@ -40,7 +40,7 @@ rule fetch_student:
     conda:
         "../envs/models.yaml"
     params:
-        source=lambda wc: config["students"][wc.student]["source"],
+        origin=lambda wc: config["students"][wc.student]["origin"],
         cache="resources/downloads",
     script:
         "../workflow_scripts/fetch_model.py"

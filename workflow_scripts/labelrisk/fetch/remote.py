@@ -14,7 +14,7 @@ import tempfile
 import urllib.request
 from pathlib import Path
 
-from labelrisk.sources.pypi import open_member, sha256_of, verify
+from labelrisk.fetch.pypi import open_member, sha256_of, verify
 
 log = logging.getLogger(__name__)
 

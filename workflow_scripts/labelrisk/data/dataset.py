@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import train_test_split
 
-from labelrisk.sources.pypi import fetch_dist, open_member
-from labelrisk.sources.remote import hub_dataset, hub_file, read_url_member
+from labelrisk.fetch.pypi import fetch_dist, open_member
+from labelrisk.fetch.remote import hub_dataset, hub_file, read_url_member
 
 log = logging.getLogger(__name__)
 

@@ -1,1 +1,0 @@
-"""Metrics, evaluation, teacher diagnostics, tables, figures, claims."""

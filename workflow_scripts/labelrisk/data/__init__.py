@@ -1,0 +1,1 @@
+"""Datasets: read from their origin, malformed rows dropped and counted, split reproducibly."""

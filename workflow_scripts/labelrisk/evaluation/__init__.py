@@ -1,0 +1,1 @@
+"""Metrics across seeds, per-item predictions and teacher diagnostics."""
