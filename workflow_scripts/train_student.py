@@ -2,9 +2,10 @@ from labelrisk.logs import to_log
 
 to_log(snakemake.log[0])
 
-from labelrisk.devices import lease_gpus
+from labelrisk.devices import job_name, lease_gpus
 
-lease_gpus(getattr(snakemake.resources, "gpu", 0))  # before torch is imported
+# Before torch is imported.
+lease_gpus(getattr(snakemake.resources, "gpu", 0), job=job_name(snakemake.rule, snakemake.wildcards))
 
 from pathlib import Path
 
