@@ -3,6 +3,14 @@
 # Resources and data gate every job (teachers gate the annotations, which gate most training
 # jobs): they run first (`priority`), then the annotations, then training.
 
+from labelrisk import platforms as lr_platforms  # noqa: E402
+
+
+def conda_env(env, gpus=0):
+    """A rule's environment file for `compute.platform` (CPU or CUDA builds)."""
+    return "../envs/" + lr_platforms.env_file(env, COMPUTE["platform"], gpus)
+
+
 
 rule fetch_teacher:
     input:
