@@ -5,7 +5,8 @@ to_log(snakemake.log[0])
 from labelrisk.devices import job_name, lease_gpus
 
 # Before torch is imported.
-lease_gpus(getattr(snakemake.resources, "gpu", 0), job=job_name(snakemake.rule, snakemake.wildcards))
+job = job_name(snakemake.rule, snakemake.wildcards)
+lease_gpus(getattr(snakemake.resources, "gpu", 0), job=job)
 
 from pathlib import Path
 

@@ -145,8 +145,7 @@ def driver_too_old(driver: str | None, build_cuda: str | None) -> str | None:
     floor = DRIVER_FLOOR.get(int(build_cuda.split(".")[0]))
     if floor and _version(driver) < _version(floor):
         return (
-            f"driver {driver} is older than {floor}, the oldest that runs CUDA {build_cuda} "
-            "builds"
+            f"driver {driver} is older than {floor}, the oldest that runs CUDA {build_cuda} builds"
         )
     return None
 
@@ -174,7 +173,8 @@ def no_device_reason(status: dict) -> str:
     driver = status["driver"] or "no NVIDIA driver loaded"
     build = status["build_cuda"] or "CPU only"
     hint = f"; {status['why']}" if status["why"] else ""
-    return f"no CUDA device (torch {status['torch']}, built for CUDA {build}; driver: {driver}{hint})"
+    torch = status["torch"]
+    return f"no CUDA device (torch {torch}, built for CUDA {build}; driver: {driver}{hint})"
 
 
 def require_gpus(environ=os.environ, status=None) -> None:
