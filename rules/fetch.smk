@@ -11,7 +11,6 @@ def conda_env(env, gpus=0):
     return "../envs/" + lr_platforms.env_file(env, COMPUTE["platform"], gpus)
 
 
-
 rule fetch_teacher:
     input:
         local_model("teachers"),

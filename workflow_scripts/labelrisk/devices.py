@@ -171,10 +171,9 @@ def cuda_status(torch=None, proc: Path = Path("/proc/driver/nvidia/version")) ->
 def no_device_reason(status: dict) -> str:
     """One line saying why CUDA sees no device."""
     driver = status["driver"] or "no NVIDIA driver loaded"
-    build = status["build_cuda"] or "CPU only"
+    build = f"built for CUDA {status['build_cuda']}" if status["build_cuda"] else "a CPU-only build"
     hint = f"; {status['why']}" if status["why"] else ""
-    torch = status["torch"]
-    return f"no CUDA device (torch {torch}, built for CUDA {build}; driver: {driver}{hint})"
+    return f"no CUDA device (torch {status['torch']}, {build}; driver: {driver}{hint})"
 
 
 def require_gpus(environ=os.environ, status=None) -> None:
