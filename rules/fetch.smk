@@ -3,12 +3,14 @@
 # Resources and data gate every job (teachers gate the annotations, which gate most training
 # jobs): they run first (`priority`), then the annotations, then training.
 
-from labelrisk import platforms as lr_platforms  # noqa: E402
+
+include: "envs.smk"
 
 
-def conda_env(env, gpus=0):
-    """A rule's environment file for `compute.platform` (CPU or CUDA builds)."""
-    return "../envs/" + lr_platforms.env_file(env, COMPUTE["platform"], gpus)
+localrules:
+    fetch_teacher,
+    fetch_student,
+    fetch_dataset,
 
 
 rule fetch_teacher:

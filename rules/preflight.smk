@@ -7,13 +7,13 @@
 PREFLIGHT = "results/preflight"
 PREFLIGHT_GPUS = max(COMPUTE["annotate"]["gpu"], COMPUTE["train"]["gpu"])
 VLLM_TEACHERS = [t for t in TEACHERS if config["teachers"][t].get("backend") == "vllm"]
+PREFLIGHT_CHECKS = [
+    f"{PREFLIGHT}/machine.json",
+    *expand(f"{PREFLIGHT}/teacher_{{teacher}}.json", teacher=VLLM_TEACHERS),
+    f"{PREFLIGHT}/student.json",
+]
 
-
-def models_to_fetch():
-    """Origins of the grid's models not yet in resources/ (the disk check sizes them)."""
-    wanted = {f"teachers/{t}": config["teachers"][t]["origin"] for t in TEACHERS}
-    wanted[f"students/{STUDENT}"] = config["students"][STUDENT]["origin"]
-    return {m: o for m, o in wanted.items() if not os.path.exists(f"resources/{m}")}
+from labelrisk import preflight as lr_preflight  # noqa: E402
 
 
 checkpoint preflight_machine:
@@ -26,7 +26,7 @@ checkpoint preflight_machine:
     resources:
         gpu=PREFLIGHT_GPUS,
     params:
-        models=models_to_fetch(),
+        models=lr_preflight.models_to_fetch(config, TEACHERS, STUDENT),
         later=[f"teacher {t}" for t in VLLM_TEACHERS] + ["student"],
     script:
         "../workflow_scripts/preflight.py"
@@ -77,22 +77,16 @@ rule preflight_student:
         "../workflow_scripts/preflight.py"
 
 
-def preflight_checks(wildcards):
-    checkpoints.preflight_machine.get()  # CUDA and disk first: downloads only after them
-    return [
-        f"{PREFLIGHT}/machine.json",
-        *expand(f"{PREFLIGHT}/teacher_{{teacher}}.json", teacher=VLLM_TEACHERS),
-        f"{PREFLIGHT}/student.json",
-    ]
-
-
 rule preflight:
     input:
-        preflight_checks,
+        # Asking for the checkpoint's result first makes CUDA and disk pass before any download.
+        lambda wc: checkpoints.preflight_machine.get() and PREFLIGHT_CHECKS,
     output:
         f"{PREFLIGHT}/report.txt",
     log:
         "logs/preflight/report.log",
     localrule: True
+    conda:
+        "../envs/tables.yaml"
     script:
         "../workflow_scripts/preflight.py"

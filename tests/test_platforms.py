@@ -100,3 +100,48 @@ def test_paper_grid_jobs_resolve_gpu_environments(tmp_path, profile, extra, vllm
     # Downloads run in the CPU models environment; everything else in the tables one.
     assert envs.pop("fetch_teacher") == envs.pop("fetch_student") == "models.yaml"
     assert set(envs.values()) == {"tables.yaml"}
+
+
+def paper_jobs(workdir: Path) -> dict[str, int]:
+    """Rule -> GPUs asked, over every job the paper grid plans."""
+    from snakemake.api import SnakemakeApi
+    from snakemake.settings.types import (
+        ConfigSettings,
+        DAGSettings,
+        OutputSettings,
+        ResourceSettings,
+    )
+
+    with SnakemakeApi(OutputSettings()) as api:
+        wf = api.workflow(
+            resource_settings=ResourceSettings(),
+            config_settings=ConfigSettings(configfiles=[ROOT / "config.yaml", PAPER]),
+            snakefile=ROOT / "Snakefile",
+            workdir=workdir,
+        )
+        wf.dag(DAGSettings())
+        w = wf._workflow
+        w._prepare_dag(forceall=False, ignore_incomplete=True, lock_warn_only=True)
+        w._build_dag()
+        jobs = {job.rule.name: int(job.resources.get("gpu", 0)) for job in w.dag.jobs}
+        return jobs, {r.name for r in w.rules}, set(w._localrules)
+
+
+def test_slurm_profile_sends_exactly_the_gpu_jobs_to_the_gpu_partition(tmp_path):
+    """Rule names are read from the plan, so renamed or new rules fail here, not on a cluster."""
+    saved = tmp_path / "resources/downloads/manifestos/cc_muller.csv"
+    saved.parent.mkdir(parents=True)
+    shutil.copy(STAND_IN, saved)
+    jobs, rules, local = paper_jobs(tmp_path)
+    profile = yaml.safe_load((ROOT / "profiles" / "slurm" / "profile.yaml").read_text())
+    named = profile["set-resources"]
+    # Every rule the profile names runs in the paper grid (or in `snakemake preflight`).
+    for rule in named:
+        assert rule in jobs or (rule.startswith("preflight_") and rule in rules), rule
+    gpu_rules = {r for r, g in jobs.items() if g > 0}
+    assert gpu_rules >= {"annotate_vllm", "train_student"}
+    to_gpu = {r for r, res in named.items() if res.get("slurm_partition") == "gpu"}
+    assert gpu_rules == to_gpu & set(jobs)  # GPU jobs there, and only they
+    assert "slurm_partition" not in profile["default-resources"]
+    # Downloads run on the login node, where the internet is.
+    assert {"fetch_teacher", "fetch_student", "fetch_dataset"} <= local

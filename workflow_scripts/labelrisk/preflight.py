@@ -44,6 +44,13 @@ def cuda_check(asked: int, status: dict | None = None) -> Check:
     )
 
 
+def models_to_fetch(config: dict, teachers, student: str, root: Path = Path(".")) -> dict:
+    """Origins of the grid's models not yet in resources/ (the disk check sizes them)."""
+    wanted = {f"teachers/{t}": config["teachers"][t]["origin"] for t in teachers}
+    wanted[f"students/{student}"] = config["students"][student]["origin"]
+    return {m: o for m, o in wanted.items() if not (root / "resources" / m).exists()}
+
+
 def hub_bytes(origin: dict, timeout: float = 10) -> int | None:
     """Bytes a Hub model download fetches (its files, filtered as `allow_patterns`), or None
     when the Hub cannot be asked."""
