@@ -33,6 +33,7 @@ include: "rules/labels.smk"
 include: "rules/students.smk"
 include: "rules/evaluation.smk"
 include: "rules/artefacts.smk"
+include: "rules/preflight.smk"
 
 
 rule all:

@@ -45,7 +45,7 @@ use rule annotate as annotate_vllm with:
     wildcard_constraints:
         teacher=backend_teachers("vllm"),
     conda:
-        "../envs/annotation-vllm.yaml"
+        conda_env("annotation-vllm", COMPUTE["annotate"]["gpu"])
     resources:
         gpu=COMPUTE["annotate"]["gpu"],
         mem_mb=per_attempt("annotate", "mem_mb", at_least=8000),

@@ -23,7 +23,7 @@ for group, (group_datasets, group_sizes) in enumerate(SIZE_GROUPS):
         wildcard_constraints:
             dataset=_alternatives(group_datasets),
         conda:
-            "../envs/students.yaml"
+            conda_env("students", COMPUTE["train"]["gpu"])
         threads: COMPUTE["train"]["threads"]
         resources:
             gpu=COMPUTE["train"]["gpu"],

@@ -8,7 +8,18 @@ import time
 import pytest
 
 from conftest import ROOT
-from labelrisk.devices import DeviceError, lease_gpus, machine_gpus, native_bf16, resolve_dtype
+from labelrisk.devices import (
+    DeviceError,
+    cuda_status,
+    driver_too_old,
+    driver_version,
+    lease_gpus,
+    machine_gpus,
+    native_bf16,
+    no_device_reason,
+    require_gpus,
+    resolve_dtype,
+)
 
 HOLDER = textwrap.dedent(
     """
@@ -56,11 +67,11 @@ def test_a_killed_job_frees_its_device(tmp_path):
 
 def test_cpu_jobs_see_no_gpu_and_slurm_jobs_are_left_alone(tmp_path):
     env = {}
-    assert lease_gpus(0, ["0", "1"], tmp_path, environ=env) == [] and env == {
-        "CUDA_VISIBLE_DEVICES": ""
-    }
+    assert lease_gpus(0, ["0", "1"], tmp_path, environ=env) == []
+    assert env == {"CUDA_VISIBLE_DEVICES": "", "LABELRISK_GPUS": "0"}
     env = {}
-    assert lease_gpus(0, [], tmp_path, environ=env) == [] and env == {}  # a machine without GPUs
+    assert lease_gpus(0, [], tmp_path, environ=env) == []
+    assert env == {"LABELRISK_GPUS": "0"}  # a machine without GPUs
     env = {"SLURM_JOB_ID": "7", "CUDA_VISIBLE_DEVICES": "3"}
     assert lease_gpus(1, ["0"], tmp_path, environ=env) == ["3"]
     assert env["CUDA_VISIBLE_DEVICES"] == "3"
@@ -92,3 +103,70 @@ def test_auto_dtype_is_float32_on_a_cpu_without_bf16(monkeypatch):
     monkeypatch.setattr(devices, "native_bf16", lambda: True)
     assert resolve_dtype("auto") == "bfloat16"
     assert resolve_dtype("float32") == "float32"
+
+
+NVIDIA_PROC = (
+    "NVRM version: NVIDIA UNIX x86_64 Kernel Module  550.54.15  Tue Mar  5 22:23:56 UTC 2024\n"
+    "GCC version:  gcc version 12.2.0 (Debian 12.2.0-14)\n"
+)
+
+
+def test_driver_version_and_its_cuda_floor(tmp_path):
+    proc = tmp_path / "version"
+    proc.write_text(NVIDIA_PROC)
+    assert driver_version(proc) == "550.54.15"
+    assert driver_version(tmp_path / "absent") is None  # no driver loaded
+    # A CUDA 13 build (torch 2.13.0 from PyPI) needs the R580 driver; CUDA 12 builds run on 550.
+    assert "older than 580.65.06" in driver_too_old("550.54.15", "13.0")
+    assert driver_too_old("550.54.15", "12.9") is None
+    assert driver_too_old("580.82.07", "13.0") is None
+    assert driver_too_old(None, "13.0") is None and driver_too_old("550.54.15", None) is None
+
+
+def status(devices=0, driver=None, build=None, why=None):
+    return {
+        "devices": devices,
+        "names": [],
+        "bf16": False,
+        "driver": driver,
+        "torch": "2.13.0",
+        "build_cuda": build,
+        "why": why,
+    }
+
+
+def test_a_gpu_job_without_cuda_stops_naming_itself_and_the_device_count(tmp_path):
+    env = {"CUDA_VISIBLE_DEVICES": "0"}  # what SLURM or a lease sets, whatever CUDA then finds
+    lease_gpus(1, ["0"], tmp_path, environ=env, job="train_student (dataset=imdb, seed=1)")
+    with pytest.raises(DeviceError) as e:
+        require_gpus(env, status(driver="550.54.15", build="13.0", why="driver 550 is too old"))
+    msg = str(e.value)
+    assert msg.startswith("train_student (dataset=imdb, seed=1) asks for 1 GPU(s) but sees 0:")
+    assert "no CUDA device (torch 2.13.0, built for CUDA 13.0; driver: 550.54.15" in msg
+    assert "driver 550 is too old" in msg and "Not falling back to the CPU" in msg
+
+
+def test_cpu_jobs_and_jobs_that_see_their_gpu_pass(tmp_path):
+    require_gpus({}, status())  # never leased: a test or a CPU job
+    env = {}
+    lease_gpus(0, [], tmp_path, environ=env)
+    require_gpus(env, status())
+    env = {"SLURM_JOB_ID": "3", "CUDA_VISIBLE_DEVICES": "0"}
+    lease_gpus(1, None, tmp_path, environ=env)
+    require_gpus(env, status(devices=1, driver="580.82.07", build="13.0"))
+
+
+def test_this_machine_has_no_cuda_device():
+    s = cuda_status()
+    assert s["devices"] == 0
+    assert no_device_reason(s).startswith("no CUDA device (torch ")
+
+
+def test_auto_dtype_on_gpus_is_the_paper_fp16_where_bf16_is_missing(monkeypatch):
+    import torch
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda *a, **k: False)  # RTX 8000
+    assert resolve_dtype("auto") == "float16"
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda *a, **k: True)  # A100, H100
+    assert resolve_dtype("auto") == "bfloat16"

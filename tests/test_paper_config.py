@@ -15,7 +15,7 @@ from snakemake.utils import validate as fill_defaults
 
 from conftest import ROOT, hub_cache, snakemake
 from labelrisk.config import ConfigError, validate
-from labelrisk.data.dataset import clean, load_raw
+from labelrisk.data.dataset import DataError, clean, load_raw
 from labelrisk.fetch.remote import RemoteError
 from labelrisk.grid import check, size_groups, sizes_for, uses_hub
 
@@ -114,7 +114,8 @@ def test_ecommerce_headerless_csv_by_url(paper, server, tmp_path):
     base, www, _ = server
     shutil.copy(FIXTURES / "ecommerceDataset.csv", www / "ecommerceDataset.csv")
     src = dict(paper["datasets"]["ecommerce"]["origin"], url=f"{base}/ecommerceDataset.csv")
-    assert src["sha256"] is None  # the published record has md5 only
+    # The record publishes md5 only: unpinned, and allowed to run so only by its flag.
+    assert src["sha256"] is None and src["allow_unpinned"] is True
     rows, drops = rows_of(paper, "ecommerce", src, tmp_path)
     # labels: books, clothing & accessories, electronics, household
     assert rows.label.tolist() == [3, 3, 0, 0, 1, 1, 2, 2, 2]
@@ -122,13 +123,30 @@ def test_ecommerce_headerless_csv_by_url(paper, server, tmp_path):
     assert rows.text[0].startswith("Paper Plane Design") and "," in rows.text[4]
 
 
-def test_manifestos_sentences(paper, tmp_path):
+def test_an_unpinned_download_without_its_flag_stops_before_any_job(paper):
+    bad = copy.deepcopy(paper)
+    del bad["datasets"]["ecommerce"]["origin"]["allow_unpinned"]
+    with pytest.raises(ConfigError, match=r"datasets.ecommerce.origin.sha256: None is not of type"):
+        validate(bad, SCHEMA)
+    bad["datasets"]["ecommerce"]["origin"]["sha256"] = "0" * 64  # pinned: no flag needed
+    validate(bad, SCHEMA)
+
+
+def test_manifestos_cc_muller_export(paper, tmp_path):
+    """A stand-in shaped as the `cc_muller` export: its columns, `Future`/`Present`/`Past`,
+    empty sentence ids (as on 2,158 real rows), a blank text and a repeated sentence."""
     src = dict(paper["datasets"]["manifestos"]["origin"])
-    src["path"] = str(FIXTURES / "temporal_focus_sentences.csv")
+    assert src["path"] == "resources/downloads/manifestos/cc_muller.csv"
+    src["path"] = str(FIXTURES / "cc_muller.csv")
     rows, drops = rows_of(paper, "manifestos", src, tmp_path)
     # labels: present, future, past
-    assert rows.label.tolist() == [1, 2, 0, 0, 2, 1, 1]
-    assert rows.id[0] == "uk_1997_lab_0001" and drops["no_text"] == 1
+    assert rows.label.tolist() == [1, 2, 0, 0, 1, 2, 1, 1]
+    assert rows.id.tolist() == ["0", "1", "2", "3", "5", "6", "7", "8"]  # row numbers
+    assert drops["no_text"] == 1 and drops["unknown_label"] == 0 and drops["duplicate_id"] == 0
+    assert rows.text[4] == 'A re-elected government will index the "Seniors\' Credit" to inflation.'
+    # Without the label_map every row is an unknown label and the dataset has no usable rows.
+    with pytest.raises(DataError, match="no usable rows"):
+        rows_of(paper, "manifestos", dict(src, label_map=None), tmp_path)
 
 
 def test_toxic_davidson_csv_by_url(paper, server, tmp_path):
@@ -188,9 +206,9 @@ def test_dry_run_plans_the_paper_grid_in_seconds(tmp_path):
     paper = str(ROOT / "config" / "paper.yaml")
     # The manifestos table is saved by hand (a local source, so an input: a missing one stops
     # the dry run); a stand-in file lets the plan be made.
-    saved = tmp_path / "resources/downloads/manifestos/temporal_focus_sentences.csv"
+    saved = tmp_path / "resources/downloads/manifestos/cc_muller.csv"
     saved.parent.mkdir(parents=True)
-    saved.write_bytes((FIXTURES / "temporal_focus_sentences.csv").read_bytes())
+    saved.write_bytes((FIXTURES / "cc_muller.csv").read_bytes())
     start = time.monotonic()
     res = snakemake("-n", "-d", str(tmp_path), "--configfile", paper)
     seconds = time.monotonic() - start

@@ -96,7 +96,8 @@ ReturnToService=2
 MinJobAge=300
 MpiDefault=none
 NodeName=localhost NodeAddr=127.0.0.1 CPUs={cpus} RealMemory={mem} State=UNKNOWN
-PartitionName=debug Nodes=localhost Default=YES MaxTime=INFINITE State=UP
+PartitionName=cpu Nodes=localhost Default=YES MaxTime=INFINITE State=UP
+PartitionName=gpu Nodes=localhost MaxTime=INFINITE State=UP
 """
 
 
@@ -242,6 +243,18 @@ def test_tiny_workflow_on_slurm(cluster, models, tmp_path):
     assert log.count("rule annotate:") == 2  # the ensemble's two members
     jobs = set(re.findall(r"submitted with SLURM jobid (\d+)", log))
     assert len(jobs) == len(re.findall(r"^rule \w+:", log, flags=re.M))
+    # The profile's partitions: training on `gpu`, every other rule on the default `cpu`.
+    shown = subprocess.run(
+        ["scontrol", "-o", "show", "job"], env=cluster, capture_output=True, text=True
+    ).stdout
+    partitions = {}
+    for line in shown.splitlines():
+        job = re.search(r"JobId=(\d+)", line).group(1)
+        rule = re.search(r"Comment=rule_(\w+?)_wildcards", line)
+        if job in jobs and rule:
+            partitions.setdefault(rule.group(1), set()).add(re.search(r"Partition=(\S+)", line)[1])
+    assert partitions.pop("train_student") == {"gpu"}
+    assert partitions and set.union(*partitions.values()) == {"cpu"}
     print(f"tiny workflow on SLURM: {len(jobs)} jobs, {minutes:.1f} min")
     # Same as a local run: nothing left to do.
     res = snakemake("-n", *targets, "-d", str(tmp_path), "--configfile", *map(str, configs))

@@ -2,10 +2,11 @@ from labelrisk.logs import to_log
 
 to_log(snakemake.log[0])
 
-from labelrisk.devices import lease_gpus
+from labelrisk.devices import job_name, lease_gpus
 
 # Before torch or vLLM is imported; a vLLM worker inherits CUDA_VISIBLE_DEVICES.
-lease_gpus(getattr(snakemake.resources, "gpu", 0))
+job = job_name(snakemake.rule, snakemake.wildcards)
+lease_gpus(getattr(snakemake.resources, "gpu", 0), job=job)
 
 from labelrisk.annotation.job import Job
 from labelrisk.teachers.registry import run_job

@@ -2,9 +2,11 @@ from labelrisk.logs import to_log
 
 to_log(snakemake.log[0])
 
-from labelrisk.devices import lease_gpus
+from labelrisk.devices import job_name, lease_gpus
 
-lease_gpus(getattr(snakemake.resources, "gpu", 0))  # before torch is imported
+# Before torch is imported.
+job = job_name(snakemake.rule, snakemake.wildcards)
+lease_gpus(getattr(snakemake.resources, "gpu", 0), job=job)
 
 from pathlib import Path
 

@@ -5,6 +5,10 @@ GPU a job gets. Each job therefore leases devices itself: an exclusive, non-bloc
 on one lock file per device, held until the process exits (a crash or `kill -9` frees it),
 then sets CUDA_VISIBLE_DEVICES before torch or vLLM are imported. Under SLURM the scheduler
 binds the GPUs it grants, so nothing is done there.
+
+A job that asked for GPUs never falls back to the CPU: `require_gpus` (called where torch or
+vLLM picks its device, also in a vLLM worker process) stops it when CUDA sees no device, as
+happens with a CUDA 13 build under a CUDA 12 driver or a CPU-only build on a GPU node.
 """
 
 from __future__ import annotations
@@ -20,6 +24,14 @@ from pathlib import Path
 log = logging.getLogger(__name__)
 
 _held: list = []  # open lock files: the lease lasts as long as the process
+
+# What the job asked for, passed on to child processes (a vLLM worker) through the environment.
+GPUS_ASKED = "LABELRISK_GPUS"
+JOB_NAME = "LABELRISK_JOB"
+
+# Oldest Linux driver each CUDA major version of a build runs on (NVIDIA's CUDA release notes:
+# 13.x needs the R580 driver; 12.x runs from 525.60.13 on through minor-version compatibility).
+DRIVER_FLOOR = {13: "580.65.06", 12: "525.60.13"}
 
 
 class DeviceError(RuntimeError):
@@ -58,12 +70,17 @@ def lease_gpus(
     wait: float = 600,
     poll: float = 1.0,
     environ=os.environ,
+    job: str = "",
 ) -> list[str]:
     """Lease `n` free devices for this process and make only them visible; returns their ids.
 
     n = 0 hides every GPU from the job (so a CPU job cannot land on a leased device). Waits up
-    to `wait` seconds for devices held by other processes, then raises.
+    to `wait` seconds for devices held by other processes, then raises. `n` and `job` (a name
+    for messages) are recorded in the environment for `require_gpus`.
     """
+    environ[GPUS_ASKED] = str(n)
+    if job:
+        environ[JOB_NAME] = job
     if "SLURM_JOB_ID" in environ:
         return [d for d in environ.get("CUDA_VISIBLE_DEVICES", "").split(",") if d]
     devices = machine_gpus(environ) if devices is None else devices
@@ -72,7 +89,9 @@ def lease_gpus(
             environ["CUDA_VISIBLE_DEVICES"] = ""
         return []
     if n > len(devices):
-        raise DeviceError(f"the job asks for {n} GPU(s); this machine offers {devices or 'none'}")
+        raise DeviceError(
+            f"{job or 'the job'} asks for {n} GPU(s); this machine offers {devices or 'none'}"
+        )
     locks = lock_dir() if locks is None else locks
     locks.mkdir(parents=True, exist_ok=True)
     deadline = time.monotonic() + wait
@@ -99,6 +118,80 @@ def lease_gpus(
         time.sleep(poll)
 
 
+def job_name(rule: str, wildcards) -> str:
+    """A job as a user finds it in the log: the rule and its wildcards."""
+    items = ", ".join(f"{k}={v}" for k, v in dict(wildcards).items())
+    return f"{rule} ({items})" if items else rule
+
+
+def driver_version(proc: Path = Path("/proc/driver/nvidia/version")) -> str | None:
+    """The loaded NVIDIA kernel driver's version (e.g. `550.54.15`), None when none is loaded."""
+    try:
+        text = proc.read_text()
+    except OSError:
+        return None
+    m = re.search(r"Kernel Module(?: for \S+)?\s+(\d+\.\d+(?:\.\d+)?)", text)
+    return m.group(1) if m else None
+
+
+def _version(v: str) -> tuple[int, ...]:
+    return tuple(int(x) for x in v.split("."))
+
+
+def driver_too_old(driver: str | None, build_cuda: str | None) -> str | None:
+    """Why a torch build for CUDA `build_cuda` (e.g. "13.0") cannot run on `driver`, or None."""
+    if not driver or not build_cuda:
+        return None
+    floor = DRIVER_FLOOR.get(int(build_cuda.split(".")[0]))
+    if floor and _version(driver) < _version(floor):
+        return (
+            f"driver {driver} is older than {floor}, the oldest that runs CUDA {build_cuda} builds"
+        )
+    return None
+
+
+def cuda_status(torch=None, proc: Path = Path("/proc/driver/nvidia/version")) -> dict:
+    """Devices CUDA sees, the driver and the CUDA version torch was built for."""
+    if torch is None:
+        import torch
+    build = torch.version.cuda
+    count = torch.cuda.device_count() if build else 0
+    driver = driver_version(proc)
+    return {
+        "devices": count,
+        "names": [torch.cuda.get_device_name(i) for i in range(count)],
+        "bf16": bool(count and torch.cuda.is_bf16_supported()),
+        "driver": driver,
+        "torch": torch.__version__,
+        "build_cuda": build,
+        "why": driver_too_old(driver, build),
+    }
+
+
+def no_device_reason(status: dict) -> str:
+    """One line saying why CUDA sees no device."""
+    driver = status["driver"] or "no NVIDIA driver loaded"
+    build = f"built for CUDA {status['build_cuda']}" if status["build_cuda"] else "a CPU-only build"
+    hint = f"; {status['why']}" if status["why"] else ""
+    return f"no CUDA device (torch {status['torch']}, {build}; driver: {driver}{hint})"
+
+
+def require_gpus(environ=os.environ, status=None) -> None:
+    """Stop a job that asked for GPUs (`lease_gpus`) when CUDA sees none: it would otherwise
+    run for days on the CPU, or until the cluster kills it."""
+    asked = int(environ.get(GPUS_ASKED) or 0)
+    if asked == 0:
+        return
+    status = cuda_status() if status is None else status
+    if status["devices"] == 0:
+        job = environ.get(JOB_NAME) or "this job"
+        raise DeviceError(
+            f"{job} asks for {asked} GPU(s) but sees {status['devices']}: "
+            f"{no_device_reason(status)}; CUDA_VISIBLE_DEVICES="
+            f"{environ.get('CUDA_VISIBLE_DEVICES', '(unset)')!r}. Not falling back to the CPU."
+        )
+
+
 def native_bf16(cpuinfo: str | None = None) -> bool:
     """Whether this CPU computes bfloat16 in hardware (AVX512-BF16 or AMX). Elsewhere torch
     emulates it, several times slower than float32 (measured: MiniLM training 1.4 vs 14-19
@@ -112,9 +205,12 @@ def native_bf16(cpuinfo: str | None = None) -> bool:
 
 
 def resolve_dtype(dtype: str) -> str:
-    """`auto` is bfloat16 on a GPU or a CPU with native bf16, else float32."""
+    """`auto`: on a GPU bfloat16 where it computes bf16 (compute capability 8.0 on), else
+    float16 (the paper's RTX 8000, V100, T4); on a CPU bfloat16 where native, else float32."""
     if dtype != "auto":
         return dtype
     import torch
 
-    return "bfloat16" if torch.cuda.is_available() or native_bf16() else "float32"
+    if torch.cuda.is_available():
+        return "bfloat16" if torch.cuda.is_bf16_supported() else "float16"
+    return "bfloat16" if native_bf16() else "float32"

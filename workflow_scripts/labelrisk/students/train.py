@@ -25,7 +25,7 @@ from transformers import (
     set_seed,
 )
 
-from labelrisk.devices import native_bf16
+from labelrisk.devices import native_bf16, require_gpus
 from labelrisk.students.soft_targets import soft_training
 
 
@@ -203,6 +203,7 @@ def train_runs(
     Yields, run by run, one row per test item: id, pred, p_0..p_{K-1}. `progress` shows the
     Trainer's step bars (a caller looping over many short runs shows its own instead).
     """
+    require_gpus()  # a job that asked for a GPU never trains on the CPU
     if threads:
         torch.set_num_threads(threads)
     tok = AutoTokenizer.from_pretrained(model_dir)

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from labelrisk.annotation.job import Job
-from labelrisk.devices import resolve_dtype
+from labelrisk.devices import require_gpus, resolve_dtype
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]  # the folder holding `labelrisk`
 
@@ -57,6 +57,7 @@ def main(job_file: str) -> None:
     from labelrisk.teachers.vllm_backend import VllmTeacher
 
     logging.basicConfig(level=logging.INFO)
+    require_gpus()  # never load a GPU job's teacher on the CPU
     job = Job.from_json(Path(job_file).read_text())
     teacher = VllmTeacher(job.teacher_dir, **vllm_options(job.teacher))
     from labelrisk.annotation.job import run
