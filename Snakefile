@@ -12,11 +12,12 @@ min_version("9.0")
 sys.path.insert(0, os.path.join(workflow.basedir, "workflow_scripts"))
 from labelrisk.config import check_yaml  # noqa: E402
 
-# Snakemake's message for a malformed config file names neither the file nor the line.
-# (A malformed --configfile stops Snakemake before this file is read: `--verbose` shows its
-# line, as does `python -m labelrisk.config FILE`.)
-if os.path.exists("config.yaml"):
-    check_yaml("config.yaml")
+# Snakemake's message for a malformed config file names neither the file nor the line, and
+# of a key given twice it silently keeps the last. (A malformed --configfile stops Snakemake
+# before this file is read: `--verbose` shows its line, as does `python -m labelrisk.config`.)
+for path in ["config.yaml", *workflow.overwrite_configfiles]:
+    if os.path.exists(path):
+        check_yaml(path)
 
 
 configfile: "config.yaml"

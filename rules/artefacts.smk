@@ -25,8 +25,13 @@ rule summarise:
         "logs/artefacts/summarise.log",
     conda:
         "../envs/tables.yaml"
+    # The grid the tables must cover exactly (labelrisk.artefacts.coverage).
     params:
-        labels={d: config["datasets"][d]["labels"] for d in DATASETS},
+        datasets=DATASETS,
+        sources=SOURCE_IDS,
+        sizes={d: sizes_of(d) for d in DATASETS},
+        seeds=SEEDS,
+        members={t: lr_grid.members_of(config, t) for t in TEACHERS},
     script:
         "../workflow_scripts/summarise.py"
 

@@ -15,6 +15,7 @@ rule fetch_dataset:
     params:
         dataset=dataset_entry,
         on_bad_rows=config["data"]["on_bad_rows"],
+        max_dropped_share=config["data"]["max_dropped_share"],
         seed=config["splits"]["seed"],
         cache="resources/downloads",
     script:

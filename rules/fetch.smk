@@ -18,6 +18,8 @@ rule fetch_teacher:
         local_model("teachers"),
     output:
         directory("resources/teachers/{teacher}"),
+        # A sha256 over every file, computed once here for the jobs that read the model.
+        fingerprint="resources/teachers/{teacher}.fingerprint.json",
     log:
         "logs/resources/teacher_{teacher}.log",
     benchmark:

@@ -167,3 +167,99 @@ def test_a_null_pool_is_each_datasets_largest_size():
     assert pool_size(cfg, "tweets") == 150
     cfg["splits"]["pool_size"] = 5000
     assert pool_size(cfg, "tweets") == 5000
+
+
+@pytest.mark.parametrize(
+    "path, value, key",
+    [
+        (("grid", "sizes"), [8.0], r"grid\.sizes\.0: 8\.0 is not of type 'integer'"),
+        (("grid", "seeds"), [1.0, 2], r"grid\.seeds\.0: 1\.0 is not of type 'integer'"),
+        (("splits", "test_size"), 200.0, r"splits\.test_size: 200\.0 is not of type 'integer'"),
+    ],
+)
+def test_floats_where_integers_belong_are_refused(config, path, value, key):
+    """JSON Schema counts 8.0 as an integer; the grid would plan `n8.0_seed1`."""
+    node = config
+    for p in path[:-1]:
+        node = node[p]
+    node[path[-1]] = value
+    with pytest.raises(ConfigError, match=key + r" \(write a whole number"):
+        validate(config, SCHEMA)
+
+
+def test_float_sizes_stop_snakemake_naming_the_key(tmp_path):
+    (tmp_path / "f.yaml").write_text("grid: {sizes: [8.0], seeds: [1.0, 2]}\n")
+    res = snakemake(
+        "-n",
+        "-d",
+        str(tmp_path),
+        "--configfile",
+        str(ROOT / "config.yaml"),
+        str(tmp_path / "f.yaml"),
+        check=False,
+    )
+    out = res.stdout + res.stderr
+    assert res.returncode != 0 and "grid.sizes.0: 8.0 is not of type 'integer'" in out
+    assert "grid.seeds.0: 1.0 is not of type 'integer'" in out
+
+
+DUPLICATE = "grid:\n  sizes: [8, 16]\nsplits: {seed: 1}\ngrid:\n  seeds: [1, 2]\n"
+
+
+def test_duplicate_keys_name_the_file_and_both_lines(tmp_path):
+    from labelrisk.config import check_yaml, main
+
+    bad = tmp_path / "mine.yaml"
+    bad.write_text(DUPLICATE)
+    message = (
+        f"{bad}, line 4, column 1: duplicate key: 'grid' (first given on line 1); only one of "
+        "them would be used"
+    )
+    with pytest.raises(ConfigError) as err:
+        check_yaml(bad)
+    assert str(err.value) == message
+    assert main([str(bad)]) == 1
+    (tmp_path / "nested.yaml").write_text("grid:\n  sizes: [8]\n  sizes: [16]\n")
+    with pytest.raises(
+        ConfigError, match=r"nested\.yaml, line 3, column 3: duplicate key: 'sizes'"
+    ):
+        check_yaml(tmp_path / "nested.yaml")
+
+
+@pytest.mark.parametrize("where", ["config.yaml", "overlay"])
+def test_duplicate_keys_stop_snakemake_naming_file_and_line(tmp_path, where):
+    """In the workflow's own config.yaml and in a --configfile overlay."""
+    if where == "config.yaml":
+        (tmp_path / "config.yaml").write_text((ROOT / "config.yaml").read_text() + DUPLICATE)
+        args, bad = [], tmp_path / "config.yaml"
+    else:
+        bad = tmp_path / "mine.yaml"
+        bad.write_text(DUPLICATE)
+        args = ["--configfile", str(ROOT / "config.yaml"), str(bad)]
+    res = snakemake("-n", "-d", str(tmp_path), *args, check=False)
+    out = res.stdout + res.stderr
+    assert res.returncode != 0 and "duplicate key: 'grid' (first given on line " in out
+    assert (str(bad) if where == "overlay" else "config.yaml, line") in out
+
+
+def test_a_label_map_to_a_name_that_is_not_a_label_is_named(config):
+    bad = filled(copy.deepcopy(config))
+    bad["datasets"]["movies"]["origin"]["label_map"] = {"Pos": "positive", "Neg": "negtive"}
+    with pytest.raises(ValueError) as err:
+        check(bad)
+    assert "datasets.movies.origin.label_map.Neg: 'negtive' is not one of its labels" in str(
+        err.value
+    )
+
+
+def test_missing_local_files_of_the_grid_are_named_at_parse_time(config, tmp_path):
+    bad = filled(copy.deepcopy(config))
+    bad["datasets"]["movies"]["origin"] = {"kind": "local", "path": str(tmp_path / "x.csv")}
+    bad["teachers"]["qwen2.5-coder-0.5b"]["origin"] = {"kind": "local", "path": str(tmp_path)}
+    bad["students"]["minilm-l6"]["origin"] = {"kind": "local", "path": str(tmp_path / "enc")}
+    with pytest.raises(ValueError) as err:
+        check(bad)
+    assert f"datasets.movies.origin.path: {tmp_path / 'x.csv'} does not exist" in str(err.value)
+    assert f"students.minilm-l6.origin.path: {tmp_path / 'enc'} does not exist" in str(err.value)
+    assert "teachers.qwen2.5-coder-0.5b" not in str(err.value)  # the folder is there
+    check(bad, disk=False)  # the same config, files aside

@@ -1,15 +1,22 @@
+from collections import Counter
+
 import pandas as pd
 import pytest
 
+from labelrisk.data.checks import check_classes, check_dropped_share, check_split
 from labelrisk.data.dataset import (
     DataError,
     clean,
+    drop_duplicate_texts,
     keep_class_shares,
+    label_values,
+    load_raw,
     parse_label_folders,
     parse_vader_tsv,
     read_dataset,
     read_table,
     split,
+    unknown_labels,
 )
 
 VADER = b"1\t2.5\tgood film\r\n2\t-1.2\tbad film\r\n3\t0\tflat\r\n4\t0.4\tmild\r\n"
@@ -46,7 +53,7 @@ def test_clean_counts_each_bad_row_once():
     )
     rows, drops = clean(raw, ["neg", "pos"])
     assert rows.id.tolist() == ["1", "3"]
-    assert drops == {"no_text": 2, "no_label": 0, "unknown_label": 1, "duplicate_id": 1}
+    assert drops == {"no_id": 0, "no_text": 2, "no_label": 0, "unknown_label": 1, "duplicate_id": 1}
     with pytest.raises(DataError, match="malformed"):
         clean(raw, ["neg", "pos"], on_bad_rows="error")
 
@@ -102,7 +109,13 @@ def test_whole_number_float_ids_are_labels(tmp_path):
         raw = read_table(tmp_path / f"d.{fmt}", fmt, src)
         rows, drops = clean(raw, ["neg", "pos"])
         assert rows.label.tolist() == [1, 0, 1], fmt
-        assert drops == {"no_text": 0, "no_label": 1, "unknown_label": 0, "duplicate_id": 0}
+        assert drops == {
+            "no_id": 0,
+            "no_text": 0,
+            "no_label": 1,
+            "unknown_label": 0,
+            "duplicate_id": 0,
+        }
     rows, drops = clean(
         pd.DataFrame(
             {"id": list("abcd"), "text": list("wxyz"), "label_name": [1.5, 2.0, "1.0", 0]}
@@ -117,7 +130,7 @@ def test_nan_and_empty_labels_count_as_no_label(tmp_path):
     src = {"text_column": "text", "label_column": "label", "id_column": None}
     rows, drops = clean(read_table(tmp_path / "d.csv", "csv", src), ["neg", "pos"])
     assert rows.label.tolist() == [1, 0]
-    assert drops == {"no_text": 0, "no_label": 3, "unknown_label": 1, "duplicate_id": 0}
+    assert drops == {"no_id": 0, "no_text": 0, "no_label": 3, "unknown_label": 1, "duplicate_id": 0}
     # A label that is literally named like a missing value is still that label.
     rows, drops = clean(
         pd.DataFrame({"id": ["a", "b"], "text": ["x", "y"], "label_name": ["None", "some"]}),
@@ -189,3 +202,141 @@ def test_keep_class_shares_is_seeded_and_counted():
     again, _ = keep_class_shares(rows.iloc[::-1], {"negative": 0.25}, ["negative", "positive"], 0)
     assert again.id.tolist() == kept.id.tolist()
     assert keep_class_shares(rows, {}, ["negative", "positive"], 0)[0] is rows
+
+
+def test_missing_ids_have_their_own_reason_and_are_never_kept(tmp_path):
+    (tmp_path / "d.csv").write_text("rid,text,label\na,x,pos\n,y,neg\n  ,z,neg\na,w,neg\nb,v,neg\n")
+    (tmp_path / "d.jsonl").write_text(
+        '{"rid": 7, "text": "x", "label": 1}\n{"rid": null, "text": "y", "label": 0}\n'
+        '{"rid": 8.0, "text": "z", "label": 0}\n{"rid": null, "text": "w", "label": 0}\n'
+    )
+    src = {"text_column": "text", "label_column": "label", "id_column": "rid"}
+    rows, drops = clean(read_table(tmp_path / "d.csv", "csv", src), ["neg", "pos"])
+    assert rows.id.tolist() == ["a", "b"]
+    assert drops == {"no_id": 2, "no_text": 0, "no_label": 0, "unknown_label": 0, "duplicate_id": 1}
+    # Two null ids are not duplicates of each other; 8.0 is the integer id 8 (read as floats).
+    rows, drops = clean(read_table(tmp_path / "d.jsonl", "jsonl", src), ["neg", "pos"])
+    assert rows.id.tolist() == ["7", "8"] and drops["no_id"] == 2 and drops["duplicate_id"] == 0
+
+
+def test_unknown_label_values_are_named_with_counts(caplog):
+    raw = pd.DataFrame(
+        {
+            "id": [str(i) for i in range(7)],
+            "text": list("abcdefg"),
+            "label_name": ["Positive", "Positive", "negative", "meh", None, "1", "Positive"],
+        }
+    )
+    labels = ["negative", "positive"]
+    assert unknown_labels(raw, labels) == {"Positive": 3, "meh": 1}
+    assert label_values(raw, labels) == {
+        "Positive": 3,
+        "negative": 1,
+        "meh": 1,
+        "(missing)": 1,
+        "1": 1,
+    }
+    rows, drops = clean(raw, labels)
+    assert rows.label.tolist() == [0, 1] and drops["unknown_label"] == 4
+    assert (
+        "unknown label values 'Positive' 3, 'meh' 1 (the labels are ['negative', 'positive']"
+        in (caplog.text)
+    )
+    with pytest.raises(DataError) as err:
+        clean(raw, labels, on_bad_rows="error")
+    assert "unknown label values 'Positive' 3, 'meh' 1" in str(err.value)
+    assert "the labels are ['negative', 'positive'], or their ids 0..1" in str(err.value)
+
+
+def test_a_class_without_rows_is_named_with_the_values_seen():
+    raw = pd.DataFrame(
+        {
+            "id": list("abcde"),
+            "text": list("vwxyz"),
+            "label_name": ["Positive"] * 3 + ["negative"] * 2,
+        }
+    )
+    labels = ["negative", "positive"]
+    rows, _ = clean(raw, labels)
+    with pytest.raises(DataError) as err:
+        check_classes("mine", rows, labels, label_values(raw, labels))
+    assert str(err.value) == (
+        "dataset 'mine': class 'positive' has no rows ('Positive' is not 'positive': fix the "
+        "labels, or map it in origin.label_map). Label values in the source: 'Positive' 3, "
+        "'negative' 2"
+    )
+    ok = pd.DataFrame(
+        {"id": list("ab"), "text": list("xy"), "label_name": ["positive", "negative"]}
+    )
+    check_classes("mine", clean(ok, labels)[0], labels, label_values(ok, labels))
+
+
+def test_a_class_emptied_by_class_keep_is_named():
+    rows = pd.DataFrame({"id": list("abcd"), "text": list("wxyz"), "label": [0, 0, 1, 1]})
+    labels = ["negative", "positive"]
+    kept, _ = keep_class_shares(rows, {"negative": 0.001}, labels, seed=0)
+    with pytest.raises(DataError, match=r"class 'negative' has no rows left after class_keep "):
+        check_classes("mine", kept, labels, {"negative": 2, "positive": 2}, {"negative": 0.001})
+
+
+def test_losing_more_than_the_configured_share_stops():
+    drops = {"no_text": 1, "unknown_label": 3, "neutral_band": 50, "class_keep_negative": 9}
+    check_dropped_share("mine", 40, drops, 0.1, Counter({"Positive": 3}))  # 4 of 40: 10%
+    with pytest.raises(DataError) as err:
+        check_dropped_share("mine", 39, drops, 0.1, Counter({"Positive": 3}))
+    assert str(err.value).startswith(
+        "dataset 'mine': 4 of its 39 rows (10%) are malformed (no_text 1, unknown_label 3; "
+        "unknown label values: 'Positive' 3), more than data.max_dropped_share (0.1)."
+    )
+
+
+def test_a_split_without_a_class_is_refused():
+    labels = ["negative", "positive"]
+    df = pd.DataFrame(
+        {"id": [f"{i:02d}" for i in range(30)], "text": "t", "label": [0] * 27 + [1] * 3}
+    )
+    parts = split(df, 0, pool_size=10, val_size=2, test_size=10)
+    with pytest.raises(DataError) as err:
+        check_split("mine", parts, labels)
+    assert "dataset 'mine': class 'positive' has no rows in the validation set" in str(err.value)
+    assert "validation set: negative 2;" in str(err.value)
+    check_split("mine", split(df, 0, 10, 10, 10), labels)
+
+
+def test_duplicate_texts_are_dropped_and_counted_only_when_asked():
+    rows = pd.DataFrame(
+        {"id": list("abcde"), "text": ["x", "y", "x", "x", "z"], "label": [0, 1, 0, 1, 1]}
+    )
+    kept, left = drop_duplicate_texts(rows)
+    assert kept.id.tolist() == ["a", "b", "e"] and left == {"duplicate_text": 2}
+
+
+def test_jsonl_with_a_byte_order_mark(tmp_path):
+    path = tmp_path / "d.jsonl"
+    path.write_bytes(b'\xef\xbb\xbf{"text": "a", "label": 1}\n{"text": "b", "label": 0}\n')
+    src = {"text_column": "text", "label_column": "label", "id_column": None}
+    assert read_table(path, "jsonl", src).label_name.tolist() == [1, 0]
+    assert read_table(path.read_bytes(), "jsonl", src).text.tolist() == ["a", "b"]
+
+
+def test_a_non_utf8_byte_is_named_by_its_offset_and_line_in_the_file(tmp_path):
+    path = tmp_path / "big.csv"
+    path.write_bytes(("text,label\n" + "ok,pos\n" * 100_000 + "sch\u00f6n,pos\n").encode("latin-1"))
+    with pytest.raises(DataError) as err:
+        read_dataset("mine", local_src(path), ["neg", "pos"], tmp_path)
+    # 11 header bytes + 100,000 lines of 7 bytes + "sch": the 700,014th byte, on line 100,002.
+    assert "not UTF-8 text (invalid start byte at byte 700014, line 100002)" in str(err.value)
+
+
+def test_label_map_reads_the_manifestos_spelling(tmp_path):
+    """The public Manifestos copy labels rows Future / Present / Past."""
+    path = tmp_path / "cc_muller.csv"
+    path.write_text(
+        "text,class\nWe will build.,Future\nWe are strong.,Present\nWe built.,Past\n"
+        "We shall win.,Future\nOnce upon a time.,past\n"
+    )
+    src = dict(local_src(path), label_column="class")
+    src["label_map"] = {"Future": "future", "Present": "present", "Past": "past"}
+    labels = ["present", "future", "past"]
+    rows, drops = clean(load_raw(src, labels, tmp_path), labels)
+    assert rows.label.tolist() == [1, 0, 2, 1, 2] and sum(drops.values()) == 0

@@ -49,7 +49,13 @@ def test_local_table_is_read_checked_and_split(tmp_path):
     snakemake("results/data/mine/pool.parquet", "--cores", "1", *local_config(tmp_path))
     rows = json.loads((tmp_path / "results/data/mine/rows.json").read_text())
     assert rows["read"] == 45 and rows["kept"] == 42
-    assert rows["dropped"] == {"no_text": 1, "no_label": 0, "unknown_label": 1, "duplicate_id": 1}
+    assert rows["dropped"] == {
+        "no_id": 0,
+        "no_text": 1,
+        "no_label": 0,
+        "unknown_label": 1,
+        "duplicate_id": 1,
+    }
     log = (tmp_path / "logs/data/fetch_mine.log").read_text()
     assert "dropped 1 rows: unknown_label" in log
     split = json.loads((tmp_path / "results/data/mine/split.json").read_text())
@@ -147,3 +153,97 @@ def test_a_non_utf8_table_names_the_dataset_path_and_reason(tmp_path):
     assert res.returncode != 0
     log = (tmp_path / "logs/data/fetch_mine.log").read_text()
     assert f"dataset 'mine': cannot read {table}: not UTF-8 text" in log
+
+
+def with_rows(args, rows, **dataset):
+    """The local config of `local_config` with other rows (and dataset settings)."""
+    cfg_path = Path(args[-1])
+    cfg = yaml.safe_load(cfg_path.read_text())
+    table = Path(cfg["datasets"]["mine"]["origin"]["path"])
+    pd.DataFrame(rows, columns=["rid", "body", "sentiment"]).to_csv(table, index=False)
+    cfg["datasets"]["mine"].update(dataset)
+    cfg_path.write_text(yaml.safe_dump(cfg))
+    return args
+
+
+def test_unknown_label_values_are_named_on_the_console_and_in_rows_json(tmp_path):
+    res = snakemake("results/data/mine/rows.json", "--cores", "1", *local_config(tmp_path))
+    rows = json.loads((tmp_path / "results/data/mine/rows.json").read_text())
+    assert rows["unknown_labels"] == {"sideways": 1}
+    assert (
+        "dataset 'mine': dropped 3 of 45 rows (no_text 1, unknown_label 1, duplicate_id 1; "
+        "unknown label values: 'sideways' 1)"
+    ) in res.stderr
+
+
+def test_a_misspelt_class_stops_naming_it_and_the_values_seen(tmp_path):
+    spelt = [(i, t, "Positive" if lab == "positive" else lab) for i, t, lab in ROWS]
+    args = with_rows(local_config(tmp_path), spelt)
+    res = snakemake("results/data/mine/split.json", "--cores", "1", *args, check=False)
+    assert res.returncode != 0
+    log = (tmp_path / "logs/data/fetch_mine.log").read_text()
+    assert (
+        "dataset 'mine': class 'positive' has no rows ('Positive' is not 'positive': fix the "
+        "labels, or map it in origin.label_map). Label values in the source: 'negative' 22, "
+        "'Positive' 21, 'sideways' 1, '0' 1"
+    ) in log
+    assert not (tmp_path / "results/data/mine/pool.parquet").exists()
+
+
+def test_a_class_keep_share_that_empties_a_class_stops(tmp_path):
+    args = with_rows(local_config(tmp_path), ROWS, class_keep={"negative": 0.001})
+    res = snakemake("results/data/mine/split.json", "--cores", "1", *args, check=False)
+    assert res.returncode != 0
+    log = (tmp_path / "logs/data/fetch_mine.log").read_text()
+    assert "class 'negative' has no rows left after class_keep {negative: 0.001}" in log
+
+
+def test_missing_ids_are_counted_and_never_reach_the_splits(tmp_path):
+    rows = [("", "no id here", "positive"), (None, "nor here", "negative")] + ROWS[5:]
+    args = with_rows(local_config(tmp_path), rows)
+    snakemake("results/data/mine/split.json", "--cores", "1", *args)
+    report = json.loads((tmp_path / "results/data/mine/rows.json").read_text())
+    assert report["dropped"]["no_id"] == 2 and report["kept"] == 40
+    ids = pd.concat(
+        pd.read_parquet(tmp_path / f"results/data/mine/{p}.parquet")
+        for p in ("pool", "val", "test")
+    ).id
+    assert ids.str.fullmatch(r"b\d+").all()
+
+
+def test_losing_more_than_the_configured_share_of_rows_stops(tmp_path):
+    rows = ROWS + [(f"c{i}", f"text {i}", "Neutral") for i in range(6)]
+    args = with_rows(local_config(tmp_path), rows)
+    res = snakemake("results/data/mine/rows.json", "--cores", "1", *args, check=False)
+    assert res.returncode != 0
+    log = (tmp_path / "logs/data/fetch_mine.log").read_text()
+    assert (
+        "dataset 'mine': 9 of its 51 rows (18%) are malformed (no_text 1, unknown_label 7, "
+        "duplicate_id 1; unknown label values: 'Neutral' 6, 'sideways' 1), more than "
+        "data.max_dropped_share (0.1)"
+    ) in log
+    (tmp_path / "share.yaml").write_text("data: {max_dropped_share: 0.2}\n")
+    snakemake("results/data/mine/rows.json", "--cores", "1", *args, str(tmp_path / "share.yaml"))
+    assert json.loads((tmp_path / "results/data/mine/rows.json").read_text())["kept"] == 42
+
+
+def test_duplicate_texts_are_dropped_only_when_asked(tmp_path):
+    rows = ROWS + [("c1", "review number 3", "negative"), ("c2", "review number 4", "negative")]
+    args = with_rows(local_config(tmp_path), rows, drop_duplicate_texts=True)
+    snakemake("results/data/mine/rows.json", "--cores", "1", *args)
+    report = json.loads((tmp_path / "results/data/mine/rows.json").read_text())
+    assert report["dropped"]["duplicate_text"] == 2 and report["kept"] == 42
+
+
+def test_a_missing_local_table_stops_the_dry_run_even_with_old_results(tmp_path):
+    """Snakemake would use old results when it cannot plan the job that remakes them."""
+    args = local_config(tmp_path)
+    cfg = yaml.safe_load(Path(args[-1]).read_text())
+    cfg["grid"]["datasets"] = ["mine"]
+    Path(args[-1]).write_text(yaml.safe_dump(cfg))
+    snakemake("results/data/mine/split.json", "--cores", "1", *args)
+    (tmp_path / "reviews.csv").unlink()
+    res = snakemake("results/data/mine/pool.parquet", "-n", *args, check=False)
+    assert res.returncode != 0
+    out = res.stdout + res.stderr
+    assert f"datasets.mine.origin.path: {tmp_path / 'reviews.csv'} does not exist" in out

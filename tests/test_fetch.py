@@ -255,3 +255,17 @@ def test_sdist_is_fetched_without_running_its_build(tmp_path, server, monkeypatc
         pip_download("trojan==1.0", tmp_path / "other", sdist=True, sha256="0" * 64)
     assert not list((tmp_path / "other").glob("*.tar.gz"))
     assert not marker.exists()
+
+
+def test_a_damaged_cached_distribution_is_fetched_again(tmp_path, server, monkeypatch, caplog):
+    base, www, _ = server
+    sdist = sdist_index(www, "data-pkg", "1.0", "from setuptools import setup\nsetup()\n")
+    monkeypatch.setenv("PIP_INDEX_URL", f"{base}/simple")
+    cache = tmp_path / "cache"
+    part = {"requirement": "data-pkg==1.0", "sdist": True, "sha256": sha256_of(sdist)}
+    cached = fetch_dist(part, cache)
+    cached.write_bytes(cached.read_bytes()[:100])  # a torn copy
+    with caplog.at_level(logging.WARNING):
+        assert fetch_dist(part, cache) == cached
+    assert cached.read_bytes() == sdist.read_bytes()
+    assert f"cached {cached} does not match its pinned sha256" in caplog.text

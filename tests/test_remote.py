@@ -168,3 +168,20 @@ def test_unpinned_urls_with_the_same_file_name_do_not_share_the_cache(server, tm
     assert len(got["a"]) == 60 and len(got["b"]) == 24
     assert got["b"].id.str.startswith("b").all()
     assert sorted(hits) == ["/a/data.csv", "/b/data.csv"]
+
+
+def test_a_damaged_cached_download_is_fetched_again(server, tmp_path, caplog):
+    base, www, hits = server
+    (www / "data.csv").write_bytes(b"label,text\n1,good\n")
+    digest = hashlib.sha256(b"label,text\n1,good\n").hexdigest()
+    cache = tmp_path / "cache"
+    got = download_url(f"{base}/data.csv", digest, cache)
+    got.write_bytes(b"label,text\n1,go")  # torn by a full disk, or edited
+    assert download_url(f"{base}/data.csv", digest, cache) == got
+    assert got.read_bytes() == b"label,text\n1,good\n" and len(hits) == 2
+    assert f"cached {got} does not match its pinned sha256" in caplog.text
+    # Unreachable now: the error names the damaged file to delete.
+    got.write_bytes(b"torn")
+    (www / "data.csv").unlink()
+    with pytest.raises(RemoteError, match=rf"404.*the cached copy {got} is damaged: delete it"):
+        download_url(f"{base}/data.csv", digest, cache)

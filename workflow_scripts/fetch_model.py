@@ -29,4 +29,13 @@ else:
         gguf = Path(tmp) / "model.gguf"
         assemble(src["parts"], cache, gguf, src.get("sha256"))
         gguf_to_transformers(gguf, out)
+
+if snakemake.rule == "fetch_teacher":
+    from labelrisk.fetch.fingerprint import write_fingerprint
+    from labelrisk.fetch.tokenizer import check_tokenizer
+
+    # A local folder is named as the user gave it.
+    check_tokenizer(src["path"] if src["kind"] == "local" else out, snakemake.wildcards.teacher)
+    fp = write_fingerprint(out, snakemake.output.fingerprint)
+    logging.info("weights fingerprint %s over %d files", fp["sha256"], len(fp["files"]))
 logging.info("model ready in %s", out)

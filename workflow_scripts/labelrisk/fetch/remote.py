@@ -14,7 +14,7 @@ import tempfile
 import urllib.request
 from pathlib import Path
 
-from labelrisk.fetch.pypi import open_member, sha256_of, verify
+from labelrisk.fetch.pypi import open_member, sha256_of
 
 log = logging.getLogger(__name__)
 
@@ -35,14 +35,23 @@ def url_cache_name(url: str, sha256: str | None) -> str:
 def download_url(url: str, sha256: str | None, cache: Path, timeout: float = 60) -> Path:
     """Download `url` into `cache` once: streamed to a temporary file, checked, then renamed.
 
-    A file already in the cache is re-checked, never re-downloaded. Without a pinned sha256
-    the computed one is logged so that it can be pinned.
+    A file already in the cache is re-checked: a pinned one that no longer matches (a torn or
+    altered copy) is downloaded again and replaced. Without a pinned sha256 the computed one
+    is logged so that it can be pinned.
     """
     cache.mkdir(parents=True, exist_ok=True)
     target = cache / url_cache_name(url, sha256)
     if target.exists():
-        verify(target, sha256)
-        return target
+        got = sha256_of(target)
+        if not sha256 or got == sha256:
+            return target
+        log.warning(
+            "cached %s does not match its pinned sha256 (%s, expected %s): downloading %s again",
+            target,
+            got,
+            sha256,
+            url,
+        )
     log.info("downloading %s", url)
     fd, tmp = tempfile.mkstemp(dir=cache, prefix=".part-")
     try:
@@ -50,7 +59,8 @@ def download_url(url: str, sha256: str | None, cache: Path, timeout: float = 60)
             shutil.copyfileobj(resp, out, 1 << 20)
     except OSError as e:
         Path(tmp).unlink(missing_ok=True)
-        raise RemoteError(f"could not download {url}: {e}") from e
+        stale = f" (the cached copy {target} is damaged: delete it)" if target.exists() else ""
+        raise RemoteError(f"could not download {url}: {e}{stale}") from e
     got = sha256_of(Path(tmp))
     if sha256 and got != sha256:
         Path(tmp).unlink()
