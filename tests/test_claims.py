@@ -131,6 +131,7 @@ def test_identical_sources_leave_the_claims_undetermined():
     c1 = rows(table, "C1").iloc[0]
     assert c1.difference == 0 and c1.verdict == UNDETERMINED and c1.p_holm == 1.0
     assert "this is not evidence that there is no difference" in c1.reads
+    assert "within noise" in c1.reads and "different ways" not in c1.reads
     md = claims_markdown(table)
     assert "- **C1** (gold labels train better students" in md and ": 1 undetermined" in md
 
@@ -237,6 +238,8 @@ def test_holm_within_each_claim():
     assert [r["p_holm"] for r in out] == pytest.approx([0.03, 0.06, 0.06, 0.04])
     assert [r["verdict"] for r in out] == [HOLDS, UNDETERMINED, UNDETERMINED, HOLDS]
     assert "Holm's correction over this claim's 3 checks" in out[0]["reads"]
+    (mixed,) = finish([row("C1", 1.0, 0) | {"disagree": True}])
+    assert mixed["verdict"] == UNDETERMINED and "point different ways" in mixed["reads"]
 
 
 def test_two_seeds_leave_stability_claims_undetermined():

@@ -40,7 +40,8 @@ def claims_table(
         runs = Runs.from_items(sub, n_classes[ds])
         setting = Setting(
             sorted(int(s) for s in sub["size"].unique()),
-            np.asarray(shares[ds], dtype=float),
+            # the pool's shares of this dataset's classes (other datasets may have more)
+            np.asarray(shares[ds], dtype=float)[: n_classes[ds]],
             labels[ds],
             parameters or {},
             minority_below,
@@ -55,7 +56,11 @@ def claims_table(
     out = pd.DataFrame(finish(rows, level))
     if out.empty:
         return pd.DataFrame(columns=COLUMNS)
-    keep = [c for c in out.columns if c not in ("direction", "why", "accuracy_down", "family")]
+    keep = [
+        c
+        for c in out.columns
+        if c not in ("direction", "disagree", "why", "accuracy_down", "family")
+    ]
     out = out.reindex(columns=COLUMNS + [c for c in keep if c not in COLUMNS])
     out.attrs["n_seeds"] = int(items.seed.nunique())
     return out

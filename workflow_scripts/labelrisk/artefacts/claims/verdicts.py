@@ -60,6 +60,7 @@ def assess(c: Comparison, runs: Runs, collapse_share: float) -> dict:
     deciding = [ms.test for ms in measures[: c.decides]]
     signs = {t.sign for t in deciding}
     row["direction"] = signs.pop() if len(signs) == 1 else 0
+    row["disagree"] = {-1, 1} <= {t.sign for t in deciding}
     if row["collapsed"] and c.claim in COLLAPSE_SENSITIVE:
         row["verdict"] = COLLAPSED
     elif c.same and runs.same(*c.same):
@@ -86,7 +87,7 @@ def finish(rows: list[dict], level: float = 0.05) -> list[dict]:
                 r["verdict"] = FAILS
             else:
                 r["verdict"] = UNDETERMINED
-                r["why"] = "noise" if r["direction"] else "measures disagree"
+                r["why"] = "measures disagree" if r.get("disagree") else "noise"
     for r in rows:
         r["reads"] = sentence(r)
     return rows
