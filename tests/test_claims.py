@@ -1,7 +1,9 @@
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 
+from conftest import ROOT
 from labelrisk.artefacts.claims import claims_markdown, claims_table
 from labelrisk.artefacts.claims.plan import NO_ORDER, NOT_BALANCED
 from labelrisk.artefacts.claims.runs import Runs
@@ -14,6 +16,7 @@ from labelrisk.artefacts.claims.verdicts import (
     UNDETERMINED,
     finish,
 )
+from labelrisk.config import ConfigError, validate
 
 N = 200
 SEEDS = (1, 2, 3, 4, 5)
@@ -270,3 +273,16 @@ def test_runs_refuse_missing_seeds():
     df = pd.concat([df, items({"t/llm": {100: lambda s: flip(0.05, s)}}, seeds=(1, 2))])
     with pytest.raises(ValueError, match="t/llm n=100"):
         Runs.from_items(df, 2)
+
+
+def test_config_sections_claims_and_evaluation():
+    config = yaml.safe_load((ROOT / "config.yaml").read_text())
+    schema = str(ROOT / "schemas" / "config.schema.yaml")
+    validate(config, schema)
+    assert config["teachers"]["qwen2.5-coder-1.5b"]["parameters"] == 1.54
+    with pytest.raises(ConfigError, match="`analysis` is now `claims` and `evaluation`"):
+        validate({**config, "analysis": {"bootstrap": 1000}}, schema)
+    with pytest.raises(ConfigError, match="claims.level"):
+        validate({**config, "claims": {"level": 0.7}}, schema)
+    with pytest.raises(ConfigError, match="evaluation.collapse_share"):
+        validate({**config, "evaluation": {"collapse_share": 1.5}}, schema)
