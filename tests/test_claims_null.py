@@ -6,8 +6,8 @@ claims' own planning, tests and Holm step (labelrisk.artefacts.claims.simulate).
 Monte Carlo margin: with r runs a true 5% rate is measured with standard error
 sqrt(0.05 x 0.95 / r). Pooled over every cell (250 runs each, 5,500 in all) the measured rate
 must stay within 3 standard errors of 5% (0.059); each cell within 3.5 (0.098 at 250 runs).
-The power is printed, not asserted. `python -m labelrisk.artefacts.claims.simulate --reps 2000` measures
-the same with 2,000 runs per cell.
+The power is printed, not asserted. `python -m labelrisk.artefacts.claims.simulate --reps 2000`
+measures the same with 2,000 runs per cell.
 """
 
 import numpy as np
