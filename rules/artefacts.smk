@@ -218,18 +218,17 @@ rule claims:
         ),
         md="results/tables/claims.md",
     log:
-        "logs/analysis/claims.log",
+        "logs/artefacts/claims.log",
     benchmark:
-        "benchmarks/analysis/claims.tsv"
+        "benchmarks/artefacts/claims.tsv"
     conda:
         "../envs/tables.yaml"
     params:
         labels=LABELS,
-        bootstrap=config["analysis"]["bootstrap"],
-        seed=config["analysis"]["seed"],
-        seeds=SEEDS,
-        # The teachers that stand for the paper's larger model (C6).
-        larger=config["mitigations"]["teachers"],
+        claims=config["claims"],
+        collapse_share=config["evaluation"]["collapse_share"],
+        # Each teacher's declared size orders the teachers for C6.
+        parameters={t: config["teachers"][t].get("parameters") for t in TEACHERS},
     script:
         "../workflow_scripts/claims.py"
 

@@ -16,6 +16,7 @@ rule evaluate_source:
     params:
         runs=source_runs,
         n_classes=n_classes,
+        collapse_share=config["evaluation"]["collapse_share"],
     script:
         "../workflow_scripts/evaluate_source.py"
 
@@ -33,7 +34,7 @@ rule teacher_quality:
         "../envs/tables.yaml"
     params:
         n_classes=n_classes,
-        bins=config["analysis"]["calibration_bins"],
+        bins=config["evaluation"]["calibration_bins"],
         calibrated=CALIBRATED,
         prior_em=config["calibration"]["prior_em"],
         labels=lambda wc: LABELS[wc.dataset],

@@ -53,7 +53,7 @@ def test_table2_gains_a_gold_budget_column():
     table = paper_table(s, ["d"], ["gold", "t/llm", "t/learned25"])
     out = with_gold_budget(table, s, ["d"])
     col = ("d", "gold train / val")
-    assert out.columns[-1] == col and out.shape == (6, 4)
+    assert out.columns[-1] == col and out.shape == (6, 5)  # 3 values, collapsed, gold
     assert out.loc[(display_name("t/learned25"), "mean, αK"), col] == 32
     assert out.loc[(display_name("t/learned25"), "std, puc"), col] == 12
     assert out.loc[("Gold", "mean, αK"), col] == 128

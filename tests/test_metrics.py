@@ -3,6 +3,8 @@ import pytest
 
 from labelrisk.evaluation.metrics import (
     alpha_nominal,
+    collapsed,
+    largest_class_share,
     over_seeds,
     p_unchanged,
     runs_table,
@@ -50,6 +52,19 @@ def test_over_seeds_values():
     assert out["f1_class_0"] == pytest.approx((1 + 2 / 3) / 2)
     assert out["p_uc"] == pytest.approx(0.75)
     assert out["alpha"] == pytest.approx(8 / 15)
+    # the second seed predicts class 1 on 3 of 4 items: the worst share, not collapsed at 0.9
+    assert out["pred_share_max"] == pytest.approx(0.75) and out["collapsed"] == ""
+    flagged = over_seeds(gold, preds, 2, seeds=[7, 9], collapse_share=0.75)
+    assert flagged["collapsed"] == "seed 9 (0.75)"
+
+
+def test_near_collapse_counts_the_largest_predicted_class():
+    preds = np.array([[0] * 9 + [1], [2] * 10, [0, 1, 2, 0, 1, 2, 0, 1, 2, 2]])
+    np.testing.assert_allclose(largest_class_share(preds, 3), [0.9, 1.0, 0.4])
+    assert (
+        collapsed([1, 2, 3], largest_class_share(preds, 3), 0.9) == "seed 1 (0.90); seed 2 (1.00)"
+    )
+    assert collapsed([1, 2, 3], largest_class_share(preds, 3), 0.95) == "seed 2 (1.00)"
 
 
 def test_teacher_quality_confusion():

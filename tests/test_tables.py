@@ -28,11 +28,22 @@ def summary():
 
 def test_paper_layout_at_the_largest_size_times_100():
     t = paper_table(summary(), ["movies", "nyt"], ["gold", "t/llm"])
-    assert t.shape == (4, 6)
+    assert t.shape == (4, 8)  # 3 values and the collapsed students per dataset
     assert t.loc[("Gold", "mean, αK"), ("movies", "µacc / σacc")] == pytest.approx(95.0)
     assert t.loc[("Gold", "mean, αK"), ("nyt", "αK / puc")] == pytest.approx(55.0)
     assert t.loc[("t", "std, puc"), ("movies", "µf1 / σf1")] == pytest.approx(2.0)
     assert t.loc[("t", "std, puc"), ("movies", "αK / puc")] == pytest.approx(65.0)
+
+
+def test_collapsed_students_are_named_on_the_first_row():
+    s = summary().assign(collapsed="")
+    s.loc[(s.source == "t/llm") & (s["size"] == 128) & (s.dataset == "nyt"), "collapsed"] = (
+        "seed 3 (0.99)"
+    )
+    t = paper_table(s, ["movies", "nyt"], ["gold", "t/llm"])
+    assert t.loc[("t", "mean, αK"), ("nyt", "collapsed")] == "seed 3 (0.99)"
+    assert t.loc[("t", "std, puc"), ("nyt", "collapsed")] == ""
+    assert t.loc[("t", "mean, αK"), ("movies", "collapsed")] == ""
 
 
 def test_missing_cells_are_empty_not_zero():

@@ -10,6 +10,7 @@ from labelrisk.artefacts.minority import class_shares
 summary = pd.read_csv(snakemake.input.summary)
 teachers = pd.read_csv(snakemake.input.teachers)
 labels = snakemake.params.labels
+settings = snakemake.params.claims
 # Each per-item table names its dataset and source in columns.
 table = claims_table(
     pd.concat(map(pd.read_parquet, snakemake.input.per_item), ignore_index=True),
@@ -17,10 +18,11 @@ table = claims_table(
     {ds: class_shares(teachers, ds) for ds in labels},
     {ds: len(names) for ds, names in labels.items()},
     labels,
-    boot=snakemake.params.bootstrap,
-    seed=snakemake.params.seed,
-    larger=snakemake.params.larger,
+    parameters=snakemake.params.parameters,
+    collapse_share=snakemake.params.collapse_share,
+    minority_below=settings["minority_below"],
+    level=settings["level"],
 )
 table.to_csv(snakemake.output.csv, index=False)
 with open(snakemake.output.md, "w") as f:
-    f.write(claims_markdown(table, n_seeds=len(snakemake.params.seeds)))
+    f.write(claims_markdown(table, snakemake.params.collapse_share, settings["level"]))

@@ -10,7 +10,12 @@ test = pd.read_parquet(snakemake.input.test)
 runs = snakemake.params.runs
 key = {"dataset": snakemake.wildcards.dataset, "source": snakemake.wildcards.source}
 table = evaluate_source(
-    test, runs, snakemake.input.predictions, snakemake.input.label_sets, snakemake.params.n_classes
+    test,
+    runs,
+    snakemake.input.predictions,
+    snakemake.input.label_sets,
+    snakemake.params.n_classes,
+    snakemake.params.collapse_share,
 )
 pd.concat([pd.DataFrame(key, index=table.index), table], axis=1).to_parquet(
     snakemake.output.metrics, index=False

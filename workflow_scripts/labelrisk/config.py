@@ -11,7 +11,7 @@ class ConfigError(ValueError):
 
 
 # Keys renamed since earlier releases: a config that still uses one is told the new name.
-RENAMED = {"source": "origin"}
+RENAMED = {"source": "origin", "analysis": "claims` and `evaluation"}
 
 
 def _is_integer(checker, value) -> bool:

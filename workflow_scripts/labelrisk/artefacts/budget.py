@@ -12,6 +12,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from labelrisk.artefacts.minority import collapsed_note
 from labelrisk.artefacts.tables import display_name
 
 
@@ -21,7 +22,8 @@ def gap_recovered(summary: pd.DataFrame) -> pd.DataFrame:
     recovered = (F1 of the source - F1 on the teacher's plain labels) / (F1 on gold - F1 on the
     teacher's plain labels): 0 for the plain labels, 1 for gold, undefined (NaN) when the
     teacher's labels are not worse than gold. Gold spent is the mean over seeds of the training
-    labels replaced by gold (`gold_train`); validation gold (`gold_val`) is listed beside it.
+    labels replaced by gold (`gold_train`); validation gold (`gold_val`) is listed beside it,
+    and the source's near-collapsed students (`collapsed`), whose seeds pull its F1 down.
     """
     rows = []
     for ds, sub in summary.groupby("dataset", sort=False):
@@ -43,6 +45,7 @@ def gap_recovered(summary: pd.DataFrame) -> pd.DataFrame:
                     "f1_mean": float(r.f1_mean),
                     "gap": float(gap),
                     "recovered": float(rec),
+                    "collapsed": collapsed_note(top, [src]),
                 }
             )
     return pd.DataFrame(rows)

@@ -20,12 +20,21 @@ def class_shares(teachers: pd.DataFrame, dataset: str) -> np.ndarray:
     return row[cols].to_numpy(dtype=float)
 
 
+def collapsed_note(top: pd.DataFrame, sources: Sequence[str]) -> str:
+    """`source: seed 3 (0.99)` for the sources of summary rows `top` (indexed by source) that
+    have near-collapsed students."""
+    if "collapsed" not in top:
+        return ""
+    notes = {s: top.loc[s, "collapsed"] for s in sources if s in top.index}
+    return "; ".join(f"{s}: {n}" for s, n in notes.items() if isinstance(n, str) and n)
+
+
 def class_f1_drop(
     summary: pd.DataFrame, teachers: pd.DataFrame, labels: Mapping[str, Sequence[str]]
 ) -> pd.DataFrame:
     """One row per (dataset, teacher, class): pool share, F1 on gold, F1 on the teacher's plain
-    labels and the drop (gold minus LLM), at the dataset's largest size; sorted by drop within
-    each dataset."""
+    labels and the drop (gold minus LLM), at the dataset's largest size, with the near-collapsed
+    students of either source; sorted by drop within each dataset."""
     rows = []
     for ds, names in labels.items():
         sub = summary[summary.dataset == ds]
@@ -45,6 +54,7 @@ def class_f1_drop(
                         "f1_gold": gold,
                         "f1_llm": llm,
                         "f1_drop": gold - llm,
+                        "collapsed": collapsed_note(top, ["gold", src]),
                     }
                 )
     out = pd.DataFrame(rows)

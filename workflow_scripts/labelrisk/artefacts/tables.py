@@ -12,6 +12,7 @@ from labelrisk.grid import Source
 TOP = ["acc_mean", "f1_mean", "alpha"]
 BOTTOM = ["acc_std", "f1_std", "p_uc"]
 HEAD = ["µacc / σacc", "µf1 / σf1", "αK / puc"]
+COLLAPSED = "collapsed"
 
 
 def display_name(source: str) -> str:
@@ -25,9 +26,11 @@ def paper_table(
     """Two rows per label source at each dataset's largest size, x100 as in the paper.
 
     First row: mean accuracy, mean macro-F1, Krippendorff's alpha; second row: their standard
-    deviations across seeds and the share of unchanged predictions p_uc.
+    deviations across seeds and the share of unchanged predictions p_uc. A `collapsed` column
+    per dataset names, on a source's first row, its near-collapsed students (seed and largest
+    predicted-class share): their seeds' numbers measure a failed run, not the labels.
     """
-    cols = pd.MultiIndex.from_product([list(datasets), HEAD])
+    cols = pd.MultiIndex.from_product([list(datasets), [*HEAD, COLLAPSED]])
     rows, index = [], []
     for src in sources:
         for stats, kind in ((TOP, "mean, αK"), (BOTTOM, "std, puc")):
@@ -35,10 +38,12 @@ def paper_table(
             for ds in datasets:
                 sub = summary[(summary.dataset == ds) & (summary.source == src)]
                 if sub.empty:
-                    vals += [float("nan")] * 3
+                    vals += [float("nan")] * 4
                     continue
                 top = sub[sub["size"] == sub["size"].max()].iloc[0]
                 vals += [100 * top[s] for s in stats]
+                note = top.get(COLLAPSED, "")
+                vals.append(note if kind.startswith("mean") and isinstance(note, str) else "")
             rows.append(vals)
             index.append((display_name(src), kind))
     return pd.DataFrame(

@@ -19,8 +19,10 @@ def evaluate_source(
     predictions: Sequence[str],
     label_sets: Sequence[str],
     n_classes: int,
+    collapse_share: float = 0.9,
 ) -> pd.DataFrame:
-    """Metrics over seeds for each size, with the gold labels each training set used.
+    """Metrics over seeds for each size, with the gold labels each training set used and the
+    near-collapsed students (largest predicted-class share >= `collapse_share`).
 
     `runs` holds the (size, seed) of each prediction file and label set, in their order.
     """
@@ -36,7 +38,8 @@ def evaluate_source(
     for size in sorted(preds):
         runs = runs_table(preds[size])
         y = gold.loc[preds[size][min(preds[size])]["id"]].to_numpy()
-        row = {"size": size, **over_seeds(y, runs, n_classes)}
+        seeds = sorted(preds[size])
+        row = {"size": size, **over_seeds(y, runs, n_classes, seeds, collapse_share)}
         tr = [s[s.split == "train"] for s in sets[size]]
         va = sets[size][0][sets[size][0].split == "val"]
         row["gold_train"] = float(np.mean([t.is_gold.sum() for t in tr]))
@@ -64,7 +67,7 @@ def teacher_table(
     pool: pd.DataFrame, members: Sequence[pd.DataFrame], n_classes: int, bins: int = 10
 ) -> pd.DataFrame:
     """Accuracy, macro-F1, per-class F1 and confusion matrix of each member on the pool,
-    with its calibration, per-class recall and gold cross-entropy (analysis.diagnostics)."""
+    with its calibration, per-class recall and gold cross-entropy (evaluation.diagnostics)."""
     gold = pool.set_index("id")["label"]
     rows = []
     preds = []

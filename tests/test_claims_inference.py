@@ -1,0 +1,137 @@
+"""The tests behind the verdicts, on hand-computed cases, and the pseudo-values against brute
+force (every deletion recomputed with scikit-learn or krippendorff)."""
+
+import krippendorff
+import numpy as np
+import pytest
+from scipy import stats
+from sklearn.metrics import f1_score
+
+from labelrisk.artefacts.claims.inference import crossed, holm, mean_squares, seed_variances
+from labelrisk.artefacts.claims.pseudo import scores, stability, two_way
+
+TABLE = np.array([[1.0, 2.0, 3.0], [3.0, 4.0, 8.0]])
+
+
+def test_mean_squares_hand_computed():
+    # grand 3.5; seed means 2, 5; item means 2, 3, 5.5
+    # MS_seed = 3 * ((1.5^2 + 1.5^2) / 1) = 13.5; MS_item = 2 * (2.25 + 0.25 + 4) / 2 = 6.5
+    # residuals: [[.5, .5, -1], [-.5, -.5, 1]] -> SS 3, df 2, MS 1.5
+    assert mean_squares(TABLE) == pytest.approx((13.5, 6.5, 1.5))
+
+
+def test_crossed_variance_and_satterthwaite_df():
+    out = crossed(3.5, TABLE)
+    var = (13.5 + 6.5 - 1.5) / 6
+    df = 18.5**2 / (13.5**2 / 1 + 6.5**2 / 2 + 1.5**2 / 2)
+    assert out.df == pytest.approx(df)
+    half = stats.t.ppf(0.975, df) * np.sqrt(var)
+    assert (out.low, out.high) == pytest.approx((3.5 - half, 3.5 + half))
+    assert out.p == pytest.approx(2 * stats.t.sf(3.5 / np.sqrt(var), df))
+
+
+def test_crossed_truncates_a_negative_component():
+    # No seed effect beyond the interaction: MS_seed = 0 < MS_resid; only MS_item is used.
+    table = np.array([[0.0, 1.0, 5.0], [1.0, 0.0, 5.0]])
+    ms_seed, ms_item, _ = mean_squares(table)
+    assert ms_seed == 0
+    out = crossed(table.mean(), table)
+    assert out.df == 2  # items - 1
+    half = stats.t.ppf(0.975, 2) * np.sqrt(ms_item / 6)
+    assert out.high - out.low == pytest.approx(2 * half)
+
+
+def test_crossed_seeds_dominate_gives_seeds_minus_one_df():
+    rng = np.random.default_rng(0)
+    table = rng.normal(0, 5, (5, 1))[:, [0] * 200] + rng.normal(0, 0.01, (5, 200))
+    assert crossed(table.mean(), table).df == pytest.approx(4, abs=0.01)
+
+
+def test_crossed_without_noise():
+    assert crossed(0.0, np.zeros((3, 4))).p == 1.0
+    certain = crossed(1.0, np.ones((3, 4)))
+    assert certain.p == 0.0 and certain.low == certain.high == 1.0
+    assert np.isnan(crossed(0.1, np.zeros((1, 4))).p)  # one seed: no seed variance
+
+
+def test_pitman_morgan():
+    a = np.array([0.70, 0.80, 0.75, 0.60, 0.85])
+    b = np.array([0.78, 0.79, 0.80, 0.77, 0.81])
+    out = seed_variances(a, b)
+    assert out.p == pytest.approx(stats.pearsonr(a + b, a - b).pvalue)
+    assert out.estimate == pytest.approx(np.std(a, ddof=1) - np.std(b, ddof=1))
+    assert np.isnan(out.low)
+    assert seed_variances(a, a + 0.1).p == 1.0  # a shift leaves the variance equal
+    assert seed_variances(a, 1 - a).p == 1.0
+    assert np.isnan(seed_variances(a[:2], b[:2]).p)
+
+
+def test_holm_hand_computed():
+    # sorted 0.01, 0.03, 0.04 -> x3, x2, x1 = 0.03, 0.06, 0.04 -> monotone 0.03, 0.06, 0.06
+    np.testing.assert_allclose(holm([0.04, 0.01, 0.03]), [0.06, 0.03, 0.06])
+    out = holm([0.2, np.nan, 0.7])  # 0.2 x 2 = 0.4, then 0.7 x 1
+    assert out[0] == pytest.approx(0.4) and np.isnan(out[1]) and out[2] == pytest.approx(0.7)
+    np.testing.assert_allclose(holm([0.6, 0.7]), [1.0, 1.0])  # 1.2 capped at 1, then monotone
+    assert len(holm([])) == 0
+
+
+GOLD = np.array([0, 1, 2, 2, 1, 0, 0, 2, 1, 1, 0, 2])
+PREDS = np.array(
+    [
+        [0, 1, 2, 1, 1, 0, 2, 2, 1, 0, 0, 2],
+        [0, 1, 1, 2, 1, 0, 0, 2, 2, 1, 1, 2],
+        [1, 1, 2, 2, 0, 0, 0, 2, 1, 1, 0, 0],
+        [0, 0, 0, 2, 1, 0, 0, 2, 1, 1, 0, 2],
+    ]
+)
+
+
+def test_scores_match_scikit_learn_and_brute_force_pseudo_values():
+    s = scores(GOLD, PREDS, 3)
+    n = len(GOLD)
+    for seed, pred in enumerate(PREDS):
+        ref = f1_score(GOLD, pred, average=None, labels=[0, 1, 2], zero_division=0)
+        np.testing.assert_allclose(s.class_f1[seed], ref)
+        for i in range(n):
+            keep = np.arange(n) != i
+            f1 = f1_score(
+                GOLD[keep], pred[keep], average="macro", labels=[0, 1, 2], zero_division=0
+            )
+            assert s.macro_f1_ps[seed, i] == pytest.approx(n * s.macro_f1[seed] - (n - 1) * f1)
+    np.testing.assert_array_equal(s.correct, PREDS == GOLD)
+    assert s.largest_share[3] == pytest.approx(6 / 12)  # seed 4 predicts class 0 six times
+
+
+def _pairwise(p):
+    s = len(p)
+    return np.mean([(p[a] == p[b]).mean() for a in range(s) for b in range(a + 1, s)])
+
+
+def _alpha(p):
+    return krippendorff.alpha(reliability_data=p.astype(float), level_of_measurement="nominal")
+
+
+@pytest.mark.parametrize("name,fn", [("agreement", _pairwise), ("alpha", _alpha)])
+def test_stability_pseudo_values_by_brute_force(name, fn):
+    st = stability(PREDS, 3)
+    s, n = PREDS.shape
+    assert getattr(st, name) == pytest.approx(fn(PREDS))
+    t_seed = [fn(np.delete(PREDS, k, 0)) for k in range(s)]
+    t_item = [fn(np.delete(PREDS, i, 1)) for i in range(n)]
+    t_both = [[fn(np.delete(np.delete(PREDS, k, 0), i, 1)) for i in range(n)] for k in range(s)]
+    ps = two_way(fn(PREDS), t_seed, t_item, np.array(t_both))
+    np.testing.assert_allclose(getattr(st, f"{name}_ps"), ps, atol=1e-9)
+
+
+def test_two_way_pseudo_values_of_a_mean_are_the_values():
+    x = TABLE
+    s, n = x.shape
+    ps = two_way(
+        x.mean(),
+        [np.delete(x, k, 0).mean() for k in range(s)],
+        [np.delete(x, i, 1).mean() for i in range(n)],
+        np.array(
+            [[np.delete(np.delete(x, k, 0), i, 1).mean() for i in range(n)] for k in range(s)]
+        ),
+    )
+    np.testing.assert_allclose(ps, x)

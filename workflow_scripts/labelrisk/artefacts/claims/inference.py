@@ -1,0 +1,118 @@
+"""The tests behind the verdicts: a difference on the crossed seeds x test-items design, the
+paired comparison of two seed variances, and Holm's correction within a claim.
+
+Every student is trained with one seed and scored on the same test items, so a measured
+difference carries two noises at once: another seed gives another student, another test set
+other scores. Seeds and items are crossed, as subjects and items are in a psycholinguistic
+experiment (Clark 1973, "The language-as-fixed-effect fallacy"), and the variance of a mean
+difference has a seed, an item and an interaction component. A t interval over the seeds alone
+ignores the items; a bootstrap over items alone ignores the seeds; a percentile bootstrap over
+3-5 seeds is too narrow (with 3 seeds a draw is a single seed one time in nine). Here the
+variance comes from the two-way random-effects ANOVA of the per-(seed, item) values and the t
+quantile from Satterthwaite's degrees of freedom, which stay near seeds - 1 when the seeds
+dominate. Statistics that are not item means (macro-F1, Krippendorff's alpha, agreement between
+seeds) enter through their jackknife pseudo-values over seeds and items (labelrisk.artefacts.
+claims.pseudo), which are exactly the per-(seed, item) values for a mean.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats
+
+
+@dataclass(frozen=True)
+class Test:
+    """A two-sided test of a difference: the estimate, its 95% interval (NaN where the test
+    gives none), the p-value and the degrees of freedom it used."""
+
+    estimate: float
+    low: float
+    high: float
+    p: float
+    df: float
+
+    @property
+    def sign(self) -> int:
+        return int(np.sign(self.estimate)) if np.isfinite(self.estimate) else 0
+
+
+UNDEFINED = Test(np.nan, np.nan, np.nan, np.nan, np.nan)
+
+
+def mean_squares(values: np.ndarray) -> tuple[float, float, float]:
+    """Seed, item and residual mean squares of a seeds x items table (two-way ANOVA, one value
+    per cell)."""
+    s, n = values.shape
+    grand = values.mean()
+    rows, cols = values.mean(1), values.mean(0)
+    ms_seed = n * ((rows - grand) ** 2).sum() / (s - 1)
+    ms_item = s * ((cols - grand) ** 2).sum() / (n - 1)
+    resid = values - rows[:, None] - cols[None, :] + grand
+    ms_resid = (resid**2).sum() / ((s - 1) * (n - 1))
+    return float(ms_seed), float(ms_item), float(ms_resid)
+
+
+def crossed(estimate: float, pseudo: np.ndarray, level: float = 0.95) -> Test:
+    """Test `estimate` against 0 with the variance of the grand mean of `pseudo` (seeds x
+    items), seeds and items both random.
+
+    Var(mean) = (MS_seed + MS_item - MS_resid) / (seeds * items); a variance component whose
+    mean square falls below the residual one is taken as 0 (the standard truncation), and the
+    degrees of freedom are Satterthwaite's for the combination used."""
+    pseudo = np.asarray(pseudo, dtype=float)
+    s, n = pseudo.shape
+    if s < 2 or n < 2 or not (np.isfinite(estimate) and np.isfinite(pseudo).all()):
+        return UNDEFINED
+    ms = mean_squares(pseudo)
+    ms_seed, ms_item, ms_resid = ms
+    dfs = (s - 1, n - 1, (s - 1) * (n - 1))
+    if ms_seed >= ms_resid and ms_item >= ms_resid:
+        coef = (1.0, 1.0, -1.0)
+    elif ms_seed >= ms_item:
+        coef = (1.0, 0.0, 0.0)  # no item component beyond the interaction
+    else:
+        coef = (0.0, 1.0, 0.0)  # no seed component beyond the interaction
+    total = sum(c * m for c, m in zip(coef, ms, strict=True))
+    if total <= 0:
+        # Every pseudo-value equal: no noise at all (identical students, or a certain gap).
+        p = 1.0 if estimate == 0 else 0.0
+        return Test(float(estimate), float(estimate), float(estimate), p, np.inf)
+    df = total**2 / sum((c * m) ** 2 / d for c, m, d in zip(coef, ms, dfs, strict=True))
+    se = np.sqrt(total / (s * n))
+    half = stats.t.ppf(0.5 + level / 2, df) * se
+    p = 2 * stats.t.sf(abs(estimate) / se, df)
+    return Test(float(estimate), float(estimate - half), float(estimate + half), float(p), df)
+
+
+def seed_variances(a: np.ndarray, b: np.ndarray) -> Test:
+    """Whether per-seed values `a` vary more across seeds than their paired `b` (same seeds):
+    the Pitman-Morgan test, var(a) = var(b) exactly when a + b and a - b are uncorrelated, read
+    off Pearson's correlation test (exact for normal values, seeds - 2 degrees of freedom).
+    The estimate is sd(a) - sd(b); the test gives no interval for it."""
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    if len(a) < 3 or not (np.isfinite(a).all() and np.isfinite(b).all()):
+        return UNDEFINED
+    est = float(np.std(a, ddof=1) - np.std(b, ddof=1))
+    total, diff = a + b, a - b
+    if np.ptp(total) == 0 or np.ptp(diff) == 0:
+        # b = a + c or b = c - a: the two variances are equal by construction.
+        return Test(est, np.nan, np.nan, 1.0, len(a) - 2)
+    return Test(est, np.nan, np.nan, float(stats.pearsonr(total, diff).pvalue), len(a) - 2)
+
+
+def holm(pvalues: Sequence[float]) -> np.ndarray:
+    """Holm's step-down adjusted p-values (as R's p.adjust and statsmodels' multipletests
+    compute them: the k-th smallest times m - k + 1, made monotone, capped at 1), NaN kept where
+    a p-value is undefined. Four lines here rather than statsmodels, whose Holm runs a full
+    garbage collection on every call (a quarter second each in the null simulations)."""
+    p = np.asarray(pvalues, dtype=float)
+    out = np.full(len(p), np.nan)
+    ok = np.flatnonzero(np.isfinite(p))
+    order = ok[np.argsort(p[ok], kind="stable")]
+    m = len(order)
+    out[order] = np.minimum(np.maximum.accumulate(p[order] * (m - np.arange(m))), 1.0)
+    return out
