@@ -383,3 +383,13 @@ def test_a_server_teacher_must_name_its_model(tmp_path):
     )
     out = res.stdout + res.stderr
     assert res.returncode != 0 and "teachers.srv.openai" in out and "'model'" in out
+
+
+def test_a_chat_teacher_cuts_long_texts_without_a_tokenizer(stub, tmp_path):
+    teacher = chat_teacher(stub, tmp_path)
+    assert teacher.truncate("short", 8) == ("short", False)  # <= 8 bytes: <= 8 tokens
+    assert not [p for _, p, _ in stub.requests if p == "/tokenize"]  # not even asked
+    # The stub offers no /tokenize (as hosted APIs): 4 characters a token.
+    assert teacher.truncate("x" * 50, 8) == ("x" * 32, True)
+    assert teacher.truncate("x" * 30, 8) == ("x" * 30, False)
+    assert [p for _, p, _ in stub.requests if p == "/tokenize"] == ["/tokenize"]  # asked once
