@@ -393,3 +393,16 @@ def test_a_chat_teacher_cuts_long_texts_without_a_tokenizer(stub, tmp_path):
     assert teacher.truncate("x" * 50, 8) == ("x" * 32, True)
     assert teacher.truncate("x" * 30, 8) == ("x" * 30, False)
     assert [p for _, p, _ in stub.requests if p == "/tokenize"] == ["/tokenize"]  # asked once
+
+
+def test_requests_in_flight_when_one_fails_for_good_are_kept(tmp_path):
+    slow = Stub(delay=0.3)
+    try:
+        slow.fail_after = 4
+        teacher = chat_teacher(slow, tmp_path, concurrency=3, max_retries=0, chunk_size=12)
+        with pytest.raises(ServerError, match="HTTP 500"):
+            scores(teacher, [f"t{i}" for i in range(12)])
+        answered = len(teacher.server.cache)
+        assert answered == 4 and len(slow.sent()) < 12  # the rest was never sent
+    finally:
+        slow.close()

@@ -239,19 +239,21 @@ class Server:
             futures = {pool.submit(self.request, path, bodies[i]): i for i in todo}
             for f in as_completed(futures):
                 i = futures[f]
-                try:
-                    out[i] = f.result()
-                except ServerError as e:
-                    failure = failure or e
-                    for g in futures:
-                        g.cancel()  # what has not started stays unsent
+                if f.cancelled():
                     continue
+                if f.exception() is not None:
+                    failure = failure or f.exception()
+                    for g in futures:
+                        g.cancel()  # what has not started stays unsent; the rest is kept
+                    continue
+                out[i] = f.result()
                 if self.cache is not None:
                     self.cache.put(keys[i], url, bodies[i], out[i])
                 self.usage.answered(out[i], cached=False)
         if failure is not None:
             kept = f"; received answers are kept in {self.cache.path}" if self.cache else ""
             raise ServerError(f"{failure}{kept}") from failure
+        log.debug("%d answers: %d from the cache", len(out), len(out) - len(todo))
         return out
 
     def __str__(self) -> str:
