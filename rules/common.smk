@@ -87,7 +87,7 @@ OPENAI_KEY_VARS = sorted(
     {
         env
         for t in TEACHERS
-        if config["teachers"][t].get("backend") == "openai"
+        if config["teachers"][t].get("backend") in ("openai", "openai_chat")
         for env in [(config["teachers"][t].get("openai") or {}).get("api_key_env")]
         if env
     }
@@ -129,18 +129,18 @@ def annotation_inputs(wildcards):
 
 
 def calibration_meta(wildcards):
-    """Member 0's .json (its content-free scores) for a source that reads it."""
+    """Member 0's content-free scores (rule content_free) for a source that reads them."""
     src = lr_grid.Source.parse(wildcards.source)
     if not src.reads_meta:
         return []
-    return f"results/annotations/{wildcards.dataset}/{src.teacher}/member0.json"
+    return f"results/content_free/{wildcards.dataset}/{src.teacher}/member0.json"
 
 
 def teacher_calibration_meta(wildcards):
-    """Member 0's .json for the teacher diagnostics after content-free calibration."""
+    """Member 0's content-free scores for the teacher diagnostics after calibration."""
     if "content_free" not in CALIBRATED:
         return []
-    return f"results/annotations/{wildcards.dataset}/{wildcards.teacher}/member0.json"
+    return f"results/content_free/{wildcards.dataset}/{wildcards.teacher}/member0.json"
 
 
 def teacher_annotations(wildcards):

@@ -6,7 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from labelrisk.annotation.journal import annotate, draw_demonstrations, read_journal
+from labelrisk.annotation.demonstrations import draw_demonstrations
+from labelrisk.annotation.journal import annotate, read_journal
+from labelrisk.annotation.prompt import Prompt
 from labelrisk.teachers.transformers_backend import TransformersTeacher
 
 ITEMS = pd.DataFrame(
@@ -49,11 +51,10 @@ class CrashAfter:
 
     def __init__(self, teacher, n):
         self.teacher, self.n = teacher, n
-        self.tokenizer = teacher.tokenizer
         self.truncate = teacher.truncate
 
-    def score(self, *args, **kw):
-        for k, batch in enumerate(self.teacher.score(*args, **kw)):
+    def score_items(self, *args, **kw):
+        for k, batch in enumerate(self.teacher.score_items(*args, **kw)):
             if k == self.n:
                 raise Crash
             yield batch
@@ -65,8 +66,7 @@ def run(teacher, journal):
         teacher,
         ITEMS,
         demos,
-        "Classify reviews.",
-        LABELS,
+        Prompt("Classify reviews.", LABELS),
         journal,
         max_text_tokens=64,
         batch_tokens=4096,
@@ -85,9 +85,9 @@ def test_resume_after_crash_scores_only_what_is_missing(teacher, tmp_path):
     scored = []
 
     class Counting(CrashAfter):
-        def score(self, frame, texts, *args, **kw):
+        def score_items(self, prompt, demos, texts, *args, **kw):
             scored.extend(texts)
-            yield from self.teacher.score(frame, texts, *args, **kw)
+            yield from self.teacher.score_items(prompt, demos, texts, *args, **kw)
 
     out = run(Counting(teacher, 99), journal)
     assert len(scored) == 2
@@ -109,6 +109,28 @@ def test_journal_name_changes_with_any_input(tmp_path):
     assert base != journal_path(tmp_path, "movies", 128, ["d1"], ["a", "b"], ["x", "z"], "{cfg}")
 
 
+def make_job(tmp_path, teacher_dir, tag, prompt=None, kind="annotate"):
+    from labelrisk.annotation.job import Job
+
+    outputs = {"labels": str(tmp_path / f"{tag}.parquet"), "meta": str(tmp_path / f"{tag}.json")}
+    return Job(
+        kind=kind,
+        dataset_name="movies",
+        teacher_name="t",
+        member=0,
+        pool=str(tmp_path / "pool.parquet"),
+        val=str(tmp_path / "val.parquet"),
+        teacher_dir=str(teacher_dir),
+        dataset={"task": "Classify reviews.", "labels": LABELS, "prompt": prompt or {}},
+        teacher={"backend": "transformers", "dtype": "float32"},
+        annotation={"shots": 3, "seed": 0, "max_text_tokens": 64, "batch_tokens": 4096}
+        | {"max_batch": 3},
+        journal=str(tmp_path / "journal"),
+        outputs=outputs if kind == "annotate" else {"meta": outputs["meta"]},
+        content_free_inputs=["N/A", ""],
+    )
+
+
 def perturbed_copy(src, dst):
     """A copy of a teacher folder whose weights differ: one tensor scaled, everything else equal."""
     from safetensors.torch import load_file, save_file
@@ -127,8 +149,8 @@ def perturbed_copy(src, dst):
 def test_new_weights_never_resume_an_old_journal(models, teacher, tmp_path):
     """Kill a job part-way, replace the weights, re-run: the journal of the old weights is not
     resumed (the key hashes the weight files), so the output is one model's."""
-    from labelrisk.annotation.job import Job, weights_fingerprint
     from labelrisk.annotation.job import run as run_job
+    from labelrisk.annotation.job import weights_fingerprint
 
     ITEMS.iloc[:6].to_parquet(tmp_path / "pool.parquet")
     ITEMS.iloc[6:].to_parquet(tmp_path / "val.parquet")
@@ -142,21 +164,7 @@ def test_new_weights_never_resume_an_old_journal(models, teacher, tmp_path):
     assert weights_fingerprint(folder) != weights_fingerprint(other)
 
     def job(teacher_dir, tag):
-        return Job(
-            dataset_name="movies",
-            teacher_name="t",
-            member=0,
-            pool=str(tmp_path / "pool.parquet"),
-            val=str(tmp_path / "val.parquet"),
-            teacher_dir=str(teacher_dir),
-            dataset={"task": "Classify reviews.", "labels": LABELS},
-            teacher={"backend": "transformers", "dtype": "float32"},
-            annotation={"shots": 3, "seed": 0, "max_text_tokens": 64, "batch_tokens": 4096}
-            | {"max_batch": 3},
-            journal=str(tmp_path / "journal"),
-            labels_out=str(tmp_path / f"{tag}.parquet"),
-            meta_out=str(tmp_path / f"{tag}.json"),
-        )
+        return make_job(tmp_path, teacher_dir, tag)
 
     with pytest.raises(Crash):
         run_job(job(folder, "old"), CrashAfter(teacher, 1))
@@ -170,9 +178,9 @@ def test_new_weights_never_resume_an_old_journal(models, teacher, tmp_path):
     scored = []
 
     class Counting(CrashAfter):
-        def score(self, frame, texts, *args, **kw):
+        def score_items(self, prompt, demos, texts, *args, **kw):
             scored.extend(texts)
-            yield from self.teacher.score(frame, texts, *args, **kw)
+            yield from self.teacher.score_items(prompt, demos, texts, *args, **kw)
 
     out = run_job(job(folder, "new"), Counting(new_teacher, 99))
     assert len(scored) == len(ITEMS)  # nothing was taken from the old weights' journal
@@ -198,4 +206,94 @@ def test_journal_key_covers_backend_settings_but_not_connection_handling():
     assert engine_identity(srv) == engine_identity(same)
     assert engine_identity(srv) != engine_identity(
         {"backend": "openai", "openai": srv["openai"] | {"constraint": "none"}}
+    )
+
+
+def test_a_fingerprint_written_beside_the_folder_saves_hashing_it(tmp_path):
+    import os
+
+    from labelrisk.annotation.job import folder_fingerprint, weights_fingerprint
+
+    folder = tmp_path / "teacher"
+    folder.mkdir()
+    (folder / "model.safetensors").write_bytes(b"weights")
+    hashed = weights_fingerprint(folder)
+    assert folder_fingerprint(folder) == hashed  # no record: hashed
+    record = tmp_path / "teacher.fingerprint.json"
+    record.write_text(json.dumps({"sha256": "f" * 64}))
+    assert folder_fingerprint(folder) == "f" * 64  # read, not hashed
+    # A folder changed after its record was written: hashed again.
+    later = record.stat().st_mtime + 10
+    os.utime(folder / "model.safetensors", (later, later))
+    assert folder_fingerprint(folder) == hashed
+
+
+def test_a_shaped_prompt_reaches_the_teacher_as_configured(models, teacher, tmp_path):
+    """Label words, a description, a system message, a template file and fixed
+    demonstrations: the job scores exactly the prompt they render, by the word tokens."""
+    from labelrisk.annotation.job import run as run_job
+    from labelrisk.annotation.prompt import answer_token_ids, chat_frame
+
+    ITEMS.iloc[:6].to_parquet(tmp_path / "pool.parquet")
+    ITEMS.iloc[6:].to_parquet(tmp_path / "val.parquet")
+    (tmp_path / "tpl.txt").write_text("{task}\n{labels}\n\n{demonstrations}\n\nReview: {text}\n")
+    pd.DataFrame({"text": ["Loved it.", "Hated it."], "label": ["positive", "negative"]}).to_csv(
+        tmp_path / "demos.csv", index=False
+    )
+    spec = {
+        "answer": "words",
+        "descriptions": {"negative": "the reviewer disliked the film"},
+        "system": "You label movie reviews.",
+        "template": str(tmp_path / "tpl.txt"),
+        "demonstrations": str(tmp_path / "demos.csv"),
+    }
+    out = run_job(make_job(tmp_path, models["teacher"], "shaped", spec), teacher)
+    meta = json.loads((tmp_path / "shaped.json").read_text())
+    assert meta["answer"] == "words" and meta["demonstration_ids"] == ["demo0", "demo1"]
+    assert "demonstration_seed" not in meta and meta["template_file"] == spec["template"]
+    assert meta["prompt_example"] == (
+        "Classify reviews.\nnegative - the reviewer disliked the film\npositive\n\n"
+        "Text: Loved it.\nLabel: positive\n\nText: Hated it.\nLabel: negative\n\n"
+        "Review: {input_text}\n"
+    )
+    prompt = Prompt(
+        "Classify reviews.",
+        LABELS,
+        answer="words",
+        descriptions=spec["descriptions"],
+        system=spec["system"],
+        template=(tmp_path / "tpl.txt").read_text(),
+    )
+    frame = chat_frame(teacher.tokenizer, prompt, [("Loved it.", 1), ("Hated it.", 0)])
+    assert frame.prefix.startswith("<|im_start|>system\nYou label movie reviews.<|im_end|>")
+    words = answer_token_ids(teacher.tokenizer, ["negative", "positive"])
+    ref = teacher.score_naive([frame.full(t) for t in ITEMS.text], words)
+    np.testing.assert_allclose(out.filter(like="p_").to_numpy(), ref.probs, atol=1e-4)
+    np.testing.assert_allclose(out.off_label_mass, 1 - ref.class_mass, atol=1e-4)
+    assert not out.no_label.any()
+
+
+def test_the_content_free_job_uses_the_members_prompt(models, teacher, tmp_path):
+    from labelrisk.annotation.job import Job
+    from labelrisk.annotation.job import run as run_job
+
+    ITEMS.iloc[:6].to_parquet(tmp_path / "pool.parquet")
+    job = make_job(tmp_path, models["teacher"], "cf", kind="content_free")
+    meta = run_job(Job.from_json(job.to_json()), teacher)  # as the vLLM worker receives it
+    assert json.loads((tmp_path / "cf.json").read_text()) == meta
+    assert meta["content_free"]["inputs"] == ["N/A", ""] and meta["member"] == 0
+    demos = draw_demonstrations(ITEMS.iloc[:6], 3, 0, 0)
+    assert meta["demonstration_ids"] == demos.id.tolist()
+    direct = annotate(
+        teacher,
+        pd.DataFrame({"id": ["a", "b"], "text": ["N/A", ""]}),
+        demos,
+        Prompt("Classify reviews.", LABELS),
+        None,
+        64,
+        4096,
+        3,
+    )
+    np.testing.assert_allclose(
+        meta["content_free"]["probs"], direct.filter(like="p_").to_numpy(), atol=1e-5
     )

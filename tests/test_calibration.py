@@ -232,41 +232,43 @@ ITEMS = pd.DataFrame(
 )
 
 
-def test_annotate_job_records_content_free_scores_and_they_apply(models, tmp_path):
+def test_content_free_job_records_content_free_scores_and_they_apply(models, tmp_path):
     from labelrisk.annotation.job import Job, run
-    from labelrisk.annotation.prompt import chat_frame
-    from labelrisk.teachers.base import class_token_ids
+    from labelrisk.annotation.prompt import Prompt, answer_token_ids, chat_frame
     from labelrisk.teachers.transformers_backend import TransformersTeacher
 
     ITEMS.iloc[:4].to_parquet(tmp_path / "pool.parquet")
     ITEMS.iloc[4:].to_parquet(tmp_path / "val.parquet")
     teacher = TransformersTeacher(str(models["teacher"]), dtype="float32", threads=2)
     inputs = ["N/A", "", "[MASK]"]
-    job = Job(
-        dataset_name="movies",
-        teacher_name="smollm2-135m",
-        member=0,
-        pool=str(tmp_path / "pool.parquet"),
-        val=str(tmp_path / "val.parquet"),
-        teacher_dir=str(models["teacher"]),
-        dataset={"task": "Classify movie reviews.", "labels": ["negative", "positive"]},
-        teacher={"backend": "transformers", "dtype": "float32"},
-        annotation={
-            "shots": 2,
-            "seed": 0,
-            "max_text_tokens": 64,
-            "batch_tokens": 1024,
-            "max_batch": 4,
-            "content_free_inputs": inputs,
-        },
-        journal=str(tmp_path / "journal"),
-        labels_out=str(tmp_path / "member0.parquet"),
-        meta_out=str(tmp_path / "member0.json"),
-    )
-    # Through the vLLM worker's JSON hand-over too: the inputs travel in `annotation`.
-    job = Job.from_json(job.to_json())
-    out = run(job, teacher)
-    meta = json.loads((tmp_path / "member0.json").read_text())
+
+    def job(kind, outputs):
+        return Job(
+            kind=kind,
+            dataset_name="movies",
+            teacher_name="smollm2-135m",
+            member=0,
+            pool=str(tmp_path / "pool.parquet"),
+            val=str(tmp_path / "val.parquet"),
+            teacher_dir=str(models["teacher"]),
+            dataset={"task": "Classify movie reviews.", "labels": ["negative", "positive"]},
+            teacher={"backend": "transformers", "dtype": "float32"},
+            annotation={
+                "shots": 2,
+                "seed": 0,
+                "max_text_tokens": 64,
+                "batch_tokens": 1024,
+                "max_batch": 4,
+            },
+            journal=str(tmp_path / "journal"),
+            outputs={k: str(tmp_path / v) for k, v in outputs.items()},
+            content_free_inputs=inputs,
+        )
+
+    out = run(job("annotate", {"labels": "member0.parquet", "meta": "member0.json"}), teacher)
+    # Through the vLLM worker's JSON hand-over too: the inputs travel with the job.
+    run(Job.from_json(job("content_free", {"meta": "cf.json"}).to_json()), teacher)
+    meta = json.loads((tmp_path / "cf.json").read_text())
     cf = meta["content_free"]
     assert cf["inputs"] == inputs
     probs = np.array(cf["probs"])
@@ -278,12 +280,11 @@ def test_annotate_job_records_content_free_scores_and_they_apply(models, tmp_pat
     demos = ITEMS.set_index("id").loc[meta["demonstration_ids"]]
     frame = chat_frame(
         teacher.tokenizer,
-        "Classify movie reviews.",
-        {0: "negative", 1: "positive"},
+        Prompt("Classify movie reviews.", ("negative", "positive")),
         list(zip(demos.text, demos.label, strict=True)),
     )
     naive = teacher.score_naive(
-        [frame.full(" " + t) for t in inputs], class_token_ids(teacher.tokenizer, 2)
+        [frame.full(t) for t in inputs], answer_token_ids(teacher.tokenizer, ["0", "1"])
     )
     np.testing.assert_allclose(probs, naive.probs, atol=1e-4)
     # Applied: the calibrated distribution is p / mean(content-free), renormalised.

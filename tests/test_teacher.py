@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from labelrisk.annotation.prompt import chat_frame
-from labelrisk.teachers.base import class_token_ids, entropy
+from labelrisk.annotation.prompt import Prompt, answer_token_ids, chat_frame
+from labelrisk.teachers.base import entropy
 from labelrisk.teachers.transformers_backend import TransformersTeacher, length_batches
 
 TEXTS = [
@@ -22,19 +22,18 @@ def teacher(models):
 
 
 def test_class_tokens_are_single_digits(teacher):
-    ids = class_token_ids(teacher.tokenizer, 3)
+    ids = answer_token_ids(teacher.tokenizer, Prompt("T.", ("a", "b", "c")).answers)
     assert [teacher.tokenizer.decode([i]) for i in ids] == ["0", "1", "2"]
 
 
 def test_cached_batched_path_matches_whole_prompts(teacher):
     frame = chat_frame(
         teacher.tokenizer,
-        "Classify reviews.",
-        {0: "negative", 1: "positive"},
+        Prompt("Classify reviews.", ("negative", "positive")),
         [("Awful.", 0), ("Lovely.", 1), ("Dull.", 0)],
     )
-    cls = class_token_ids(teacher.tokenizer, 2)
-    texts = [" " + t for t in TEXTS]
+    cls = answer_token_ids(teacher.tokenizer, ["0", "1"])
+    texts = TEXTS
     probs = np.zeros((len(texts), 2))
     mass = np.zeros(len(texts))
     for idx, s in teacher.score(frame, texts, cls, max_tokens=64, max_batch=3):
@@ -67,6 +66,6 @@ def test_entropy_in_nats():
 
 def test_prompt_ids_are_the_whole_prompt_tokenisation(teacher):
     """Text and suffix are encoded together, so `.` + newline stays the one token it would be."""
-    frame = chat_frame(teacher.tokenizer, "Classify.", {0: "no", 1: "yes"}, [("Fine.", 1)])
-    for text in [" It was good.", " Bad!", " so-so...", " A line\nbreak."]:
+    frame = chat_frame(teacher.tokenizer, Prompt("Classify.", ("no", "yes")), [("Fine.", 1)])
+    for text in ["It was good.", "Bad!", "so-so...", "A line\nbreak."]:
         assert frame.token_ids(teacher.encode, text) == teacher.encode(frame.full(text))

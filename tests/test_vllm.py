@@ -1,10 +1,12 @@
 """vLLM offline and a real `vllm serve` against the transformers backend, through the workflow.
 
 The Qwen2.5-Coder-0.5B teacher (float32) annotates 40 movie snippets (32 pool + 8 validation)
-three times, once per backend, through the workflow's own annotate rules. vLLM runs in its own
-virtual environment (tests/.work/vllm-venv, built once from envs/annotation-vllm.yaml and kept);
-the server is started on a free localhost port with an API key that only the environment
-carries, and stopped by its process id.
+once per backend, through the workflow's own annotate rules: transformers, offline vLLM, the
+server's completions endpoint, and its chat endpoint twice (structured outputs, whose
+log-probabilities come after the mask; `logit_bias`, whose come before it, so the off-label
+mass is seen). vLLM runs in its own virtual environment (tests/.work/vllm-venv, built once from
+envs/annotation-vllm.yaml and kept); the server is started on a free localhost port with an API
+key that only the environment carries, and stopped by its process id.
 """
 
 import json
@@ -30,11 +32,13 @@ QWEN = "qwen2.5-coder-0.5b"
 KEY_ENV = "LABELRISK_TEST_API_KEY"
 ITEMS = 40
 # Compared in float32, where all backends compute the same function of the same token ids:
-# measured here 40/40 labels equal and probabilities within 3.5e-6 (vLLM offline and server
-# identical to each other). In bf16 (the default, 3x faster) the 0.5B teacher, near-indifferent
-# on most snippets (p within 0.1 of 0.5), flipped 2 of 40 labels, max difference 0.031.
+# measured here 40/40 labels equal and probabilities within 3e-6 for vLLM offline and the
+# server's completions and chat endpoints alike, off-label mass within 3e-7. In bf16 (the
+# default, 3x faster) the 0.5B teacher, near-indifferent on most snippets (p within 0.1 of
+# 0.5), flipped 2 of 40 labels, max difference 0.031.
 MIN_AGREEMENT = 0.95
 MAX_PROB_DIFF = 1e-3
+SERVED = {"vl": "vllm", "srv": "openai", "chat": "openai_chat", "chat_raw": "openai_chat"}
 THREADS = {"OMP_NUM_THREADS": "2"}
 DTYPE = "float32"
 
@@ -159,7 +163,7 @@ def run(server, vllm_python, qwen, tmp_path_factory):
     cfg = {
         "grid": {
             "datasets": ["movies"],
-            "teachers": ["tf", "vl", "srv"],
+            "teachers": ["tf", *SERVED],
             "student": "minilm-l6",
             "sizes": [16],
         },
@@ -189,14 +193,30 @@ def run(server, vllm_python, qwen, tmp_path_factory):
                     "chunk_size": 16,
                 },
             },
+            # No model folder: the server's chat template renders the same messages.
+            "chat": {
+                "backend": "openai_chat",
+                "openai": {"base_url": server["url"], "model": "qwen", "api_key_env": KEY_ENV},
+            },
+            # vLLM applies logit_bias after it computes log-probabilities: pre-mask.
+            "chat_raw": {
+                "backend": "openai_chat",
+                "openai": {
+                    "base_url": server["url"],
+                    "model": "qwen",
+                    "api_key_env": KEY_ENV,
+                    "constraint": "logit_bias",
+                    "pre_mask": True,
+                },
+            },
         },
     }
     (work / "backends.yaml").write_text(yaml.safe_dump(cfg))
     base = [*SNAKEMAKE, "-s", str(ROOT / "Snakefile"), "--cores", "2", "-d", str(work)]
     base += ["--configfile", str(ROOT / "config.yaml"), str(work / "backends.yaml"), "--"]
     env = {**os.environ, KEY_ENV: server["key"]}
-    for teachers in (["tf", "vl"], ["srv"]):
-        if teachers == ["srv"]:
+    for teachers in (["tf", "vl"], ["srv", "chat", "chat_raw"]):
+        if teachers[0] == "srv":
             server["ready"]()
         targets = [f"results/annotations/movies/{t}/member0.parquet" for t in teachers]
         res = subprocess.run([*base, *targets], cwd=ROOT, capture_output=True, text=True, env=env)
@@ -215,7 +235,7 @@ def _annotations(work: Path, teacher: str) -> pd.DataFrame:
     return pd.read_parquet(work / f"results/annotations/movies/{teacher}/member0.parquet")
 
 
-@pytest.mark.parametrize("teacher", ["vl", "srv"])
+@pytest.mark.parametrize("teacher", list(SERVED))
 def test_backend_agrees_with_transformers(run, teacher):
     ref, out = _annotations(run, "tf"), _annotations(run, teacher)
     assert len(out) == ITEMS and list(out.columns) == list(ref.columns)
@@ -223,15 +243,46 @@ def test_backend_agrees_with_transformers(run, teacher):
     agreement = (out.pred == ref.pred).mean()
     diff = (out.filter(like="p_") - ref.filter(like="p_")).abs().to_numpy().max()
     speed = {t: ITEMS / _seconds(run, t) for t in ("tf", teacher)}
-    print(f"{teacher}: agreement {agreement:.3f}, max |dp| {diff:.4f}, items/s {speed}")
+    print(f"{teacher}: agreement {agreement:.3f}, max |dp| {diff:.1e}, items/s {speed}")
     assert agreement >= MIN_AGREEMENT
     assert diff <= MAX_PROB_DIFF
     assert out.filter(like="p_").sum(axis=1).round(6).eq(1).all()
-    # Log-probabilities come after the guided-decoding mask: no class-token mass to record.
-    assert out.class_mass.isna().all() and ref.class_mass.between(0, 1).all()
     meta = json.loads((run / f"results/annotations/movies/{teacher}/member0.json").read_text())
-    assert meta["backend"] == {"vl": "vllm", "srv": "openai"}[teacher]
-    assert meta["mean_class_mass"] is None and meta["items"] == ITEMS
+    assert meta["backend"] == SERVED[teacher] and meta["items"] == ITEMS
+    assert not out.no_label.any() and meta["no_label_items"] == 0
+    if teacher == "chat_raw":
+        # Log-probabilities before the mask: the model's own mass off the label tokens.
+        mass = (out.off_label_mass - ref.off_label_mass).abs().max()
+        print(f"{teacher}: max |d off_label_mass| {mass:.2e}, mean {out.off_label_mass.mean():.4f}")
+        assert mass <= MAX_PROB_DIFF
+    else:
+        # Log-probabilities come after the guided-decoding mask: no off-label mass to record.
+        assert out.class_mass.isna().all() and out.off_label_mass.isna().all()
+        assert meta["mean_class_mass"] is None and meta["mean_off_label_mass"] is None
+    assert ref.class_mass.between(0, 1).all()
+
+
+def test_a_rerun_of_a_chat_teacher_pays_no_call(run, server):
+    """The answer cache outlives the job: re-annotating sends nothing; the server's record
+    names its model and counts the tokens."""
+    first = json.loads((run / "results/annotations/movies/chat/member0.json").read_text())
+    assert first["server"]["calls"] == ITEMS and first["server"]["cache_hits"] == 0
+    assert first["server"]["model"]["id"] == "qwen" and first["server"]["prompt_tokens"] > 0
+    target = "results/annotations/movies/chat/member0.parquet"
+    before = pd.read_parquet(run / target)
+    base = [*SNAKEMAKE, "-s", str(ROOT / "Snakefile"), "--cores", "1", "-d", str(run)]
+    base += ["--configfile", str(ROOT / "config.yaml"), str(run / "backends.yaml")]
+    env = {**os.environ, KEY_ENV: server["key"]}
+    res = subprocess.run(
+        [*base, "--forcerun", "annotate_chat", "--", target],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert res.returncode == 0, res.stderr[-2000:]
+    again = json.loads((run / "results/annotations/movies/chat/member0.json").read_text())
+    assert again["server"]["calls"] == 0 and again["server"]["cache_hits"] == ITEMS
+    pd.testing.assert_frame_equal(pd.read_parquet(run / target), before)
 
 
 def test_api_key_is_stored_nowhere(run, server):

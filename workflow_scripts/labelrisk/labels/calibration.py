@@ -12,7 +12,7 @@ read no gold label, each a per-class weight w applied to every item's class dist
   iteration is the one-step `prior` correction).
 - `content_free`: contextual calibration (Zhao et al. 2021, "Calibrate Before Use"): w is the
   mean distribution the teacher gives content-free inputs ("N/A", "", "[MASK]") scored through
-  the same prompt and member; the annotate job stores them in the member's `.json`.
+  the same prompt and member; the content_free job stores them in its `.json`.
 
 Only numpy and pandas here: the label-set jobs run in the analysis environment.
 """
@@ -95,8 +95,8 @@ def content_free_weights(
     cf = meta.get("content_free")
     if not cf or not cf.get("probs"):
         raise CalibrationError(
-            f"no content-free scores in the annotation's .json{_where(context)}: re-run its "
-            f"annotate job with `content_free` in mitigations.calibrated"
+            f"no content-free scores in the content_free job's .json{_where(context)}: re-run "
+            f"it with `content_free` in mitigations.calibrated"
         )
     probs = np.asarray(cf["probs"], dtype=float)
     if probs.ndim != 2 or probs.shape[1] != n_classes:

@@ -1,4 +1,4 @@
-"""What every teacher backend shares: the class-token ids, the scores it returns, entropy.
+"""What every teacher backend shares: the scores it returns, entropy.
 
 Free of torch, so the vLLM and server paths import only what they use.
 """
@@ -10,21 +10,15 @@ from dataclasses import dataclass
 import numpy as np
 
 
-def class_token_ids(tokenizer, n_classes: int) -> list[int]:
-    """Token id of each class id `0`..`K-1`; each must be a single token."""
-    ids = []
-    for k in range(n_classes):
-        toks = tokenizer.encode(str(k), add_special_tokens=False)
-        if len(toks) != 1:
-            raise ValueError(f"class id {k!r} is {len(toks)} tokens for this tokenizer; need 1")
-        ids.append(toks[0])
-    return ids
-
-
 @dataclass
 class Scores:
-    probs: np.ndarray  # (n, K) renormalised over class tokens
-    class_mass: np.ndarray  # (n,) total probability the model put on class tokens
+    probs: np.ndarray  # (n, K) renormalised over the label answers
+    # (n,) probability the model put on the label answers at all; NaN where the engine reports
+    # log-probabilities after the guided-decoding mask (then it is 1 by construction).
+    class_mass: np.ndarray
+    # (n,) items whose reported tokens held no label answer (server teachers; see
+    # labelrisk.teachers.logprobs); their `probs` are uniform.
+    no_label: np.ndarray | None = None
 
 
 def entropy(probs: np.ndarray) -> np.ndarray:

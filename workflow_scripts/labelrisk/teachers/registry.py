@@ -4,17 +4,30 @@ from __future__ import annotations
 
 from labelrisk.devices import resolve_dtype
 
-BACKENDS = ("transformers", "vllm", "openai")
+BACKENDS = ("transformers", "vllm", "openai", "openai_chat")
+# Backends that ask a server: no model folder of their own (chat) or only its tokenizer.
+SERVER_BACKENDS = ("openai", "openai_chat")
+# Backends that read the teacher's folder (resources/teachers/<id>).
+FOLDER_BACKENDS = ("transformers", "vllm", "openai")
 
 
-def openai_options(teacher_cfg: dict) -> dict:
-    """OpenAITeacher keyword arguments from a teacher's config entry (schema defaults filled)."""
-    return dict(teacher_cfg.get("openai") or {})
+def backend_of(teacher_cfg: dict) -> str:
+    return teacher_cfg.get("backend", "transformers")
 
 
-def open_teacher(teacher_cfg: dict, model_dir: str, threads: int | None = None):
-    """The in-process teacher for a config entry: transformers or an OpenAI-compatible server."""
-    backend = teacher_cfg.get("backend", "transformers")
+def teacher_params(teacher_cfg: dict) -> dict:
+    """A teacher's entry with only its own backend's settings, so that another backend's
+    defaults never enter (and never re-run) its annotations."""
+    own = {"vllm": ("vllm",), "openai": ("openai",), "openai_chat": ("openai",)}
+    other = {"vllm", "openai"} - set(own.get(backend_of(teacher_cfg), ()))
+    return {k: v for k, v in teacher_cfg.items() if k not in other}
+
+
+def open_teacher(
+    teacher_cfg: dict, model_dir: str | None, threads: int | None = None, cache: str | None = None
+):
+    """The in-process teacher for a config entry; `cache` is the server teachers' answer cache."""
+    backend = backend_of(teacher_cfg)
     if backend == "transformers":
         from labelrisk.teachers.transformers_backend import TransformersTeacher
 
@@ -23,7 +36,11 @@ def open_teacher(teacher_cfg: dict, model_dir: str, threads: int | None = None):
     if backend == "openai":
         from labelrisk.teachers.openai_backend import OpenAITeacher
 
-        return OpenAITeacher(model_dir, **openai_options(teacher_cfg))
+        return OpenAITeacher(model_dir, teacher_cfg.get("openai") or {}, cache)
+    if backend == "openai_chat":
+        from labelrisk.teachers.chat_backend import ChatTeacher
+
+        return ChatTeacher(teacher_cfg.get("openai") or {}, cache)
     if backend == "vllm":
         from labelrisk.teachers.vllm_backend import VllmTeacher
         from labelrisk.teachers.vllm_worker import vllm_options
@@ -33,15 +50,16 @@ def open_teacher(teacher_cfg: dict, model_dir: str, threads: int | None = None):
 
 
 def run_job(job, threads: int, log_file: str) -> None:
-    """Run one annotation job: vLLM in a worker under its own interpreter, the rest in-process."""
+    """Run one annotation or content-free job: vLLM in a worker under its own interpreter, the
+    rest in-process."""
     from pathlib import Path
 
-    if job.teacher.get("backend") == "vllm":
+    if backend_of(job.teacher) == "vllm":
         from labelrisk.teachers.vllm_worker import launch
 
         python = (job.teacher.get("vllm") or {}).get("python")
-        launch(job, Path(job.journal) / "job.json", python, threads, log_file)
+        launch(job, Path(job.journal) / f"{job.kind}.json", python, threads, log_file)
         return
     from labelrisk.annotation.job import run
 
-    run(job, open_teacher(job.teacher, job.teacher_dir, threads))
+    run(job, open_teacher(job.teacher, job.teacher_dir, threads, job.cache))

@@ -54,7 +54,7 @@ class TransformersTeacher(Tokenizing):
     ) -> Iterator[tuple[list[int], Scores]]:
         """Yield (indices, scores) batch by batch, so callers can persist as they go."""
         prefix = self.encode(frame.prefix)
-        bodies = [self.encode(t + frame.suffix) for t in texts]  # as frame.token_ids does
+        bodies = [self.encode(frame.body(t)) for t in texts]  # as frame.token_ids does
         cache = self.model(torch.tensor([prefix]), use_cache=True).cache
         cls = torch.tensor(list(class_ids))
         for idx in length_batches([len(b) for b in bodies], max_tokens, max_batch):

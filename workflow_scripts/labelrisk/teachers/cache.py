@@ -1,0 +1,83 @@
+"""A persistent cache of server teachers' answers, one row per request: a call is paid once.
+
+Keyed by a hash of the endpoint, the model the server reports and the whole request body (the
+rendered messages or prompt and every decoding setting), never by dataset, pool, member or job,
+so a larger pool, a new member or a re-run sends only the prompts it has not sent before. Kept
+after success. SQLite in WAL mode with a busy timeout: two annotation jobs of one machine may
+read and write it at once (WAL needs every writer on one host; the server rules are local
+rules for that reason). The API key is a request header and never reaches the cache.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import threading
+import time
+from collections.abc import Iterable
+from pathlib import Path
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS answers (
+    key TEXT PRIMARY KEY,
+    endpoint TEXT NOT NULL,
+    request TEXT NOT NULL,
+    response TEXT NOT NULL,
+    created REAL NOT NULL
+)
+"""
+
+
+def request_key(endpoint: str, model: dict, body: dict) -> str:
+    """The cache key of one request: endpoint, the server's model identity, the body."""
+    text = json.dumps([endpoint, model, body], sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+class AnswerCache:
+    def __init__(self, path: str | Path, busy_timeout: float = 60.0):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        # One connection shared by the job's threads, each access under the lock; autocommit,
+        # so an answer is on disk as soon as `put` returns.
+        self._db = sqlite3.connect(
+            self.path, timeout=busy_timeout, isolation_level=None, check_same_thread=False
+        )
+        self._lock = threading.Lock()
+        with self._lock:
+            self._db.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
+            self._db.execute("PRAGMA journal_mode = WAL")
+            # A killed job loses no committed answer; only a power cut may lose the last few.
+            self._db.execute("PRAGMA synchronous = NORMAL")
+            self._db.execute(SCHEMA)
+
+    def get_many(self, keys: Iterable[str]) -> dict[str, dict]:
+        """The cached responses among `keys`."""
+        keys = list(dict.fromkeys(keys))
+        out: dict[str, dict] = {}
+        with self._lock:
+            for start in range(0, len(keys), 500):  # SQLite's bound-parameter limit
+                part = keys[start : start + 500]
+                rows = self._db.execute(
+                    f"SELECT key, response FROM answers WHERE key IN ({','.join('?' * len(part))})",
+                    part,
+                )
+                out.update((k, json.loads(r)) for k, r in rows)
+        return out
+
+    def put(self, key: str, endpoint: str, request: dict, response: dict) -> None:
+        """Store one answer (an answer already stored, e.g. by a concurrent job, is kept)."""
+        with self._lock:
+            self._db.execute(
+                "INSERT OR IGNORE INTO answers VALUES (?, ?, ?, ?, ?)",
+                (key, endpoint, json.dumps(request), json.dumps(response), time.time()),
+            )
+
+    def __len__(self) -> int:
+        with self._lock:
+            return self._db.execute("SELECT COUNT(*) FROM answers").fetchone()[0]
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
