@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from labelrisk.annotation.demonstrations import draw_demonstrations
-from labelrisk.annotation.journal import annotate, read_journal
+from labelrisk.annotation.journal import annotate, cut_demonstrations, read_journal
 from labelrisk.annotation.prompt import Prompt
 from labelrisk.teachers.transformers_backend import TransformersTeacher
 
@@ -61,11 +61,11 @@ class CrashAfter:
 
 
 def run(teacher, journal):
-    demos = draw_demonstrations(ITEMS, 3, 0, 0)
+    pairs, _ = cut_demonstrations(teacher, draw_demonstrations(ITEMS, 3, 0, 0), 64)
     return annotate(
         teacher,
         ITEMS,
-        demos,
+        pairs,
         Prompt("Classify reviews.", LABELS),
         journal,
         max_text_tokens=64,
@@ -287,7 +287,7 @@ def test_the_content_free_job_uses_the_members_prompt(models, teacher, tmp_path)
     direct = annotate(
         teacher,
         pd.DataFrame({"id": ["a", "b"], "text": ["N/A", ""]}),
-        demos,
+        cut_demonstrations(teacher, demos, 64)[0],
         Prompt("Classify reviews.", LABELS),
         None,
         64,

@@ -3,7 +3,6 @@
 import json
 
 import pandas as pd
-import pytest
 
 from labelrisk.annotation.job import Job, run
 from labelrisk.teachers.transformers_backend import TransformersTeacher
@@ -11,17 +10,13 @@ from labelrisk.teachers.transformers_backend import TransformersTeacher
 LONG = "An endless review. " * 10_000  # 190,000 characters
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs member<m>.json to record the truncated prompt and count truncated "
-    "demonstrations (labelrisk.annotation.job, being reworked for the teachers)",
-)
 def test_the_recorded_prompt_is_the_one_sent(models, tmp_path):
     pool = pd.DataFrame({"id": ["a", "b"], "text": [LONG, "Short and sweet."], "label": [0, 1]})
     val = pd.DataFrame({"id": ["c"], "text": ["Fine."], "label": [1]})
     pool.to_parquet(tmp_path / "pool.parquet")
     val.to_parquet(tmp_path / "val.parquet")
     job = Job(
+        kind="annotate",
         dataset_name="mine",
         teacher_name="small",
         member=0,
@@ -38,8 +33,10 @@ def test_the_recorded_prompt_is_the_one_sent(models, tmp_path):
             "max_batch": 4,
         },
         journal=str(tmp_path / "journal"),
-        labels_out=str(tmp_path / "member0.parquet"),
-        meta_out=str(tmp_path / "member0.json"),
+        outputs={
+            "labels": str(tmp_path / "member0.parquet"),
+            "meta": str(tmp_path / "member0.json"),
+        },
     )
     run(job, TransformersTeacher(str(models["teacher"]), "float32", 1))
     meta = json.loads((tmp_path / "member0.json").read_text())

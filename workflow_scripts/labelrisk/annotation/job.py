@@ -17,7 +17,12 @@ from pathlib import Path
 import pandas as pd
 
 from labelrisk.annotation.demonstrations import draw_demonstrations, fixed_demonstrations
-from labelrisk.annotation.journal import annotate, journal_path, score_content_free
+from labelrisk.annotation.journal import (
+    annotate,
+    cut_demonstrations,
+    journal_path,
+    score_content_free,
+)
 from labelrisk.annotation.prompt import Prompt
 from labelrisk.devices import resolve_dtype
 
@@ -221,10 +226,11 @@ def run_annotate(job: Job, teacher) -> pd.DataFrame:
             engine_identity(job.teacher),
             {k: cfg[k] for k in ("batch_tokens", "max_batch")},
         )
+    pairs, cut = cut_demonstrations(teacher, demos, cfg["max_text_tokens"])
     out = annotate(
         teacher,
         items,
-        demos,
+        pairs,
         prompt,
         journal,
         cfg["max_text_tokens"],
@@ -237,13 +243,13 @@ def run_annotate(job: Job, teacher) -> pd.DataFrame:
     meta = _described(job, prompt, demos, teacher) | {
         "items": len(out),
         "truncated_items": int(out.truncated.sum()),
+        "truncated_demonstrations": cut,
         # null when the engine reports log-probabilities after the guided-decoding mask.
         "mean_class_mass": None if math.isnan(mass) else mass,
         "mean_off_label_mass": None if math.isnan(mass) else 1.0 - mass,
         "no_label_items": int(out.no_label.sum()),
-        "prompt_example": prompt.user(
-            list(zip(demos.text, demos.label, strict=True)), "{input_text}"
-        ),
+        # The prompt as sent: demonstrations cut to the text budget, the item left open.
+        "prompt_example": prompt.user(pairs, "{input_text}"),
     }
     Path(job.outputs["meta"]).write_text(json.dumps(meta, indent=2))
     if journal is not None:

@@ -63,18 +63,20 @@ def _append(path: Path, rows: list[dict]) -> None:
         os.fsync(f.fileno())
 
 
-def demonstration_pairs(teacher, demos: pd.DataFrame, max_text_tokens: int):
-    """(text cut to the budget, class id) of each demonstration, as every item is cut."""
-    return [
-        (teacher.truncate(t, max_text_tokens)[0], int(y))
-        for t, y in zip(demos.text, demos.label, strict=True)
-    ]
+def cut_demonstrations(
+    teacher, demos: pd.DataFrame, max_text_tokens: int
+) -> tuple[list[tuple[str, int]], int]:
+    """(text cut to the budget, class id) of each demonstration, as every item is cut, and how
+    many were cut: the demonstrations the prompt really shows."""
+    cut = [teacher.truncate(t, max_text_tokens) for t in demos.text]
+    pairs = [(text, int(y)) for (text, _), y in zip(cut, demos.label, strict=True)]
+    return pairs, sum(bool(was_cut) for _, was_cut in cut)
 
 
 def annotate(
     teacher,
     items: pd.DataFrame,
-    demos: pd.DataFrame,
+    pairs: Sequence[tuple[str, int]],
     prompt: Prompt,
     journal: Path | None,
     max_text_tokens: int,
@@ -82,9 +84,9 @@ def annotate(
     max_batch: int,
 ) -> pd.DataFrame:
     """Score every item; returns id, pred, entropy, class_mass, off_label_mass, no_label,
-    truncated, p_0..p_{K-1}. Without a journal (server teachers) nothing is kept here."""
+    truncated, p_0..p_{K-1}. `pairs` are the demonstrations as the prompt shows them
+    (`cut_demonstrations`). Without a journal (server teachers) nothing is kept here."""
     k = len(prompt.labels)
-    pairs = demonstration_pairs(teacher, demos, max_text_tokens)
     done: dict[str, dict] = {}
     if journal is not None:
         journal.parent.mkdir(parents=True, exist_ok=True)
@@ -145,7 +147,7 @@ def score_content_free(
     """Class distributions of content-free inputs ("N/A", "", ...) put in the place of an item,
     through the same prompt, demonstrations and scoring path as `annotate` (every backend), for
     contextual calibration (Zhao et al. 2021). Not journaled: a handful of prompts."""
-    pairs = demonstration_pairs(teacher, demos, max_text_tokens)
+    pairs, _ = cut_demonstrations(teacher, demos, max_text_tokens)
     texts = [teacher.truncate(t, max_text_tokens)[0] for t in inputs]
     probs: list = [None] * len(texts)
     mass: list = [None] * len(texts)
