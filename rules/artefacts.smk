@@ -4,22 +4,30 @@
 # per-item predictions), so editing one figure's script re-runs that figure alone.
 
 
+# Seconds of work each: run by Snakemake itself, never submitted to a cluster.
+localrules:
+    all,
+    summarise,
+    teacher_summary,
+    table1,
+    table2,
+    figure2,
+    dump_config,
+    teacher_diagnostics,
+    budget_figure,
+    minority,
+    paper_vs_run,
+
+
 rule summarise:
     input:
         metrics=metric_tables(),
-        teachers=teacher_tables(),
     output:
         summary=report(
             SUMMARY,
             caption="../report/summary.rst",
             category="Tables",
             labels={"table": "all metrics"},
-        ),
-        teachers=report(
-            "results/tables/teacher_quality.csv",
-            caption="../report/teacher_quality.rst",
-            category="Teachers",
-            labels={"table": "teacher quality"},
         ),
     log:
         "logs/artefacts/summarise.log",
@@ -29,6 +37,25 @@ rule summarise:
         labels={d: config["datasets"][d]["labels"] for d in DATASETS},
     script:
         "../workflow_scripts/summarise.py"
+
+
+# Apart from the students' summary, so that a new label source re-runs no teacher diagnostic.
+rule teacher_summary:
+    input:
+        teacher_tables(),
+    output:
+        report(
+            TEACHER_SUMMARY,
+            caption="../report/teacher_quality.rst",
+            category="Teachers",
+            labels={"table": "teacher quality"},
+        ),
+    log:
+        "logs/artefacts/teacher_summary.log",
+    conda:
+        "../envs/tables.yaml"
+    script:
+        "../workflow_scripts/teacher_summary.py"
 
 
 rule table1:
@@ -50,7 +77,6 @@ rule table1:
     params:
         datasets=DATASETS,
         teachers=TEACHERS,
-        mitigation_teachers=config["mitigations"]["teachers"] or TEACHERS,
     script:
         "../workflow_scripts/table1.py"
 
@@ -73,7 +99,6 @@ rule table2:
         "../envs/tables.yaml"
     params:
         datasets=DATASETS,
-        teachers=TEACHERS,
         mitigation_teachers=config["mitigations"]["teachers"] or TEACHERS,
     script:
         "../workflow_scripts/table2.py"
@@ -119,7 +144,7 @@ rule dump_config:
 
 rule teacher_diagnostics:
     input:
-        "results/tables/teacher_quality.csv",
+        TEACHER_SUMMARY,
     output:
         confusion=report(
             "results/figures/teacher_confusion.png",
@@ -141,7 +166,7 @@ rule teacher_diagnostics:
         ),
         md="results/tables/teacher_diagnostics.md",
     log:
-        "logs/analysis/teacher_diagnostics.log",
+        "logs/artefacts/teacher_diagnostics.log",
     conda:
         "../envs/tables.yaml"
     params:
@@ -162,7 +187,7 @@ rule budget_figure:
         ),
         csv="results/tables/gap_recovered.csv",
     log:
-        "logs/analysis/budget_figure.log",
+        "logs/artefacts/budget_figure.log",
     conda:
         "../envs/tables.yaml"
     params:
@@ -174,7 +199,7 @@ rule budget_figure:
 rule minority:
     input:
         summary=SUMMARY,
-        teachers="results/tables/teacher_quality.csv",
+        teachers=TEACHER_SUMMARY,
     output:
         png=report(
             "results/figures/minority.png",
@@ -190,7 +215,7 @@ rule minority:
         ),
         md="results/tables/minority.md",
     log:
-        "logs/analysis/minority.log",
+        "logs/artefacts/minority.log",
     conda:
         "../envs/tables.yaml"
     params:
@@ -202,7 +227,7 @@ rule minority:
 rule claims:
     input:
         summary=SUMMARY,
-        teachers="results/tables/teacher_quality.csv",
+        teachers=TEACHER_SUMMARY,
         per_item=item_tables(),
     output:
         csv=report(
@@ -213,9 +238,9 @@ rule claims:
         ),
         md="results/tables/claims.md",
     log:
-        "logs/analysis/claims.log",
+        "logs/artefacts/claims.log",
     benchmark:
-        "benchmarks/analysis/claims.tsv"
+        "benchmarks/artefacts/claims.tsv"
     conda:
         "../envs/tables.yaml"
     params:
@@ -244,7 +269,7 @@ rule paper_vs_run:
         ),
         md="results/tables/paper_vs_run.md",
     log:
-        "logs/analysis/paper_vs_run.log",
+        "logs/artefacts/paper_vs_run.log",
     conda:
         "../envs/tables.yaml"
     script:

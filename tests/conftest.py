@@ -71,6 +71,7 @@ def hub_cache(root, repo, revision, files):
 
 # Markers by what a test needs, so the fast part runs alone: `pytest -m unit`.
 _MODULE_MARKERS = {"test_vllm": "vllm", "test_slurm": "slurm", "test_kill_resume": "e2e"}
+_MODULE_MARKERS["test_change_matrix"] = "dag"
 
 
 def pytest_collection_modifyitems(items):

@@ -189,7 +189,7 @@ def test_grid_names_the_calibrated_sources():
     assert display_name("a/calibrated_cf_entropy25") == "Calibrated content-free + entropy 25% (a)"
     assert annotation_params(cfg)["content_free_inputs"] == ["N/A", "", "[MASK]"]
     # Without content-free calibration the annotate jobs are told nothing new.
-    assert annotation_params(config(calibrated=["prior"])) == {"members": 1, "seed": 0}
+    assert annotation_params(config(calibrated=["prior"])) == {"seed": 0}
     with pytest.raises(ValueError, match="calibrated_entropy_alphas needs mitigations.calibrated"):
         check(config(calibrated=[], calibrated_entropy_alphas=[5]))
 

@@ -76,7 +76,7 @@ def test_editing_a_local_table_reruns_the_split_and_everything_after_it(tmp_path
     cfg = yaml.safe_load(Path(args[-1]).read_text())
     cfg["grid"]["datasets"] = ["mine"]
     Path(args[-1]).write_text(yaml.safe_dump(cfg))
-    gold = "results/label_sets/mine/gold/n8_seed1.parquet"
+    gold = "results/label_sets/mine/gold/seed1.parquet"  # runs_per_job: seed
     snakemake(gold, "--cores", "1", *args)
     assert "Nothing to be done" in snakemake(gold, "-n", *args).stdout
     table = tmp_path / "reviews.csv"

@@ -140,8 +140,7 @@ def test_a_registered_mitigation_builds_label_sets(toy):
     pool = pd.DataFrame({"id": ids[:20], "text": ids[:20], "label": [0, 1] * 10})
     val = pd.DataFrame({"id": ids[20:], "text": ids[20:], "label": [1, 0] * 5})
     teacher = pd.DataFrame({"id": ids, "pred": 1, "entropy": 0.5}).set_index("id")
-    mit = {"learned_audit": 16, "cleanlab_folds": 3}
-    sets = build("a/random10", pool, val, [teacher], [10, 20], [1], mitigations=mit)
+    sets = build("a/random10", pool, val, [teacher], [10, 20], [1])
     train = sets[(20, 1)][sets[(20, 1)].split == "train"]
     assert train.is_gold.sum() == gold_budget(20, 10) == 2
     assert (train.label == np.where(train.is_gold, train.gold, 1)).all()

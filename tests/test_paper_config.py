@@ -17,7 +17,7 @@ from conftest import ROOT, hub_cache, snakemake
 from labelrisk.config import ConfigError, validate
 from labelrisk.data.dataset import clean, load_raw
 from labelrisk.fetch.remote import RemoteError
-from labelrisk.grid import check, size_groups, sizes_for, uses_hub
+from labelrisk.grid import check, sizes_for, uses_hub
 
 SCHEMA = str(ROOT / "schemas" / "config.schema.yaml")
 FIXTURES = ROOT / "tests" / "data" / "paper"
@@ -156,8 +156,9 @@ def test_sizes_per_dataset(paper):
         sizes_for(paper, "imdb")[:3] == [1000, 1250, 1500] and len(sizes_for(paper, "imdb")) == 17
     )
     assert sizes_for(paper, "manifestos")[-1] == 2500
-    groups = size_groups(paper)
-    assert [g[0] for g in groups] == [["imdb", "ecommerce", "toxic"], ["manifestos"]]
+    assert [
+        d for d in paper["grid"]["datasets"] if sizes_for(paper, d) != paper["grid"]["sizes"]
+    ] == ["manifestos"]
 
 
 def test_hub_access_is_allowed_only_where_the_grid_needs_it(paper):
@@ -197,13 +198,13 @@ def test_dry_run_plans_the_paper_grid_in_seconds(tmp_path):
     jobs = dict(re.findall(r"^(\w+)\s+(\d+)$", res.stdout, flags=re.M))
     sources = 1 + 2 + 3  # gold, two teachers, entropy 5 / 25 and ensemble of the 7B
     # One training job per (dataset, source, seed) covers every size of that dataset.
-    assert jobs["train_student"] == str(3 * sources * 5)
-    assert jobs["train_student_1"] == str(sources * 5)  # Manifestos, with its own sizes
+    assert jobs["train_student"] == str(4 * sources * 5)
     # Datasets x members: five for the 7B (its ensemble reads them all), one for the 3B.
     assert jobs["annotate_vllm"] == str(4 * (5 + 1))
     assert jobs["fetch_teacher"] == "2" and jobs["fetch_dataset"] == "4"
     assert seconds < 30, seconds
-    files = snakemake("-d", str(tmp_path), "--configfile", paper, "--summary").stdout
-    runs = re.findall(r"results/runs/(\w+)/\S+/n(\d+)_seed\d+/predictions\.parquet", files)
+    by_run = ["--config", "training={runs_per_job: run}"]  # a label-set file per run
+    files = snakemake("-d", str(tmp_path), "--configfile", paper, *by_run, "--summary").stdout
+    runs = re.findall(r"results/label_sets/(\w+)/\S+/n(\d+)_seed\d+\.parquet", files)
     assert len(set(runs)) < len(runs) == sources * 5 * (3 * 17 + 7)  # every size and seed
     assert max(int(n) for d, n in runs if d == "manifestos") == 2500

@@ -16,10 +16,3 @@ cls = sorted(
 )
 summary = summary[[c for c in summary if c not in cls] + cls]
 summary.to_csv(snakemake.output.summary, index=False)
-
-teachers = pd.concat([pd.read_parquet(p) for p in snakemake.input.teachers], ignore_index=True)
-cls = sorted(
-    (c for c in teachers if c.startswith("f1_class_")), key=lambda c: int(c.rsplit("_", 1)[1])
-)
-teachers = teachers[[c for c in teachers if c not in cls] + cls]
-teachers.to_csv(snakemake.output.teachers, index=False)

@@ -80,9 +80,10 @@ def sources(config: dict) -> list[Source]:
 
 
 def annotation_params(config: dict) -> dict:
-    """What an annotate job is told: `annotation`, plus the content-free inputs it scores when
-    content-free calibration is on (so turning it off or on re-runs only what it changes)."""
-    out = dict(config["annotation"])
+    """What an annotate job is told: `annotation` but the number of members (member m's labels
+    do not depend on how many members there are), plus the content-free inputs it scores when
+    content-free calibration is on."""
+    out = {k: v for k, v in config["annotation"].items() if k != "members"}
     for m in registered():
         out.update(m.annotation(config))
     return out
@@ -102,12 +103,15 @@ def sizes_for(config: dict, dataset: str) -> list[int]:
     return list((grid.get("dataset_sizes") or {}).get(dataset, grid["sizes"]))
 
 
-def size_groups(config: dict) -> list[tuple[list[str], list[int]]]:
-    """Grid datasets grouped by their list of sizes, the group of `grid.sizes` first."""
-    groups: dict[tuple[int, ...], list[str]] = {tuple(config["grid"]["sizes"]): []}
-    for d in config["grid"]["datasets"]:
-        groups.setdefault(tuple(sizes_for(config, d)), []).append(d)
-    return [(ds, list(sizes)) for sizes, ds in groups.items() if ds]
+def settings(config: dict, source: str) -> dict:
+    """The config values a label source's builder reads, by their dotted key (its family
+    declares them), e.g. {"mitigations.learned_audit": 16}: a label-set job's params, so that
+    changing one re-runs only the sources that read it."""
+    out = {}
+    for key in Source.parse(source).mitigation.settings:
+        section, _, name = key.partition(".")
+        out[key] = config[section][name]
+    return out
 
 
 def pool_size(config: dict, dataset: str) -> int:

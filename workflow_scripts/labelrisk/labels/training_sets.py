@@ -43,7 +43,14 @@ def label(
     `embeddings` (indexed by id) feed the learned filter; `flagged` are the ids confident
     learning flags. `context` (from label_sets.build) carries all of these at once.
     """
-    ctx = context or Context(members, embeddings, flagged, audit, source.id, source.teacher)
+    ctx = context or Context(
+        members,
+        embeddings,
+        flagged,
+        {"mitigations.learned_audit": audit},
+        source.id,
+        source.teacher,
+    )
     out = items[["id", "text"]].copy()
     out["gold"] = items["label"].to_numpy()
     out["keep"] = True

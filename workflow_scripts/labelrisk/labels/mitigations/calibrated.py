@@ -30,7 +30,7 @@ def prepare(ctx, params):
     members = calibrated_members(
         ctx.members,
         kind,
-        ctx.calibration.get("prior_em", False),
+        ctx.settings["calibration.prior_em"],
         ctx.meta,
         ctx.labels,
         ctx.dataset,
@@ -87,7 +87,7 @@ def display(teacher: str, params: dict) -> str:
     return f"{name} ({teacher})"
 
 
-common = dict(build=build, display=display, prepare=prepare)
+common = dict(build=build, display=display, prepare=prepare, settings=("calibration.prior_em",))
 common |= dict(reads_meta=lambda p: p["kind"] == "cf")
 register(
     Mitigation(

@@ -20,8 +20,8 @@ def prepare(ctx, params):
         ctx.embeddings.to_numpy(),
         ctx.members[0].loc[ids, "pred"].to_numpy(),
         ctx.n_classes,
-        ctx.mitigations["cleanlab_folds"],
-        ctx.seed,
+        ctx.settings["mitigations.cleanlab_folds"],
+        ctx.settings["splits.seed"],
     )
     log.info("cleanlab flags %d of %d teacher labels", issues.sum(), len(ids))
     return dataclasses.replace(ctx, flagged=set(ids[issues]))
@@ -48,5 +48,6 @@ register(
         methods=lambda c: [f"cleanlab_{v}" for v in c["mitigations"].get("cleanlab", [])],
         prepare=prepare,
         needs_embeddings=True,
+        settings=("mitigations.cleanlab_folds", "splits.seed"),
     )
 )

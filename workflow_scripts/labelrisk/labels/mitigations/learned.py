@@ -17,7 +17,12 @@ def build(out, ann, params, ctx):
     pred = ann[0]["pred"].to_numpy()
     emb = ctx.embeddings.loc[out["id"]].to_numpy()
     mask, out["ranked_by"] = learned_filter(
-        emb, probabilities(ann[0]), pred, out["gold"].to_numpy(), params["alpha"], ctx.audit
+        emb,
+        probabilities(ann[0]),
+        pred,
+        out["gold"].to_numpy(),
+        params["alpha"],
+        ctx.settings["mitigations.learned_audit"],
     )
     return relabel(out, pred, mask, pred)
 
@@ -35,5 +40,6 @@ register(
             alpha_tag(a, "learned") for a in c["mitigations"].get("learned_alphas", [])
         ],
         needs_embeddings=True,
+        settings=("mitigations.learned_audit",),
     )
 )

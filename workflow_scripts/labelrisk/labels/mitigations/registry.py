@@ -23,22 +23,20 @@ import pandas as pd
 class Context:
     """What a builder may read besides the items: the teacher's members indexed by id (member
     0 first; already calibrated for calibrated sources), the frozen student embeddings (indexed
-    by id), the ids confident learning flags, and the learned filter's audit size."""
+    by id), the ids confident learning flags, and the config values the family reads."""
 
     members: list[pd.DataFrame] | None = None
     embeddings: pd.DataFrame | None = None
     flagged: set[str] | None = None
-    audit: int = 16
-    # What `prepare` reads: the run's settings and where the annotations come from.
+    # The config values the family declares (`Mitigation.settings`), by dotted key.
+    settings: dict = field(default_factory=dict)
+    # What `prepare` reads: where the annotations come from.
     source: str = ""
     teacher: str | None = None
     dataset: str = ""
-    mitigations: dict = field(default_factory=dict)
-    calibration: dict = field(default_factory=dict)
     meta: dict | None = None
     labels: Sequence[str] | None = None
     n_classes: int | None = None
-    seed: int = 0
 
 
 def _nothing(config: dict) -> list[str]:
@@ -68,6 +66,8 @@ class Mitigation:
     reads_meta: Callable[[dict], bool] = lambda params: False  # member 0's .json (content-free)
     claims: tuple[str, ...] = ()  # its role in the claims check: C5a, C5b, C8a
     check: Callable[[dict], list[str]] = _nothing  # config errors a schema cannot express
+    # Config values its builder reads, as "section.key": its label sets' params, nothing more.
+    settings: tuple[str, ...] = ()
     annotation: Callable[[dict], dict] = lambda config: {}  # what the annotate jobs must add
     regex: re.Pattern = field(init=False, repr=False, compare=False)
 
