@@ -10,6 +10,7 @@ from snakemake.utils import validate
 sys.path.insert(0, os.path.join(workflow.basedir, "workflow_scripts"))
 
 from labelrisk import grid as lr_grid  # noqa: E402
+from labelrisk.labels.mitigations import Source  # noqa: E402
 from labelrisk.students import jobs as lr_jobs  # noqa: E402
 from labelrisk.config import validate as strict_validate  # noqa: E402
 
@@ -138,7 +139,7 @@ def annotations(wildcards, teacher, members):
 
 def annotation_inputs(wildcards):
     """Teacher annotations a label source needs: none (gold), member 0 or all members."""
-    src = lr_grid.Source.parse(wildcards.source)
+    src = Source.parse(wildcards.source)
     if src.members == "none":
         return []
     return annotations(wildcards, src.teacher, MEMBERS if src.members == "all" else [0])
@@ -146,7 +147,7 @@ def annotation_inputs(wildcards):
 
 def calibration_meta(wildcards):
     """Member 0's .json (its content-free scores) for a source that reads it."""
-    src = lr_grid.Source.parse(wildcards.source)
+    src = Source.parse(wildcards.source)
     if not src.reads_meta:
         return []
     return rules.annotate.output.meta.format(
@@ -205,7 +206,7 @@ def source_jobs(pattern):
 
 def embedding_inputs(wildcards):
     """Frozen student embeddings of the pool, for the filters that read them."""
-    if not lr_grid.Source.parse(wildcards.source).needs_embeddings:
+    if not Source.parse(wildcards.source).needs_embeddings:
         return []
     return EMBEDDINGS.format(dataset=wildcards.dataset, student=STUDENT)
 

@@ -3,79 +3,20 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from functools import cached_property
 from pathlib import Path
 
-from labelrisk.labels.mitigations import Mitigation, lookup, registered
-from labelrisk.labels.mitigations.registry import gold_budget as gold_budget  # re-exported
-
-GOLD = "gold"
-
-
-@dataclass(frozen=True)
-class Source:
-    """How a training set is labelled: `gold`, or a teacher with a method. What the method
-    means (members, gold cost, name, builder) is its family's, in labelrisk.labels.mitigations."""
-
-    teacher: str | None
-    method: str
-
-    @property
-    def id(self) -> str:
-        return GOLD if self.teacher is None else f"{self.teacher}/{self.method}"
-
-    @cached_property
-    def _family(self) -> tuple[Mitigation, dict]:
-        # Matched once per source: every property below reads it (Snakemake asks many times).
-        return lookup(self.method)
-
-    @property
-    def mitigation(self) -> Mitigation:
-        return self._family[0]
-
-    @property
-    def params(self) -> dict:
-        """The method's parameters, e.g. {"alpha": 25.0} for entropy25."""
-        return self._family[1]
-
-    @property
-    def members(self) -> str:
-        """Which annotation members the source reads: `none` (gold), `first` or `all`."""
-        return self.mitigation.members
-
-    @property
-    def needs_embeddings(self) -> bool:
-        return self.mitigation.needs_embeddings
-
-    @property
-    def reads_meta(self) -> bool:
-        """Whether it reads member 0's .json (the content-free scores)."""
-        return self.mitigation.reads_meta(self.params)
-
-    @property
-    def display(self) -> str:
-        return self.mitigation.display(self.teacher, self.params)
-
-    def gold(self, n: int) -> int | None:
-        """Gold training labels a set of n items costs (None when the data decides)."""
-        return self.mitigation.gold(n, self.params)
-
-    @classmethod
-    def parse(cls, sid: str) -> Source:
-        if sid == GOLD:
-            return cls(None, GOLD)
-        teacher, _, method = sid.rpartition("/")
-        return cls(teacher, method)
+# Source and gold_budget belong to the labels stage; importable from here too.
+from labelrisk.labels.budget import gold_budget as gold_budget
+from labelrisk.labels.mitigations import Source, registered
 
 
 def sources(config: dict) -> list[Source]:
     """Every label source of the grid, in the order tables and figures show them: gold, each
     teacher's labels, then on each mitigated teacher every family the config turns on."""
     grid, mit = config["grid"], config.get("mitigations", {})
-    out = [Source(None, GOLD)] + [Source(t, "llm") for t in grid["teachers"]]
+    out = [Source.gold_labels()] + [Source.labels_of(t) for t in grid["teachers"]]
     for t in mit.get("teachers") or grid["teachers"]:
-        out += [Source(t, method) for m in registered() for method in m.methods(config)]
+        out += [Source(t, method) for m in registered() for method in m.switch.methods(config)]
     return out
 
 
@@ -85,7 +26,7 @@ def annotation_params(config: dict) -> dict:
     content-free calibration is on."""
     out = {k: v for k, v in config["annotation"].items() if k != "members"}
     for m in registered():
-        out.update(m.annotation(config))
+        out.update(m.inputs.annotation(config))
     return out
 
 
@@ -108,7 +49,7 @@ def settings(config: dict, source: str) -> dict:
     declares them), e.g. {"mitigations.learned_audit": 16}: a label-set job's params, so that
     changing one re-runs only the sources that read it."""
     out = {}
-    for key in Source.parse(source).mitigation.settings:
+    for key in Source.parse(source).settings:
         section, _, name = key.partition(".")
         out[key] = config[section][name]
     return out
@@ -154,7 +95,7 @@ def check(config: dict) -> None:
             if n > pool
         ]
     for m in registered():
-        errors += m.check(config)
+        errors += m.switch.check(config)
     for name, ds in config["datasets"].items():
         src = ds["origin"]
         if src.get("format") == "vader_tsv" and len(ds["labels"]) not in (2, 3):

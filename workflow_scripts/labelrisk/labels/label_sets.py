@@ -9,8 +9,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from labelrisk.grid import Source
-from labelrisk.labels.mitigations import Context
+from labelrisk.labels.mitigations import Context, Source
 from labelrisk.labels.training_sets import label, sample
 
 log = logging.getLogger(__name__)
@@ -39,17 +38,15 @@ def build(
     """
     source = Source.parse(source_id)
     ctx = Context(
+        source,
         members,
         embeddings,
+        meta,
+        labels=labels or (),
         settings=settings or {},
-        source=source_id,
-        teacher=source.teacher,
         dataset=dataset,
-        meta=meta,
-        labels=labels,
-        n_classes=None if labels is None else len(labels),
     )
-    # Once per source, on every item the teacher labelled (pool and validation set), no gold:
+    # Once per job, on every item the teacher labelled (pool and validation set), no gold:
     # calibration, confident learning's flags.
     if source.mitigation.prepare is not None:
         ctx = source.mitigation.prepare(ctx, source.params)
