@@ -35,7 +35,8 @@ rule teacher_quality:
         n_classes=n_classes,
         bins=config["analysis"]["calibration_bins"],
         calibrated=CALIBRATED,
-        prior_em=config["calibration"]["prior_em"],
+        # Read by prior calibration alone: without it, changing the setting re-runs nothing.
+        prior_em="prior" in CALIBRATED and config["calibration"]["prior_em"],
         labels=labels_of,
     script:
         "../workflow_scripts/teacher_quality.py"

@@ -14,6 +14,7 @@ from labelrisk.teachers.openai_backend import constraint_body
 from labelrisk.teachers.vllm_worker import vllm_options
 
 
+@pytest.mark.unit
 def test_post_mask_logprobs_renormalise_and_have_no_mass():
     # What vLLM returns under guided choice: class tokens finite, the rest -inf.
     reported = [{16: -0.2812, 15: -1.4062, 3: -np.inf}, {15: -0.1, 16: -2.4}]
@@ -23,6 +24,7 @@ def test_post_mask_logprobs_renormalise_and_have_no_mass():
     assert s.probs[1].argmax() == 0 and np.isnan(s.class_mass).all()
 
 
+@pytest.mark.unit
 def test_pre_mask_logprobs_give_the_class_mass():
     reported = [{"1": np.log(0.5), "0": np.log(0.2), "positive": np.log(0.3)}]
     s = class_scores(reported, ["0", "1"], pre_mask=True)
@@ -30,6 +32,7 @@ def test_pre_mask_logprobs_give_the_class_mass():
     np.testing.assert_allclose(s.class_mass, [0.7])
 
 
+@pytest.mark.unit
 def test_a_missing_class_is_an_error_unless_zero_is_asked_for():
     reported = [{"1": -0.1, "positive": -3.0}]
     with pytest.raises(MissingClassLogprob, match="class 0"):
@@ -38,6 +41,7 @@ def test_a_missing_class_is_an_error_unless_zero_is_asked_for():
     assert s.probs[0].tolist() == [0.0, 1.0]
 
 
+@pytest.mark.unit
 def test_constraint_bodies_name_each_servers_field():
     assert constraint_body("structured_outputs", ["0", "1"]) == {
         "structured_outputs": {"choice": ["0", "1"]}
@@ -49,6 +53,7 @@ def test_constraint_bodies_name_each_servers_field():
         constraint_body("regex", ["0"])
 
 
+@pytest.mark.unit
 def test_journals_of_different_engines_never_mix():
     tf = engine_identity({"backend": "transformers", "dtype": "bfloat16"})
     vl = engine_identity({"backend": "vllm", "dtype": "bfloat16"})
@@ -57,11 +62,13 @@ def test_journals_of_different_engines_never_mix():
     assert "key" not in str(srv).lower()
 
 
+@pytest.mark.unit
 def test_vllm_options_drop_the_interpreter():
     cfg = {"dtype": "float32", "vllm": {"python": "/v/bin/python", "chunk_size": 8}}
     assert vllm_options(cfg) == {"dtype": "float32", "chunk_size": 8}
 
 
+@pytest.mark.unit
 def test_vllm_is_imported_only_when_used():
     sys.modules.pop("labelrisk.teachers.vllm_backend", None)
     importlib.import_module("labelrisk.teachers.vllm_backend")
@@ -86,6 +93,7 @@ def _config(tmp_path, key_env):
     return ["-n", "-d", str(tmp_path), "--configfile", str(ROOT / "config.yaml"), str(cfg)]
 
 
+@pytest.mark.dag
 def test_each_backend_has_its_rule_and_the_key_must_be_set(tmp_path, monkeypatch):
     args = _config(tmp_path, "LABELRISK_TEST_KEY")
     monkeypatch.delenv("LABELRISK_TEST_KEY", raising=False)
@@ -102,6 +110,7 @@ def test_each_backend_has_its_rule_and_the_key_must_be_set(tmp_path, monkeypatch
     assert plan == {"tf": "annotate", "vl": "annotate_vllm", "srv": "annotate_openai"}
 
 
+@pytest.mark.dag
 def test_a_server_teacher_must_name_its_model(tmp_path):
     cfg = tmp_path / "bad.yaml"
     cfg.write_text("teachers: {srv: {backend: openai, origin: {kind: local, path: x}}}\n")

@@ -190,6 +190,9 @@ CASES = {
         | artefacts(*SUMMARY_READERS, "dump_config"),
     ),
     "keeping models": Case({"training": {"keep_models": True}}, artefacts("dump_config")),
+    "a calibration setting no source reads": Case(
+        {"calibration": {"prior_em": False}}, artefacts("dump_config")
+    ),
 }
 # Content-free scores are computed by the annotate jobs, whose params they are.
 NEEDS_OWN_SCORING_JOB = {"content-free calibration on"}

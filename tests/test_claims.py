@@ -18,6 +18,8 @@ from labelrisk.artefacts.claims import (
     verdict,
 )
 
+pytestmark = pytest.mark.unit
+
 N = 200
 RNG = np.random.default_rng(0)
 GOLD = (np.arange(N) % 10 < 3).astype(int)  # 30% class 1: the minority

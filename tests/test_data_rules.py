@@ -5,6 +5,7 @@ import re
 from pathlib import Path
 
 import pandas as pd
+import pytest
 import yaml
 
 from conftest import ROOT, snakemake
@@ -45,6 +46,7 @@ def local_config(tmp_path, on_bad_rows="drop"):
     return ["-d", str(tmp_path), "--configfile", str(ROOT / "config.yaml"), str(path)]
 
 
+@pytest.mark.e2e
 def test_local_table_is_read_checked_and_split(tmp_path):
     snakemake("results/data/mine/pool.parquet", "--cores", "1", *local_config(tmp_path))
     rows = json.loads((tmp_path / "results/data/mine/rows.json").read_text())
@@ -56,6 +58,7 @@ def test_local_table_is_read_checked_and_split(tmp_path):
     assert [split[k]["rows"] for k in ("pool", "val", "test")] == [16, 8, 8]
 
 
+@pytest.mark.e2e
 def test_strict_mode_stops_on_bad_rows(tmp_path):
     res = snakemake(
         "results/data/mine/rows.json", "--cores", "1", *local_config(tmp_path, "error"), check=False
@@ -71,6 +74,7 @@ def jobs_of(dry_run_stdout: str) -> dict[str, int]:
     return {job: int(n) for job, n in rows if job != "total"}
 
 
+@pytest.mark.e2e
 def test_editing_a_local_table_reruns_the_split_and_everything_after_it(tmp_path):
     args = local_config(tmp_path)
     cfg = yaml.safe_load(Path(args[-1]).read_text())
@@ -88,6 +92,7 @@ def test_editing_a_local_table_reruns_the_split_and_everything_after_it(tmp_path
     assert jobs == {"fetch_dataset": 1, "split_dataset": 1, "label_sets": 1}
 
 
+@pytest.mark.dag
 def test_a_missing_local_table_stops_the_dry_run(tmp_path):
     args = local_config(tmp_path)
     (tmp_path / "reviews.csv").unlink()
@@ -97,6 +102,7 @@ def test_a_missing_local_table_stops_the_dry_run(tmp_path):
     assert "MissingInputException" in out and str(tmp_path / "reviews.csv") in out
 
 
+@pytest.mark.e2e
 def test_a_local_model_folder_is_an_input_of_its_resource_rule(tmp_path):
     folder = tmp_path / "my-encoder"
     folder.mkdir()
@@ -124,6 +130,7 @@ def test_a_local_model_folder_is_an_input_of_its_resource_rule(tmp_path):
     assert jobs_of(snakemake(target, "-n", *args).stdout) == {"fetch_student": 1}
 
 
+@pytest.mark.e2e
 def test_a_dataset_too_small_for_the_splits_stops_with_one_message(tmp_path):
     args = local_config(tmp_path)
     cfg = yaml.safe_load(Path(args[-1]).read_text())
@@ -139,6 +146,7 @@ def test_a_dataset_too_small_for_the_splits_stops_with_one_message(tmp_path):
     ) in log
 
 
+@pytest.mark.e2e
 def test_a_non_utf8_table_names_the_dataset_path_and_reason(tmp_path):
     args = local_config(tmp_path)
     table = tmp_path / "reviews.csv"

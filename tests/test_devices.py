@@ -10,6 +10,8 @@ import pytest
 from conftest import ROOT
 from labelrisk.devices import DeviceError, lease_gpus, machine_gpus, native_bf16, resolve_dtype
 
+pytestmark = pytest.mark.unit
+
 HOLDER = textwrap.dedent(
     """
     import sys, time

@@ -13,6 +13,8 @@ from labelrisk.students.jobs import (
     with_run,
 )
 
+pytestmark = pytest.mark.unit
+
 SIZES, SEEDS = [100, 300], [1, 2, 3]
 
 

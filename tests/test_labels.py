@@ -7,6 +7,8 @@ from labelrisk.labels.mitigations.ensemble import ensemble_filter
 from labelrisk.labels.mitigations.entropy import entropy_filter
 from labelrisk.labels.training_sets import label, sample
 
+pytestmark = pytest.mark.unit
+
 
 def test_sample_is_nested_and_deterministic():
     pool = [f"i{k}" for k in range(100)]

@@ -22,6 +22,8 @@ from labelrisk.labels.mitigations import (
 )
 from labelrisk.labels.mitigations.registry import alphas, relabel
 
+pytestmark = pytest.mark.unit
+
 # method -> family, parameters, members read, gold cost of 100 items, name in the tables
 EXISTING = {
     "llm": ("llm", {}, "first", 0, "t"),

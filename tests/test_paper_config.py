@@ -75,6 +75,7 @@ def offline(monkeypatch):
     monkeypatch.setattr(constants, "HF_HUB_OFFLINE", True)
 
 
+@pytest.mark.unit
 def test_imdb_through_load_dataset_from_the_hub_cache(paper, tmp_path, offline):
     """`load_dataset(repo, "plain_text", split="train+test", revision=...)`, offline, on the
     repository as the Hub client's cache holds it."""
@@ -99,6 +100,7 @@ def test_imdb_through_load_dataset_from_the_hub_cache(paper, tmp_path, offline):
     assert rows_listed.id.tolist() == ["0:0", "0:1", "1:0", "1:1"]
 
 
+@pytest.mark.unit
 def test_an_unknown_hf_split_names_the_dataset(paper, tmp_path, offline):
     src = dict(paper["datasets"]["imdb"]["origin"], split="validation")
     files = {
@@ -110,6 +112,7 @@ def test_an_unknown_hf_split_names_the_dataset(paper, tmp_path, offline):
         rows_of(paper, "imdb", src, cache)
 
 
+@pytest.mark.unit
 def test_ecommerce_headerless_csv_by_url(paper, server, tmp_path):
     base, www, _ = server
     shutil.copy(FIXTURES / "ecommerceDataset.csv", www / "ecommerceDataset.csv")
@@ -122,6 +125,7 @@ def test_ecommerce_headerless_csv_by_url(paper, server, tmp_path):
     assert rows.text[0].startswith("Paper Plane Design") and "," in rows.text[4]
 
 
+@pytest.mark.unit
 def test_manifestos_sentences(paper, tmp_path):
     src = dict(paper["datasets"]["manifestos"]["origin"])
     src["path"] = str(FIXTURES / "temporal_focus_sentences.csv")
@@ -131,6 +135,7 @@ def test_manifestos_sentences(paper, tmp_path):
     assert rows.id[0] == "uk_1997_lab_0001" and drops["no_text"] == 1
 
 
+@pytest.mark.unit
 def test_toxic_davidson_csv_by_url(paper, server, tmp_path):
     base, www, _ = server
     data = (FIXTURES / "labeled_data.csv").read_bytes()
@@ -143,6 +148,7 @@ def test_toxic_davidson_csv_by_url(paper, server, tmp_path):
     assert rows.text[5] == 'RT @user: you a bitch for that, "fr"' and drops["no_text"] == 1
 
 
+@pytest.mark.unit
 def test_toxic_wrong_checksum_stops_naming_the_url(paper, server, tmp_path):
     base, www, _ = server
     shutil.copy(FIXTURES / "labeled_data.csv", www / "labeled_data.csv")
@@ -151,6 +157,7 @@ def test_toxic_wrong_checksum_stops_naming_the_url(paper, server, tmp_path):
         rows_of(paper, "toxic", src, tmp_path)
 
 
+@pytest.mark.unit
 def test_sizes_per_dataset(paper):
     assert (
         sizes_for(paper, "imdb")[:3] == [1000, 1250, 1500] and len(sizes_for(paper, "imdb")) == 17
@@ -161,11 +168,13 @@ def test_sizes_per_dataset(paper):
     ] == ["manifestos"]
 
 
+@pytest.mark.unit
 def test_hub_access_is_allowed_only_where_the_grid_needs_it(paper):
     default = yaml.safe_load((ROOT / "config.yaml").read_text())
     assert uses_hub(paper) and not uses_hub(default)
 
 
+@pytest.mark.unit
 def test_sizes_of_an_unknown_dataset_are_refused(paper):
     bad = copy.deepcopy(paper)
     bad["grid"]["dataset_sizes"]["bbc"] = [10]
@@ -176,6 +185,7 @@ def test_sizes_of_an_unknown_dataset_are_refused(paper):
     assert "grid.dataset_sizes.manifestos: 6000 is larger than splits.pool_size" in str(e.value)
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("kind, missing", [("hf", "revision"), ("url", "sha256"), ("hf", "repo")])
 def test_remote_origins_need_their_pins(paper, kind, missing):
     bad = copy.deepcopy(paper)
@@ -185,6 +195,7 @@ def test_remote_origins_need_their_pins(paper, kind, missing):
         validate(bad, SCHEMA)
 
 
+@pytest.mark.dag
 def test_dry_run_plans_the_paper_grid_in_seconds(tmp_path):
     paper = str(ROOT / "config" / "paper.yaml")
     # The manifestos table is saved by hand (a local source, so an input: a missing one stops

@@ -1,4 +1,8 @@
+import pytest
+
 from labelrisk.annotation.prompt import TEMPLATE, chat_frame, render
+
+pytestmark = pytest.mark.unit
 
 EXPECTED = """### Instruction ###
 Classify reviews.

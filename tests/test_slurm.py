@@ -26,6 +26,8 @@ import pytest
 
 from conftest import ROOT, WORK, snakemake
 
+pytestmark = pytest.mark.slurm
+
 SLURM_GRID = ROOT / "tests" / "data" / "slurm_config.yaml"
 PACKAGES = ["munge", "slurmctld", "slurmd", "slurm-client"]
 # Without slurmdbd there is no sacct: poll squeue instead (see profiles/slurm/profile.yaml).
