@@ -32,6 +32,7 @@ sys.path.insert(0, str(ROOT / "workflow_scripts"))
 
 from labelrisk.annotation.journal import draw_demonstrations  # noqa: E402
 from labelrisk.annotation.prompt import chat_frame  # noqa: E402
+from labelrisk.students.jobs import job_key  # noqa: E402
 from labelrisk.students.train import Hyper, Run, train_runs  # noqa: E402
 from labelrisk.teachers.base import class_token_ids  # noqa: E402
 from labelrisk.teachers.transformers_backend import TransformersTeacher  # noqa: E402
@@ -122,7 +123,10 @@ def bench_teacher(dataset: str, n_fast: int, n_naive: int) -> None:
 
 def bench_student(dataset: str, size: int, seeds: list[int]) -> None:
     student = CONFIG["grid"]["student"]
-    sets = [f"results/label_sets/{dataset}/gold/n{size}_seed{s}.parquet" for s in seeds]
+    job = job_key(CONFIG["training"]["runs_per_job"])  # the label-set table holding each run
+    sets = [
+        f"results/label_sets/{dataset}/gold/{job.format(size=size, seed=s)}.parquet" for s in seeds
+    ]
     build(f"resources/students/{student}", f"results/data/{dataset}/test.parquet", *sets)
     test = pd.read_parquet(ROOT / f"results/data/{dataset}/test.parquet")
     n_classes = len(CONFIG["datasets"][dataset]["labels"])
@@ -138,7 +142,7 @@ def bench_student(dataset: str, size: int, seeds: list[int]) -> None:
     for name, hp in variants.items():
         runs = []
         for s, path in zip(seeds, sets, strict=True):
-            df = pd.read_parquet(ROOT / path)
+            df = pd.read_parquet(ROOT / path).query("size == @size")
             runs.append(Run(df[df.split == "train"], df[df.split == "val"], s, Path(f"/tmp/lr{s}")))
         t = time.perf_counter()
         preds = list(

@@ -10,6 +10,7 @@ from snakemake.utils import validate
 sys.path.insert(0, os.path.join(workflow.basedir, "workflow_scripts"))
 
 from labelrisk import grid as lr_grid  # noqa: E402
+from labelrisk.labels.mitigations import Source  # noqa: E402
 from labelrisk.students import jobs as lr_jobs  # noqa: E402
 from labelrisk.config import validate as strict_validate  # noqa: E402
 
@@ -29,21 +30,29 @@ DATASETS = GRID["datasets"]
 TEACHERS = GRID["teachers"]
 STUDENT = GRID["student"]
 SEEDS = GRID["seeds"]
-SIZES = GRID["sizes"]
 MEMBERS = list(range(config["annotation"]["members"]))
 SOURCES = lr_grid.sources(config)
 SOURCE_IDS = [s.id for s in SOURCES]
-SIZE_GROUPS = lr_grid.size_groups(config)
 COMPUTE = config["compute"]
-ANNOTATION = lr_grid.annotation_params(config)
 CALIBRATED = config["mitigations"]["calibrated"]
+LABELS = {d: config["datasets"][d]["labels"] for d in DATASETS}
 
 
 # Paths read by several rules, named once.
 SPLIT = "results/data/{dataset}/{part}.parquet"
 POOL, VAL, TEST = (SPLIT.replace("{part}", p) for p in ("pool", "val", "test"))
 SUMMARY = "results/tables/summary.csv"
-LABELS = {d: config["datasets"][d]["labels"] for d in DATASETS}
+TEACHER_SUMMARY = "results/tables/teacher_quality.csv"
+# What one training job covers (`training.runs_per_job`, labelrisk.students.jobs) names its
+# label sets and its predictions: one table each, a row's run in its size and seed columns.
+TRAIN_BY = config["training"]["runs_per_job"]
+JOB = lr_jobs.job_key(TRAIN_BY)
+LABEL_SETS = f"results/label_sets/{{dataset}}/{{source}}/{JOB}.parquet"
+PREDICTIONS = f"results/runs/{{dataset}}/{{source}}/{JOB}.parquet"
+METRICS = "results/metrics/{dataset}/{source}.parquet"
+ITEMS = "results/metrics/{dataset}/{source}.items.parquet"
+TEACHER_QUALITY = "results/teacher_quality/{dataset}/{teacher}.parquet"
+EMBEDDINGS = "results/embeddings/{dataset}/{student}.parquet"
 
 
 def dataset_entry(wildcards):
@@ -56,6 +65,10 @@ def n_classes(wildcards):
 
 def sizes_of(dataset):
     return lr_grid.sizes_for(config, dataset)
+
+
+def labels_of(wildcards):
+    return LABELS[wildcards.dataset]
 
 
 def per_attempt(step, key, at_least=0):
@@ -72,14 +85,6 @@ def backend_teachers(backend):
     """Wildcard pattern of the teachers of one backend (matches nothing when there are none)."""
     names = [t for t, c in config["teachers"].items() if c.get("backend") == backend]
     return _alternatives(names) if names else "(?!)"
-
-
-def teacher_params(wildcards):
-    """A teacher's entry with only its own backend's settings, so that another backend's
-    defaults never enter (and never re-run) its annotations."""
-    entry = config["teachers"][wildcards.teacher]
-    other = {"vllm", "openai"} - {entry["backend"]}
-    return {k: v for k, v in entry.items() if k not in other}
 
 
 # Names (never values) of the API-key variables the grid's server teachers read.
@@ -114,54 +119,51 @@ def local_model(kind):
     return lambda wildcards: lr_grid.local_inputs(config[kind][wildcards[kind[:-1]]]["origin"])
 
 
-def annotation_inputs(wildcards):
-    """Teacher annotations a label source needs: none (gold), member 0 or all members."""
-    src = lr_grid.Source.parse(wildcards.source)
-    if src.members == "none":
-        return []
-    members = MEMBERS if src.members == "all" else [0]
+def annotations(wildcards, teacher, members):
     return expand(
-        "results/annotations/{dataset}/{teacher}/member{member}.parquet",
+        rules.annotate.output.labels,
         dataset=wildcards.dataset,
-        teacher=src.teacher,
+        teacher=teacher,
         member=members,
     )
 
 
+def annotation_inputs(wildcards):
+    """Teacher annotations a label source needs: none (gold), member 0 or all members."""
+    src = Source.parse(wildcards.source)
+    if src.members == "none":
+        return []
+    return annotations(wildcards, src.teacher, MEMBERS if src.members == "all" else [0])
+
+
 def calibration_meta(wildcards):
     """Member 0's content-free scores (rule content_free) for a source that reads them."""
-    src = lr_grid.Source.parse(wildcards.source)
+    src = Source.parse(wildcards.source)
     if not src.reads_meta:
         return []
-    return f"results/content_free/{wildcards.dataset}/{src.teacher}/member0.json"
+    return CONTENT_FREE.format(dataset=wildcards.dataset, teacher=src.teacher, member=0)
 
 
 def teacher_calibration_meta(wildcards):
     """Member 0's content-free scores for the teacher diagnostics after calibration."""
     if "content_free" not in CALIBRATED:
         return []
-    return f"results/content_free/{wildcards.dataset}/{wildcards.teacher}/member0.json"
+    return CONTENT_FREE.format(dataset=wildcards.dataset, teacher=wildcards.teacher, member=0)
 
 
 def teacher_annotations(wildcards):
     """The members of a teacher the grid annotates (all only where a source reads them all)."""
-    return expand(
-        "results/annotations/{dataset}/{teacher}/member{member}.parquet",
-        dataset=wildcards.dataset,
-        teacher=wildcards.teacher,
-        member=lr_grid.members_of(config, wildcards.teacher),
-    )
+    teacher = wildcards.teacher
+    return annotations(wildcards, teacher, lr_grid.members_of(config, teacher))
 
 
-# What one training job covers (labelrisk.students.jobs); outputs are always per-run files.
-RUN = lr_jobs.RUN
-LABEL_SET = "results/label_sets/{dataset}/{source}/n{size}_seed{seed}.parquet"
-TRAIN_BY = config["training"]["runs_per_job"]
-TRAIN_KEY = lr_jobs.job_key(TRAIN_BY)
+def source_settings(wildcards):
+    """The config values the source's family reads (labelrisk.grid.settings), nothing more."""
+    return lr_grid.settings(config, wildcards.source)
 
 
-def train_runs(wildcards):
-    """(size, seed) of each run of a training job, in the order of its inputs and outputs."""
+def job_runs(wildcards):
+    """(size, seed) of each run of a label-set or training job, in the order of its rows."""
     return lr_jobs.runs_of(
         TRAIN_BY,
         sizes_of(wildcards.dataset),
@@ -171,56 +173,48 @@ def train_runs(wildcards):
     )
 
 
-def train_outputs(sizes):
-    return lr_jobs.outputs(TRAIN_BY, sizes, SEEDS)
-
-
-def train_inputs(wildcards):
-    return run_files(LABEL_SET, wildcards, train_runs(wildcards))
-
-
 def source_runs(wildcards):
-    """(size, seed) of every run of one (dataset, source), in the order of `run_files`."""
+    """(size, seed) of every run of one (dataset, source), in the order `source_jobs` holds them."""
     return lr_jobs.runs_of("source", sizes_of(wildcards.dataset), SEEDS)
 
 
-def run_files(pattern, wildcards, runs):
-    return [
-        pattern.format(dataset=wildcards.dataset, source=wildcards.source, size=n, seed=s)
-        for n, s in runs
-    ]
+def source_jobs(pattern):
+    """The job tables (label sets or predictions) of one (dataset, source): every seed and
+    every size of the dataset."""
+
+    def files(wildcards):
+        return [
+            pattern.format(dataset=wildcards.dataset, source=wildcards.source, **job)
+            for job in lr_jobs.jobs_of(TRAIN_BY, sizes_of(wildcards.dataset), SEEDS)
+        ]
+
+    return files
 
 
 def embedding_inputs(wildcards):
     """Frozen student embeddings of the pool, for the filters that read them."""
-    if not lr_grid.Source.parse(wildcards.source).needs_embeddings:
+    if not Source.parse(wildcards.source).needs_embeddings:
         return []
-    return f"results/embeddings/{wildcards.dataset}/{STUDENT}.parquet"
+    return EMBEDDINGS.format(dataset=wildcards.dataset, student=STUDENT)
 
 
 def metric_tables():
-    return expand("results/metrics/{dataset}/{source}.parquet", dataset=DATASETS, source=SOURCE_IDS)
+    return expand(METRICS, dataset=DATASETS, source=SOURCE_IDS)
 
 
 def item_tables():
-    return expand(
-        "results/metrics/{dataset}/{source}.items.parquet", dataset=DATASETS, source=SOURCE_IDS
-    )
+    return expand(ITEMS, dataset=DATASETS, source=SOURCE_IDS)
 
 
 def teacher_tables():
-    return expand(
-        "results/teacher_quality/{dataset}/{teacher}.parquet",
-        dataset=DATASETS,
-        teacher=TEACHERS,
-    )
+    return expand(TEACHER_QUALITY, dataset=DATASETS, teacher=TEACHERS)
 
 
 def final_targets():
     return [
         "results/config.yaml",
         SUMMARY,
-        "results/tables/teacher_quality.csv",
+        TEACHER_SUMMARY,
         expand("results/tables/table{n}.{ext}", n=[1, 2], ext=["csv", "md", "tex"]),
         expand("results/figures/figure2.{ext}", ext=["png", "pdf"]),
         expand(

@@ -4,11 +4,11 @@
 rule evaluate_source:
     input:
         test=TEST,
-        predictions=lambda wc: run_files(RUN, wc, source_runs(wc)),
-        label_sets=lambda wc: run_files(LABEL_SET, wc, source_runs(wc)),
+        predictions=source_jobs(PREDICTIONS),
+        label_sets=source_jobs(LABEL_SETS),
     output:
-        metrics="results/metrics/{dataset}/{source}.parquet",
-        per_item="results/metrics/{dataset}/{source}.items.parquet",
+        metrics=METRICS,
+        per_item=ITEMS,
     log:
         "logs/evaluate/{dataset}/{source}.log",
     conda:
@@ -27,7 +27,7 @@ rule teacher_quality:
         annotations=teacher_annotations,
         meta=teacher_calibration_meta,
     output:
-        "results/teacher_quality/{dataset}/{teacher}.parquet",
+        TEACHER_QUALITY,
     log:
         "logs/evaluate/teacher_{dataset}_{teacher}.log",
     conda:
@@ -36,7 +36,8 @@ rule teacher_quality:
         n_classes=n_classes,
         bins=config["evaluation"]["calibration_bins"],
         calibrated=CALIBRATED,
-        prior_em=config["calibration"]["prior_em"],
-        labels=lambda wc: LABELS[wc.dataset],
+        # Read by prior calibration alone: without it, changing the setting re-runs nothing.
+        prior_em="prior" in CALIBRATED and config["calibration"]["prior_em"],
+        labels=labels_of,
     script:
         "../workflow_scripts/teacher_quality.py"

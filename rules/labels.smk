@@ -1,41 +1,31 @@
-# Label sets: the training and validation set of every (dataset, label source, size, seed),
-# labelled as the source says (labelrisk.labels.mitigations).
+# Label sets: the training and validation sets of every (dataset, label source, size, seed),
+# labelled as the source says (labelrisk.labels.mitigations). A job writes the label sets of the
+# runs its training job trains (`training.runs_per_job`), so a new seed adds jobs and rewrites
+# no other seed's table.
 
 
-# One label_sets rule per list of sizes (datasets may override `grid.sizes`), since a rule's
-# outputs cannot depend on a wildcard; each is constrained to its own datasets.
-for group, (group_datasets, group_sizes) in enumerate(SIZE_GROUPS):
-
-    rule:
-        name:
-            "label_sets" if group == 0 else f"label_sets_{group}"
-        input:
-            pool=POOL,
-            val=VAL,
-            annotations=annotation_inputs,
-            embeddings=embedding_inputs,
-            meta=calibration_meta,
-        output:
-            expand(LABEL_SET, size=group_sizes, seed=SEEDS, allow_missing=True),
-        log:
-            "logs/label_sets/{dataset}/{source}.log",
-        wildcard_constraints:
-            dataset=_alternatives(group_datasets),
-        # Seconds of work that gate a training job: never left behind the long jobs.
-        priority: 1
-        conda:
-            "../envs/tables.yaml"
-        params:
-            sizes=group_sizes,
-            seeds=SEEDS,
-            validation_labels=config["training"]["validation_labels"],
-            mitigations=config["mitigations"],
-            calibration=config["calibration"],
-            labels=lambda wc: LABELS[wc.dataset],
-            n_classes=n_classes,
-            seed=config["splits"]["seed"],
-        script:
-            "../workflow_scripts/label_sets.py"
+rule label_sets:
+    input:
+        pool=POOL,
+        val=VAL,
+        annotations=annotation_inputs,
+        embeddings=embedding_inputs,
+        meta=calibration_meta,
+    output:
+        LABEL_SETS,
+    log:
+        f"logs/label_sets/{{dataset}}/{{source}}/{JOB}.log",
+    # Seconds of work that gate a training job: never left behind the long jobs.
+    priority: 1
+    conda:
+        "../envs/tables.yaml"
+    params:
+        runs=job_runs,
+        labels=labels_of,
+        validation_labels=config["training"]["validation_labels"],
+        settings=source_settings,
+    script:
+        "../workflow_scripts/label_sets.py"
 
 
 # Embeddings: the frozen student's mean-pooled text embeddings of each dataset's pool and
@@ -48,7 +38,7 @@ rule embed:
         pool=POOL,
         val=VAL,
     output:
-        "results/embeddings/{dataset}/{student}.parquet",
+        EMBEDDINGS,
     log:
         "logs/embed/{dataset}/{student}.log",
     benchmark:

@@ -49,7 +49,7 @@ rule preflight_teacher:
         python=lambda wc: (config["teachers"][wc.teacher].get("vllm") or {}).get("python"),
         check=lambda wc: {
             "name": wc.teacher,
-            "teacher": teacher_params(wc),
+            "teacher": lr_inputs.teacher_entry(config, wc.teacher),
             "task": config["datasets"][DATASETS[0]]["task"],
             "labels": LABELS[DATASETS[0]],
         },

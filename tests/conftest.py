@@ -32,13 +32,14 @@ def snakemake(*args: str, cwd: Path = ROOT, check: bool = True) -> subprocess.Co
 
 @pytest.fixture(scope="session")
 def models() -> dict[str, Path]:
-    """The small teacher and the student, built (once) by the workflow's resource rules."""
+    """The small teacher and the student, built once by the workflow's resource rules and then
+    reused (delete `tests/.work/resources` to build them again)."""
     teacher = f"resources/teachers/{TEACHER}"
     student = f"resources/students/{STUDENT}"
-    WORK.mkdir(parents=True, exist_ok=True)
-    snakemake(
-        teacher, student, "--cores", "2", "-d", str(WORK), "--configfile", str(ROOT / "config.yaml")
-    )
+    if not all((WORK / folder / "config.json").is_file() for folder in (teacher, student)):
+        WORK.mkdir(parents=True, exist_ok=True)
+        config = str(ROOT / "config.yaml")
+        snakemake(teacher, student, "--cores", "2", "-d", str(WORK), "--configfile", config)
     return {"teacher": WORK / teacher, "student": WORK / student}
 
 
@@ -69,15 +70,19 @@ def hub_cache(root, repo, revision, files):
     return root
 
 
-# Markers by what a test needs, so the fast part runs alone: `pytest -m unit`.
-_MODULE_MARKERS = {"test_vllm": "vllm", "test_slurm": "slurm", "test_kill_resume": "e2e"}
+# What a test needs, declared by each test module (`pytestmark`) or test: `unit` (functions, the
+# small models' inference; `pytest -m unit`), `dag` (dry runs of the workflow), `e2e` (jobs run,
+# students fine-tuned), `vllm`, `slurm`.
+KINDS = {"unit", "dag", "e2e", "vllm", "slurm"}
 
 
 def pytest_collection_modifyitems(items):
+    bad = []
     for item in items:
-        module = item.module.__name__.rpartition(".")[2]
-        marker = _MODULE_MARKERS.get(module)
-        if marker is None:
-            # The tiny end-to-end run is the `run` fixture of the workflow tests.
-            marker = "e2e" if "run" in item.fixturenames and module == "test_workflow" else "unit"
-        item.add_marker(marker)
+        kinds = {m.name for m in item.iter_markers()} & KINDS
+        if len(kinds) != 1:
+            bad.append(f"{item.nodeid}: {', '.join(sorted(kinds)) or 'none'}")
+    if bad:
+        raise pytest.UsageError(
+            f"a test needs exactly one of {', '.join(sorted(KINDS))}:\n  " + "\n  ".join(bad)
+        )

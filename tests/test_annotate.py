@@ -35,6 +35,7 @@ def teacher(models):
     return TransformersTeacher(str(models["teacher"]), dtype="float32", threads=2)
 
 
+@pytest.mark.unit
 def test_demonstrations_are_seeded_per_member():
     a = draw_demonstrations(ITEMS, 3, seed=0, member=0)
     assert len(a) == 3 and a.id.tolist() == draw_demonstrations(ITEMS, 3, 0, 0).id.tolist()
@@ -74,6 +75,7 @@ def run(teacher, journal):
     )
 
 
+@pytest.mark.e2e
 def test_resume_after_crash_scores_only_what_is_missing(teacher, tmp_path):
     journal = tmp_path / "j.jsonl"
     with pytest.raises(Crash):
@@ -100,6 +102,7 @@ def test_resume_after_crash_scores_only_what_is_missing(teacher, tmp_path):
     assert all(json.loads(line) for line in journal.read_text().splitlines())
 
 
+@pytest.mark.unit
 def test_journal_name_changes_with_any_input(tmp_path):
     from labelrisk.annotation.journal import journal_path
 
@@ -146,6 +149,7 @@ def perturbed_copy(src, dst):
     return dst
 
 
+@pytest.mark.e2e
 def test_new_weights_never_resume_an_old_journal(models, teacher, tmp_path):
     """Kill a job part-way, replace the weights, re-run: the journal of the old weights is not
     resumed (the key hashes the weight files), so the output is one model's."""
@@ -191,6 +195,7 @@ def test_new_weights_never_resume_an_old_journal(models, teacher, tmp_path):
     assert journal.exists()  # the old weights' journal is left alone, never mixed in
 
 
+@pytest.mark.unit
 def test_journal_key_covers_backend_settings_but_not_connection_handling():
     from labelrisk.annotation.job import engine_identity
 
@@ -209,6 +214,7 @@ def test_journal_key_covers_backend_settings_but_not_connection_handling():
     )
 
 
+@pytest.mark.unit
 def test_a_fingerprint_written_beside_the_folder_saves_hashing_it(tmp_path):
     import os
 
@@ -228,6 +234,7 @@ def test_a_fingerprint_written_beside_the_folder_saves_hashing_it(tmp_path):
     assert folder_fingerprint(folder) == hashed
 
 
+@pytest.mark.e2e
 def test_a_shaped_prompt_reaches_the_teacher_as_configured(models, teacher, tmp_path):
     """Label words, a description, a system message, a template file and fixed
     demonstrations: the job scores exactly the prompt they render, by the word tokens."""
@@ -273,6 +280,7 @@ def test_a_shaped_prompt_reaches_the_teacher_as_configured(models, teacher, tmp_
     assert not out.no_label.any()
 
 
+@pytest.mark.e2e
 def test_the_content_free_job_uses_the_members_prompt(models, teacher, tmp_path):
     from labelrisk.annotation.job import Job
     from labelrisk.annotation.job import run as run_job

@@ -31,6 +31,7 @@ def stub():
     s.close()
 
 
+@pytest.mark.unit
 def test_post_mask_logprobs_renormalise_and_have_no_mass():
     # What vLLM returns under guided choice: class tokens finite, the rest -inf.
     reported = [{16: -0.2812, 15: -1.4062, 3: -np.inf}, {15: -0.1, 16: -2.4}]
@@ -40,6 +41,7 @@ def test_post_mask_logprobs_renormalise_and_have_no_mass():
     assert s.probs[1].argmax() == 0 and np.isnan(s.class_mass).all()
 
 
+@pytest.mark.unit
 def test_pre_mask_logprobs_give_the_class_mass():
     reported = [{"1": np.log(0.5), "0": np.log(0.2), "positive": np.log(0.3)}]
     s = class_scores(reported, ["0", "1"], pre_mask=True)
@@ -47,6 +49,7 @@ def test_pre_mask_logprobs_give_the_class_mass():
     np.testing.assert_allclose(s.class_mass, [0.7])
 
 
+@pytest.mark.unit
 def test_a_missing_class_is_an_error_unless_zero_is_asked_for():
     reported = [{"1": -0.1, "positive": -3.0}, {"The": -0.1}]
     with pytest.raises(MissingClassLogprob, match="class 0"):
@@ -57,6 +60,7 @@ def test_a_missing_class_is_an_error_unless_zero_is_asked_for():
     assert s.no_label.tolist() == [False, True] and s.class_mass[1] == 0
 
 
+@pytest.mark.unit
 def test_prefix_mass_reads_words_by_the_tokens_that_begin_them():
     top = [
         ("pos", math.log(0.5)),
@@ -74,6 +78,7 @@ def test_prefix_mass_reads_words_by_the_tokens_that_begin_them():
     )
 
 
+@pytest.mark.unit
 def test_constraint_bodies_name_each_servers_field():
     assert constraint_body("structured_outputs", ["0", "1"]) == {
         "structured_outputs": {"choice": ["0", "1"]}
@@ -88,6 +93,7 @@ def test_constraint_bodies_name_each_servers_field():
         constraint_body("regex", ["0"])
 
 
+@pytest.mark.unit
 def test_journals_of_different_engines_never_mix():
     tf = engine_identity({"backend": "transformers", "dtype": "bfloat16"})
     vl = engine_identity({"backend": "vllm", "dtype": "bfloat16"})
@@ -96,11 +102,13 @@ def test_journals_of_different_engines_never_mix():
     assert "key" not in str(srv).lower()
 
 
+@pytest.mark.unit
 def test_vllm_options_drop_the_interpreter():
     cfg = {"dtype": "float32", "vllm": {"python": "/v/bin/python", "chunk_size": 8}}
     assert vllm_options(cfg) == {"dtype": "float32", "chunk_size": 8}
 
 
+@pytest.mark.unit
 def test_vllm_is_imported_only_when_used():
     sys.modules.pop("labelrisk.teachers.vllm_backend", None)
     importlib.import_module("labelrisk.teachers.vllm_backend")
@@ -108,6 +116,7 @@ def test_vllm_is_imported_only_when_used():
     assert "vllm" not in sys.modules
 
 
+@pytest.mark.unit
 def test_a_chat_job_imports_neither_torch_nor_transformers():
     """The chat teacher's job runs in the light env (envs/annotation-chat.yaml)."""
     code = (
@@ -141,6 +150,7 @@ class Clock:
         self.now += s
 
 
+@pytest.mark.unit
 def test_requests_per_minute_hold_the_third_request_until_the_first_leaves_the_window():
     c = Clock()
     lim = RateLimiter(requests_per_minute=2, clock=c, sleep=c.sleep)
@@ -151,6 +161,7 @@ def test_requests_per_minute_hold_the_third_request_until_the_first_leaves_the_w
     assert c.slept == [50.0] and c.now == 60.0
 
 
+@pytest.mark.unit
 def test_tokens_per_minute_count_what_the_server_reports():
     c = Clock()
     lim = RateLimiter(tokens_per_minute=1000, clock=c, sleep=c.sleep)
@@ -165,6 +176,7 @@ def test_tokens_per_minute_count_what_the_server_reports():
     assert c.slept == [60.0, 5.0]
 
 
+@pytest.mark.unit
 def test_retry_after_in_seconds_or_as_a_date():
     assert retry_after({"Retry-After": "3"}) == 3.0
     assert retry_after({}) is None
@@ -189,6 +201,7 @@ def scores(teacher, texts=TEXTS, prompt=PROMPT):
     return np.stack([out[t] for t in texts])
 
 
+@pytest.mark.unit
 def test_429_with_retry_after_is_honoured_and_then_answered(stub, tmp_path):
     stub.script = [(429, {"Retry-After": "1"}), (429, {"Retry-After": "1"})]
     teacher = chat_teacher(stub, tmp_path, max_retries=3, backoff=0.01)
@@ -201,6 +214,7 @@ def test_429_with_retry_after_is_honoured_and_then_answered(stub, tmp_path):
     assert rec["calls"] == 1 and rec["retries"] == 2 and rec["cache_hits"] == 0
 
 
+@pytest.mark.unit
 def test_a_server_that_keeps_failing_stops_the_job_and_loses_no_answer(stub, tmp_path):
     stub.fail_after = 3  # answers three requests, then 500 for ever
     teacher = chat_teacher(stub, tmp_path, max_retries=2, backoff=0.01, chunk_size=4)
@@ -217,6 +231,7 @@ def test_a_server_that_keeps_failing_stops_the_job_and_loses_no_answer(stub, tmp
     np.testing.assert_allclose(p[:, 1], expect)
 
 
+@pytest.mark.unit
 def test_a_wait_longer_than_max_wait_stops_at_once(stub, tmp_path):
     stub.script = [(503, {"Retry-After": "3600"})]
     teacher = chat_teacher(stub, tmp_path, max_wait=60)
@@ -225,6 +240,7 @@ def test_a_wait_longer_than_max_wait_stops_at_once(stub, tmp_path):
     assert len(stub.sent()) == 1
 
 
+@pytest.mark.unit
 def test_a_refused_request_is_not_retried(stub, tmp_path):
     stub.script = [(400, {})]
     with pytest.raises(ServerError, match="answered HTTP 400"):
@@ -232,6 +248,7 @@ def test_a_refused_request_is_not_retried(stub, tmp_path):
     assert len(stub.sent()) == 1
 
 
+@pytest.mark.unit
 def test_a_larger_pool_sends_only_the_new_prompts_and_counts_the_cost(stub, tmp_path):
     price = {"prompt": 0.15, "completion": 0.6}
     first = chat_teacher(stub, tmp_path, price=price)
@@ -257,6 +274,7 @@ def test_a_larger_pool_sends_only_the_new_prompts_and_counts_the_cost(stub, tmp_
     assert rerun.record()["calls"] == 0 and rerun.record()["cache_hits"] == 6
 
 
+@pytest.mark.unit
 def test_the_cache_key_holds_endpoint_model_and_decoding(stub, tmp_path):
     scores(chat_teacher(stub, tmp_path), TEXTS[:1])
     scores(chat_teacher(stub, tmp_path, top_logprobs=5), TEXTS[:1])
@@ -265,6 +283,7 @@ def test_the_cache_key_holds_endpoint_model_and_decoding(stub, tmp_path):
     assert len(stub.sent()) == 3
 
 
+@pytest.mark.unit
 def test_words_are_asked_as_words_and_read_back(stub, tmp_path):
     words = Prompt("Classify reviews.", ("negative", "positive"), answer="words")
     p = scores(chat_teacher(stub, tmp_path), TEXTS[:2], words)
@@ -275,6 +294,7 @@ def test_words_are_asked_as_words_and_read_back(stub, tmp_path):
     np.testing.assert_allclose(p[:, 1], [p_second(f"Text to classify: {t}") for t in TEXTS[:2]])
 
 
+@pytest.mark.unit
 def test_items_without_a_label_answer_stop_the_job_or_stay_flagged(stub, tmp_path):
     stub.off_label = True
     teacher = chat_teacher(stub, tmp_path, constraint="none")
@@ -288,11 +308,13 @@ def test_items_without_a_label_answer_stop_the_job_or_stay_flagged(stub, tmp_pat
     assert len(stub.sent()) == 2  # the second teacher read the first one's answers
 
 
+@pytest.mark.unit
 def test_a_model_the_server_does_not_serve_is_refused(stub, tmp_path):
     with pytest.raises(ServerError, match="serves \\['stub-model'\\], not 'gpt-x'"):
         chat_teacher(stub, tmp_path, model="gpt-x")
 
 
+@pytest.mark.unit
 def test_two_processes_write_the_cache_at_once(tmp_path):
     """WAL and a busy timeout: concurrent jobs never lose an answer or fail on a lock."""
     code = (
@@ -315,6 +337,7 @@ def test_two_processes_write_the_cache_at_once(tmp_path):
     }
 
 
+@pytest.mark.unit
 def test_server_url_and_key(monkeypatch):
     monkeypatch.setenv("LABELRISK_TEST_KEY", "k123")
     s = Server("http://h:1/v1/", "LABELRISK_TEST_KEY")
@@ -348,6 +371,7 @@ def _config(tmp_path, key_env):
     return ["-n", "-d", str(tmp_path), "--configfile", str(ROOT / "config.yaml"), str(cfg)]
 
 
+@pytest.mark.dag
 def test_each_backend_has_its_rules_and_the_key_must_be_set(tmp_path, monkeypatch):
     args = _config(tmp_path, "LABELRISK_TEST_KEY")
     monkeypatch.delenv("LABELRISK_TEST_KEY", raising=False)
@@ -375,6 +399,7 @@ def test_each_backend_has_its_rules_and_the_key_must_be_set(tmp_path, monkeypatc
     assert sorted(fetched) == ["srv", "tf", "vl"]
 
 
+@pytest.mark.dag
 def test_a_server_teacher_must_name_its_model(tmp_path):
     cfg = tmp_path / "bad.yaml"
     cfg.write_text("teachers: {srv: {backend: openai_chat, openai: {base_url: u}}}\n")
@@ -385,6 +410,7 @@ def test_a_server_teacher_must_name_its_model(tmp_path):
     assert res.returncode != 0 and "teachers.srv.openai" in out and "'model'" in out
 
 
+@pytest.mark.unit
 def test_a_chat_teacher_cuts_long_texts_without_a_tokenizer(stub, tmp_path):
     teacher = chat_teacher(stub, tmp_path)
     assert teacher.truncate("short", 8) == ("short", False)  # <= 8 bytes: <= 8 tokens
@@ -395,6 +421,7 @@ def test_a_chat_teacher_cuts_long_texts_without_a_tokenizer(stub, tmp_path):
     assert [p for _, p, _ in stub.requests if p == "/tokenize"] == ["/tokenize"]  # asked once
 
 
+@pytest.mark.unit
 def test_requests_in_flight_when_one_fails_for_good_are_kept(tmp_path):
     slow = Stub(delay=0.3)
     try:

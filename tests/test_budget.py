@@ -5,6 +5,8 @@ import pytest
 from labelrisk.artefacts.budget import budget_figure, gap_recovered, with_gold_budget
 from labelrisk.artefacts.tables import display_name, paper_table
 
+pytestmark = pytest.mark.unit
+
 
 def summary():
     rows = []

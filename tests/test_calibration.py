@@ -11,7 +11,7 @@ import pytest
 from labelrisk.artefacts.tables import display_name
 from labelrisk.artefacts.teacher_figures import diagnostics_table
 from labelrisk.evaluation.evaluate import calibrated_teacher_rows, teacher_table
-from labelrisk.grid import Source, annotation_params, check, gold_budget, sources
+from labelrisk.grid import Source, check, gold_budget, sources
 from labelrisk.labels.calibration import (
     CalibrationError,
     apply_weights,
@@ -56,12 +56,14 @@ TRUE = np.array(
 BIAS = np.array([0.1, 0.1, 0.8])  # prefers class 2 eight times over
 
 
+@pytest.mark.unit
 def test_bias_hides_the_true_labels():
     p = biased(TRUE, BIAS)
     assert TRUE.mean(0) == pytest.approx([1 / 3] * 3)
     assert p.argmax(1).tolist() == [2, 2, 2, 2, 2, 2]  # every item labelled class 2
 
 
+@pytest.mark.unit
 def test_prior_correction_restores_a_known_bias():
     p = biased(TRUE, BIAS)
     one_step = apply_weights(p, prior_weights(p))
@@ -74,6 +76,7 @@ def test_prior_correction_restores_a_known_bias():
     assert np.abs(one_step - TRUE).max() > 1e-3
 
 
+@pytest.mark.unit
 def test_one_step_prior_correction_by_hand():
     p = np.array([[0.9, 0.1], [0.6, 0.4]])
     w = prior_weights(p)
@@ -82,6 +85,7 @@ def test_one_step_prior_correction_by_hand():
     np.testing.assert_allclose(apply_weights(p, w), [[0.75, 0.25], [1 / 3, 2 / 3]])
 
 
+@pytest.mark.unit
 def test_em_fixed_point_matches_a_hand_computation():
     # Multiply class 1 by r: 0.1r/(0.9+0.1r) + 0.4r/(0.6+0.4r) = 1 (mean 1/2), i.e.
     # r/(9+r) + 2r/(3+2r) = 1  =>  2r^2 = 27  =>  r = sqrt(13.5).
@@ -95,6 +99,7 @@ def test_em_fixed_point_matches_a_hand_computation():
     assert cal.argmax(1).tolist() == [0, 1]
 
 
+@pytest.mark.unit
 def test_a_class_the_teacher_never_gives_stops_with_its_name():
     ann = annotations([[1.0, 0.0], [0.7, 0.3]])
     ann["p_1"] = 0.0
@@ -105,6 +110,7 @@ def test_a_class_the_teacher_never_gives_stops_with_its_name():
         calibrate(ann, "prior", em=True)
 
 
+@pytest.mark.unit
 def test_content_free_calibration_is_applied_and_checked():
     meta = {"content_free": {"inputs": ["N/A", ""], "probs": [[0.8, 0.2], [0.6, 0.4]]}}
     assert content_free_weights(meta, 2) == pytest.approx([0.7, 0.3])
@@ -131,6 +137,7 @@ def items_and_members():
     return items, ann
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("em", [False, True])
 def test_calibrated_source_labels_by_the_calibrated_argmax(em):
     items, ann = items_and_members()
@@ -145,6 +152,7 @@ def test_calibrated_source_labels_by_the_calibrated_argmax(em):
     assert not any(c.startswith("p_") for c in out)  # never mistaken for soft targets
 
 
+@pytest.mark.unit
 def test_entropy_filter_on_calibrated_labels():
     items, ann = items_and_members()
     members = calibrated_members([ann], "prior", True, None, ["a", "b", "c"], "d", "t")
@@ -171,6 +179,7 @@ def config(**mit):
     }
 
 
+@pytest.mark.unit
 def test_grid_names_the_calibrated_sources():
     cfg = config(calibrated=["prior", "content_free"], calibrated_entropy_alphas=[25])
     ids = [s.id for s in sources(cfg)]
@@ -187,13 +196,11 @@ def test_grid_names_the_calibrated_sources():
     assert cf25.mitigation.name == "calibrated_entropy" and cf25.params["kind"] == "cf"
     assert cf25.reads_meta and cf25.gold(100) == 25
     assert display_name("a/calibrated_cf_entropy25") == "Calibrated content-free + entropy 25% (a)"
-    assert annotation_params(cfg)["content_free_inputs"] == ["N/A", "", "[MASK]"]
-    # Without content-free calibration the annotate jobs are told nothing new.
-    assert annotation_params(config(calibrated=["prior"])) == {"members": 1, "seed": 0}
     with pytest.raises(ValueError, match="calibrated_entropy_alphas needs mitigations.calibrated"):
         check(config(calibrated=[], calibrated_entropy_alphas=[5]))
 
 
+@pytest.mark.unit
 def test_teacher_diagnostics_before_and_after_calibration():
     p = biased(TRUE, BIAS)
     split = ["pool"] * 4 + ["val"] * 2
@@ -232,6 +239,7 @@ ITEMS = pd.DataFrame(
 )
 
 
+@pytest.mark.e2e
 def test_content_free_job_records_content_free_scores_and_they_apply(models, tmp_path):
     from labelrisk.annotation.job import Job, run
     from labelrisk.annotation.prompt import Prompt, answer_token_ids, chat_frame
@@ -295,6 +303,7 @@ def test_content_free_job_records_content_free_scores_and_they_apply(models, tmp
     assert cal[0].pred.tolist() == expect.argmax(1).tolist()
 
 
+@pytest.mark.unit
 def test_compare_lists_each_calibration_on_the_pool():
     p = biased(TRUE, BIAS)
     ann = annotations(p, split=["pool"] * 4 + ["val"] * 2)

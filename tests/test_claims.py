@@ -18,6 +18,8 @@ from labelrisk.artefacts.claims.verdicts import (
 )
 from labelrisk.config import ConfigError, validate
 
+pytestmark = pytest.mark.unit
+
 N = 200
 SEEDS = (1, 2, 3, 4, 5)
 GOLD = (np.arange(N) % 10 < 3).astype(int)  # 30% class 1: the minority

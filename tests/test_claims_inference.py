@@ -10,6 +10,8 @@ from sklearn.metrics import f1_score
 from labelrisk.artefacts.claims.inference import crossed, holm, mean_squares, seed_variances
 from labelrisk.artefacts.claims.pseudo import scores, stability, two_way
 
+pytestmark = pytest.mark.unit
+
 TABLE = np.array([[1.0, 2.0, 3.0], [3.0, 4.0, 8.0]])
 
 

@@ -11,8 +11,11 @@ measures the same with 2,000 runs per cell.
 """
 
 import numpy as np
+import pytest
 
 from labelrisk.artefacts.claims.simulate import REGIMES, SHAPES, rates
+
+pytestmark = pytest.mark.unit
 
 NULL_RUNS, EFFECT_RUNS = 250, 80
 CELLS = [

@@ -17,10 +17,12 @@ def config():
         return yaml.safe_load(f)
 
 
+@pytest.mark.unit
 def test_default_config_is_valid(config):
     validate(config, SCHEMA)
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize(
     "path, key",
     [
@@ -40,12 +42,14 @@ def test_misspelled_key_is_named(config, path, key):
         validate(config, SCHEMA)
 
 
+@pytest.mark.unit
 def test_wrong_type_names_the_key(config):
     config["grid"]["seeds"] = ["one", 2]
     with pytest.raises(ConfigError, match=r"grid\.seeds\.0"):
         validate(config, SCHEMA)
 
 
+@pytest.mark.unit
 def test_every_key_has_description_and_default():
     with open(SCHEMA) as f:
         schema = yaml.safe_load(f)
@@ -76,6 +80,7 @@ def filled(config):
     return config
 
 
+@pytest.mark.unit
 def test_cross_checks_name_the_key(config):
     bad = filled(copy.deepcopy(config))
     bad["grid"]["sizes"] = [10, 10_000]
@@ -86,6 +91,7 @@ def test_cross_checks_name_the_key(config):
     assert "grid.sizes: 10000" in str(err.value) and "grid.teachers: 'nope'" in str(err.value)
 
 
+@pytest.mark.unit
 def test_sources_of_the_default(config):
     ids = [s.id for s in sources(filled(config))]
     assert ids == [
@@ -100,6 +106,7 @@ def test_sources_of_the_default(config):
     assert members_of(filled(config), "qwen2.5-coder-0.5b") == [0]
 
 
+@pytest.mark.unit
 def test_sources_of_the_extended_grid(config):
     with open(ROOT / "config" / "extended.yaml") as f:
         extended = yaml.safe_load(f)
@@ -120,6 +127,7 @@ def test_sources_of_the_extended_grid(config):
     ]
 
 
+@pytest.mark.dag
 def test_bad_config_fails_before_any_job(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("grid:\n  sizess: [1]\n")
@@ -134,6 +142,7 @@ def test_bad_config_fails_before_any_job(tmp_path):
 MALFORMED = "grid:\n  sizes: [8, 16\nsplits: {seed: 1}\n"
 
 
+@pytest.mark.unit
 def test_malformed_yaml_names_the_file_and_line(tmp_path):
     from labelrisk.config import check_yaml, main
 
@@ -146,6 +155,7 @@ def test_malformed_yaml_names_the_file_and_line(tmp_path):
     assert main([str(tmp_path / "ok.yaml")]) == 0
 
 
+@pytest.mark.dag
 def test_a_malformed_config_yaml_stops_snakemake_naming_file_and_line(tmp_path):
     """The workflow's own `configfile:` (config.yaml in the working directory)."""
     (tmp_path / "config.yaml").write_text(MALFORMED)
@@ -156,6 +166,7 @@ def test_a_malformed_config_yaml_stops_snakemake_naming_file_and_line(tmp_path):
     )
 
 
+@pytest.mark.unit
 def test_a_null_pool_is_each_datasets_largest_size():
     from labelrisk.grid import pool_size
 
@@ -169,6 +180,7 @@ def test_a_null_pool_is_each_datasets_largest_size():
     assert pool_size(cfg, "tweets") == 5000
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize(
     "path, value, key",
     [
@@ -187,6 +199,7 @@ def test_floats_where_integers_belong_are_refused(config, path, value, key):
         validate(config, SCHEMA)
 
 
+@pytest.mark.dag
 def test_float_sizes_stop_snakemake_naming_the_key(tmp_path):
     (tmp_path / "f.yaml").write_text("grid: {sizes: [8.0], seeds: [1.0, 2]}\n")
     res = snakemake(
@@ -206,6 +219,7 @@ def test_float_sizes_stop_snakemake_naming_the_key(tmp_path):
 DUPLICATE = "grid:\n  sizes: [8, 16]\nsplits: {seed: 1}\ngrid:\n  seeds: [1, 2]\n"
 
 
+@pytest.mark.unit
 def test_duplicate_keys_name_the_file_and_both_lines(tmp_path):
     from labelrisk.config import check_yaml, main
 
@@ -226,6 +240,7 @@ def test_duplicate_keys_name_the_file_and_both_lines(tmp_path):
         check_yaml(tmp_path / "nested.yaml")
 
 
+@pytest.mark.dag
 @pytest.mark.parametrize("where", ["config.yaml", "overlay"])
 def test_duplicate_keys_stop_snakemake_naming_file_and_line(tmp_path, where):
     """In the workflow's own config.yaml and in a --configfile overlay."""
@@ -242,6 +257,7 @@ def test_duplicate_keys_stop_snakemake_naming_file_and_line(tmp_path, where):
     assert (str(bad) if where == "overlay" else "config.yaml, line") in out
 
 
+@pytest.mark.unit
 def test_a_label_map_to_a_name_that_is_not_a_label_is_named(config):
     bad = filled(copy.deepcopy(config))
     bad["datasets"]["movies"]["origin"]["label_map"] = {"Pos": "positive", "Neg": "negtive"}
@@ -252,6 +268,7 @@ def test_a_label_map_to_a_name_that_is_not_a_label_is_named(config):
     )
 
 
+@pytest.mark.unit
 def test_missing_local_files_of_the_grid_are_named_at_parse_time(config, tmp_path):
     bad = filled(copy.deepcopy(config))
     bad["datasets"]["movies"]["origin"] = {"kind": "local", "path": str(tmp_path / "x.csv")}

@@ -29,10 +29,12 @@ FULL = [
 ]
 
 
+@pytest.mark.unit
 def test_a_table_of_exactly_the_grid_passes():
     assert metric_gaps(metrics(FULL), **GRID) == []
 
 
+@pytest.mark.unit
 def test_a_table_of_an_earlier_grid_is_refused_naming_what_differs():
     # An old run: nyt instead of tweets, and two seeds at 300.
     old = FULL[:3] + [("movies", "t/llm", 300, 2), ("nyt", "gold", 50, 3)]
@@ -53,6 +55,7 @@ def test_a_table_of_an_earlier_grid_is_refused_naming_what_differs():
     ]
 
 
+@pytest.mark.unit
 def test_teacher_tables_cover_each_annotated_member():
     rows = pd.DataFrame(
         [
@@ -70,6 +73,7 @@ def test_teacher_tables_cover_each_annotated_member():
     ]
 
 
+@pytest.mark.e2e
 def test_summarise_refuses_metrics_of_an_earlier_grid(tmp_path):
     """Tables left by a two-seed run, read by `summarise` of the default's three seeds (with
     only `summarise` allowed, Snakemake takes the existing tables, as it does when it cannot

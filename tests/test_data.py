@@ -19,6 +19,8 @@ from labelrisk.data.dataset import (
     unknown_labels,
 )
 
+pytestmark = pytest.mark.unit
+
 VADER = b"1\t2.5\tgood film\r\n2\t-1.2\tbad film\r\n3\t0\tflat\r\n4\t0.4\tmild\r\n"
 
 

@@ -5,6 +5,7 @@ import re
 from pathlib import Path
 
 import pandas as pd
+import pytest
 import yaml
 
 from conftest import ROOT, snakemake
@@ -45,6 +46,7 @@ def local_config(tmp_path, on_bad_rows="drop"):
     return ["-d", str(tmp_path), "--configfile", str(ROOT / "config.yaml"), str(path)]
 
 
+@pytest.mark.e2e
 def test_local_table_is_read_checked_and_split(tmp_path):
     snakemake("results/data/mine/pool.parquet", "--cores", "1", *local_config(tmp_path))
     rows = json.loads((tmp_path / "results/data/mine/rows.json").read_text())
@@ -62,6 +64,7 @@ def test_local_table_is_read_checked_and_split(tmp_path):
     assert [split[k]["rows"] for k in ("pool", "val", "test")] == [16, 8, 8]
 
 
+@pytest.mark.e2e
 def test_strict_mode_stops_on_bad_rows(tmp_path):
     res = snakemake(
         "results/data/mine/rows.json", "--cores", "1", *local_config(tmp_path, "error"), check=False
@@ -77,12 +80,13 @@ def jobs_of(dry_run_stdout: str) -> dict[str, int]:
     return {job: int(n) for job, n in rows if job != "total"}
 
 
+@pytest.mark.e2e
 def test_editing_a_local_table_reruns_the_split_and_everything_after_it(tmp_path):
     args = local_config(tmp_path)
     cfg = yaml.safe_load(Path(args[-1]).read_text())
     cfg["grid"]["datasets"] = ["mine"]
     Path(args[-1]).write_text(yaml.safe_dump(cfg))
-    gold = "results/label_sets/mine/gold/n8_seed1.parquet"
+    gold = "results/label_sets/mine/gold/seed1.parquet"  # runs_per_job: seed
     snakemake(gold, "--cores", "1", *args)
     assert "Nothing to be done" in snakemake(gold, "-n", *args).stdout
     table = tmp_path / "reviews.csv"
@@ -94,6 +98,7 @@ def test_editing_a_local_table_reruns_the_split_and_everything_after_it(tmp_path
     assert jobs == {"fetch_dataset": 1, "split_dataset": 1, "label_sets": 1}
 
 
+@pytest.mark.dag
 def test_a_missing_local_table_stops_the_dry_run(tmp_path):
     args = local_config(tmp_path)
     (tmp_path / "reviews.csv").unlink()
@@ -103,6 +108,7 @@ def test_a_missing_local_table_stops_the_dry_run(tmp_path):
     assert "MissingInputException" in out and str(tmp_path / "reviews.csv") in out
 
 
+@pytest.mark.e2e
 def test_a_local_model_folder_is_an_input_of_its_resource_rule(tmp_path):
     folder = tmp_path / "my-encoder"
     folder.mkdir()
@@ -130,6 +136,7 @@ def test_a_local_model_folder_is_an_input_of_its_resource_rule(tmp_path):
     assert jobs_of(snakemake(target, "-n", *args).stdout) == {"fetch_student": 1}
 
 
+@pytest.mark.e2e
 def test_a_dataset_too_small_for_the_splits_stops_with_one_message(tmp_path):
     args = local_config(tmp_path)
     cfg = yaml.safe_load(Path(args[-1]).read_text())
@@ -145,6 +152,7 @@ def test_a_dataset_too_small_for_the_splits_stops_with_one_message(tmp_path):
     ) in log
 
 
+@pytest.mark.e2e
 def test_a_non_utf8_table_names_the_dataset_path_and_reason(tmp_path):
     args = local_config(tmp_path)
     table = tmp_path / "reviews.csv"
@@ -166,6 +174,7 @@ def with_rows(args, rows, **dataset):
     return args
 
 
+@pytest.mark.e2e
 def test_unknown_label_values_are_named_on_the_console_and_in_rows_json(tmp_path):
     res = snakemake("results/data/mine/rows.json", "--cores", "1", *local_config(tmp_path))
     rows = json.loads((tmp_path / "results/data/mine/rows.json").read_text())
@@ -176,6 +185,7 @@ def test_unknown_label_values_are_named_on_the_console_and_in_rows_json(tmp_path
     ) in res.stderr
 
 
+@pytest.mark.e2e
 def test_a_misspelt_class_stops_naming_it_and_the_values_seen(tmp_path):
     spelt = [(i, t, "Positive" if lab == "positive" else lab) for i, t, lab in ROWS]
     args = with_rows(local_config(tmp_path), spelt)
@@ -190,6 +200,7 @@ def test_a_misspelt_class_stops_naming_it_and_the_values_seen(tmp_path):
     assert not (tmp_path / "results/data/mine/pool.parquet").exists()
 
 
+@pytest.mark.e2e
 def test_a_class_keep_share_that_empties_a_class_stops(tmp_path):
     args = with_rows(local_config(tmp_path), ROWS, class_keep={"negative": 0.001})
     res = snakemake("results/data/mine/split.json", "--cores", "1", *args, check=False)
@@ -198,6 +209,7 @@ def test_a_class_keep_share_that_empties_a_class_stops(tmp_path):
     assert "class 'negative' has no rows left after class_keep {negative: 0.001}" in log
 
 
+@pytest.mark.e2e
 def test_missing_ids_are_counted_and_never_reach_the_splits(tmp_path):
     rows = [("", "no id here", "positive"), (None, "nor here", "negative")] + ROWS[5:]
     args = with_rows(local_config(tmp_path), rows)
@@ -211,6 +223,7 @@ def test_missing_ids_are_counted_and_never_reach_the_splits(tmp_path):
     assert ids.str.fullmatch(r"b\d+").all()
 
 
+@pytest.mark.e2e
 def test_losing_more_than_the_configured_share_of_rows_stops(tmp_path):
     rows = ROWS + [(f"c{i}", f"text {i}", "Neutral") for i in range(6)]
     args = with_rows(local_config(tmp_path), rows)
@@ -227,6 +240,7 @@ def test_losing_more_than_the_configured_share_of_rows_stops(tmp_path):
     assert json.loads((tmp_path / "results/data/mine/rows.json").read_text())["kept"] == 42
 
 
+@pytest.mark.e2e
 def test_duplicate_texts_are_dropped_only_when_asked(tmp_path):
     rows = ROWS + [("c1", "review number 3", "negative"), ("c2", "review number 4", "negative")]
     args = with_rows(local_config(tmp_path), rows, drop_duplicate_texts=True)
@@ -235,6 +249,7 @@ def test_duplicate_texts_are_dropped_only_when_asked(tmp_path):
     assert report["dropped"]["duplicate_text"] == 2 and report["kept"] == 42
 
 
+@pytest.mark.dag
 def test_a_missing_local_table_stops_the_dry_run_even_with_old_results(tmp_path):
     """Snakemake would use old results when it cannot plan the job that remakes them."""
     args = local_config(tmp_path)

@@ -21,6 +21,8 @@ from labelrisk.devices import (
     resolve_dtype,
 )
 
+pytestmark = pytest.mark.unit
+
 HOLDER = textwrap.dedent(
     """
     import sys, time

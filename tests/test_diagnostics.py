@@ -10,6 +10,8 @@ from labelrisk.evaluation.diagnostics import (
     teacher_diagnostics,
 )
 
+pytestmark = pytest.mark.unit
+
 # Four items: confidences 0.9, 0.6, 0.7, 1.0; the first three predict class 0.
 PROBS = np.array([[0.9, 0.1], [0.6, 0.4], [0.7, 0.3], [0.0, 1.0]])
 GOLD = np.array([0, 1, 0, 1])

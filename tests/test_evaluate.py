@@ -6,6 +6,8 @@ import pytest
 
 from labelrisk.evaluation.evaluate import evaluate_source, item_predictions, teacher_table
 
+pytestmark = pytest.mark.unit
+
 TEST = pd.DataFrame({"id": ["a", "b", "c", "d"], "text": list("ABCD"), "label": [0, 0, 1, 1]})
 
 

@@ -22,6 +22,8 @@ from labelrisk.fetch.pypi import (
     sha256_of,
 )
 
+pytestmark = pytest.mark.unit
+
 
 def wheel(path, files):
     with zipfile.ZipFile(path, "w") as z:

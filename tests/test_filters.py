@@ -1,5 +1,6 @@
 import numpy as np
 import pandas as pd
+import pytest
 
 from labelrisk.grid import Source, gold_budget
 from labelrisk.labels.filters import (
@@ -10,6 +11,8 @@ from labelrisk.labels.filters import (
     teacher_features,
 )
 from labelrisk.labels.training_sets import label
+
+pytestmark = pytest.mark.unit
 
 
 def test_teacher_features():

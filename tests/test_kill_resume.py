@@ -8,8 +8,11 @@ import sys
 import time
 
 import pandas as pd
+import pytest
 
 from conftest import ROOT, TEACHER, WORK
+
+pytestmark = pytest.mark.e2e
 
 TARGET = f"results/annotations/movies/{TEACHER}/member0.parquet"
 

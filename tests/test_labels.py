@@ -7,6 +7,8 @@ from labelrisk.labels.mitigations.ensemble import ensemble_filter
 from labelrisk.labels.mitigations.entropy import entropy_filter
 from labelrisk.labels.training_sets import label, sample
 
+pytestmark = pytest.mark.unit
+
 
 def test_sample_is_nested_and_deterministic():
     pool = [f"i{k}" for k in range(100)]
@@ -77,8 +79,7 @@ def test_label_sets_of_a_source_are_nested_and_share_the_validation_set():
     pool = pd.DataFrame({"id": ids[:8], "text": ids[:8], "label": [0, 1] * 4})
     val = pd.DataFrame({"id": ids[8:], "text": ids[8:], "label": [1, 0, 1, 0]})
     teacher = pd.DataFrame({"id": ids, "pred": [1] * 12, "entropy": np.linspace(0, 1, 12)})
-    mit = {"learned_audit": 16, "cleanlab_folds": 3}
-    sets = build("t/llm", pool, val, [teacher.set_index("id")], [4, 8], [1, 2], mitigations=mit)
+    sets = build("t/llm", pool, val, [teacher.set_index("id")], [4, 8], [1, 2])
     assert sorted(sets) == [(4, 1), (4, 2), (8, 1), (8, 2)]
     small, large = sets[(4, 1)], sets[(8, 1)]
     train = large[large.split == "train"]
@@ -92,7 +93,6 @@ def test_label_sets_of_a_source_are_nested_and_share_the_validation_set():
         [teacher.set_index("id")],
         [4],
         [1],
-        mitigations=mit,
         validation_labels="gold",
     )[(4, 1)]
     assert gold_val[gold_val.split == "val"].label.tolist() == [1, 0, 1, 0]

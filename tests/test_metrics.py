@@ -11,6 +11,8 @@ from labelrisk.evaluation.metrics import (
     teacher_quality,
 )
 
+pytestmark = pytest.mark.unit
+
 
 def test_alpha_two_raters_hand_computed():
     # Coincidences: o00=2, o01=o10=1, o11=4; n0=3, n1=5, n=8.

@@ -8,10 +8,21 @@ import yaml
 
 from conftest import ROOT
 from labelrisk.artefacts.tables import display_name, paper_table, table2_sources
-from labelrisk.grid import Source, gold_budget, members_of, sources
+from labelrisk.grid import members_of, settings, sources
+from labelrisk.labels.budget import gold_budget
 from labelrisk.labels.label_sets import build
-from labelrisk.labels.mitigations import Mitigation, lookup, register, registered, unregister
-from labelrisk.labels.mitigations.registry import alpha_tag, relabel
+from labelrisk.labels.mitigations import (
+    Mitigation,
+    Naming,
+    Source,
+    lookup,
+    register,
+    registered,
+    unregister,
+)
+from labelrisk.labels.mitigations.registry import alphas, relabel
+
+pytestmark = pytest.mark.unit
 
 # method -> family, parameters, members read, gold cost of 100 items, name in the tables
 EXISTING = {
@@ -43,6 +54,15 @@ EXISTING = {
 }
 
 
+# the config values each family's label sets read (their params), beside the items
+SETTINGS = {
+    "learned": ("mitigations.learned_audit",),
+    "cleanlab": ("mitigations.cleanlab_folds", "splits.seed"),
+    "calibrated": ("calibration.prior_em",),
+    "calibrated_entropy": ("calibration.prior_em",),
+}
+
+
 @pytest.mark.parametrize("method", EXISTING)
 def test_every_method_parses_to_its_family(method):
     family, params, members, gold, name = EXISTING[method]
@@ -53,12 +73,17 @@ def test_every_method_parses_to_its_family(method):
     assert src.display == display_name(src.id) == name
     assert src.needs_embeddings == (family in ("learned", "cleanlab"))
     assert src.reads_meta == (params.get("kind") == "cf")
+    assert src.is_teacher_labels == (family == "llm") and not src.is_gold
+    assert src.paper == {"llm": "llm", "entropy": "entropy", "ensemble": "ensemble"}.get(family)
+    assert src.settings == SETTINGS.get(family, ())
 
 
 def test_gold_and_unknown_methods():
     gold = Source.parse("gold")
     assert gold.teacher is None and gold.mitigation.name == "gold" and gold.members == "none"
     assert gold.gold(40) == 40 and gold.display == "Gold"
+    assert gold.is_gold and not gold.is_teacher_labels and gold.paper == "gold"
+    assert gold == Source.gold_labels() and Source.labels_of("t") == Source.parse("t/llm")
     for bad in ("entropy", "entropyx", "calibrated_em", "cleanlab_keep", "llm2"):
         with pytest.raises(ValueError, match="unknown label source method"):
             lookup(bad)
@@ -89,11 +114,26 @@ def test_every_method_the_grid_names_parses_back():
         assert Source.parse(sid).id == sid and Source.parse(sid).mitigation in registered()
 
 
+def test_a_label_set_is_told_only_its_family_settings():
+    cfg = config(learned_audit=4, cleanlab_folds=3, entropy_alphas=[25])
+    cfg |= {"splits": {"seed": 7}, "calibration": {"prior_em": True}}
+    assert settings(cfg, "a/entropy25") == {} == settings(cfg, "gold")
+    assert settings(cfg, "a/learned10") == {"mitigations.learned_audit": 4}
+    assert settings(cfg, "a/cleanlab_drop") == {
+        "mitigations.cleanlab_folds": 3,
+        "splits.seed": 7,
+    }
+    assert settings(cfg, "a/calibrated_cf_entropy5") == {"calibration.prior_em": True}
+
+
 def test_every_mitigations_key_belongs_to_one_family():
     schema = yaml.safe_load((ROOT / "schemas" / "config.schema.yaml").read_text())
     keys = set(schema["properties"]["mitigations"]["properties"]) - {"teachers"}
-    declared = [k for m in registered() for k in m.keys]
-    assert sorted(declared) == sorted(keys)
+    # a key turns one family on, or is a setting one family reads
+    switches = [k for m in registered() for k in m.switch.keys]
+    settings = {s.partition(".")[2] for m in registered() for s in m.inputs.settings}
+    assert sorted(switches + sorted(settings & keys)) == sorted(keys)
+    assert len(set(switches)) == len(switches)
 
 
 def random_gold(out, ann, params, ctx):
@@ -111,15 +151,13 @@ def toy():
     m = register(
         Mitigation(
             "random",
-            r"random(?P<alpha>\d+(?:\.\d+)?)",
+            # after entropy filtering (10), before the ensemble (20)
+            Naming(
+                r"random(?P<alpha>\d+(?:\.\d+)?)", lambda t, p: f"Random {p['alpha']:g}% ({t})", 15
+            ),
             random_gold,
-            display=lambda t, p: f"Random {p['alpha']:g}% ({t})",
-            rank=15,  # after entropy filtering, before the ensemble
+            switch=alphas("random_alphas", "random"),
             gold=lambda n, p: gold_budget(n, p["alpha"]),
-            keys=("random_alphas",),
-            methods=lambda c: [
-                alpha_tag(a, "random") for a in c["mitigations"].get("random_alphas", [])
-            ],
         )
     )
     yield m
@@ -140,8 +178,7 @@ def test_a_registered_mitigation_builds_label_sets(toy):
     pool = pd.DataFrame({"id": ids[:20], "text": ids[:20], "label": [0, 1] * 10})
     val = pd.DataFrame({"id": ids[20:], "text": ids[20:], "label": [1, 0] * 5})
     teacher = pd.DataFrame({"id": ids, "pred": 1, "entropy": 0.5}).set_index("id")
-    mit = {"learned_audit": 16, "cleanlab_folds": 3}
-    sets = build("a/random10", pool, val, [teacher], [10, 20], [1], mitigations=mit)
+    sets = build("a/random10", pool, val, [teacher], [10, 20], [1])
     train = sets[(20, 1)][sets[(20, 1)].split == "train"]
     assert train.is_gold.sum() == gold_budget(20, 10) == 2
     assert (train.label == np.where(train.is_gold, train.gold, 1)).all()

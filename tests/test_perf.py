@@ -3,7 +3,11 @@
 import subprocess
 import sys
 
+import pytest
+
 from conftest import ROOT
+
+pytestmark = pytest.mark.dag
 
 
 def test_the_workflow_benchmark_runs():

@@ -16,6 +16,7 @@ PAPER = ROOT / "config" / "paper.yaml"
 STAND_IN = ROOT / "tests" / "data" / "paper" / "cc_muller.csv"
 
 
+@pytest.mark.unit
 def test_auto_gives_cuda_builds_to_gpu_rules_only():
     assert platform("auto", 1) == "cuda13" and platform("auto", 0) == "cpu"
     assert env_file("annotation-vllm", "auto", 1) == "annotation-vllm-cuda13.yaml"
@@ -28,6 +29,7 @@ def test_auto_gives_cuda_builds_to_gpu_rules_only():
         platform("cuda11", 1)
 
 
+@pytest.mark.unit
 def test_every_environment_file_exists():
     from labelrisk.platforms import ENVS
 
@@ -89,6 +91,7 @@ def profile_config(name: str) -> dict:
         ),
     ],
 )
+@pytest.mark.dag
 def test_paper_grid_jobs_resolve_gpu_environments(tmp_path, profile, extra, vllm, students):
     saved = tmp_path / "resources/downloads/manifestos/cc_muller.csv"
     saved.parent.mkdir(parents=True)
@@ -127,6 +130,7 @@ def paper_jobs(workdir: Path) -> dict[str, int]:
         return jobs, {r.name for r in w.rules}, set(w._localrules)
 
 
+@pytest.mark.dag
 def test_slurm_profile_sends_exactly_the_gpu_jobs_to_the_gpu_partition(tmp_path):
     """Rule names are read from the plan, so renamed or new rules fail here, not on a cluster."""
     saved = tmp_path / "resources/downloads/manifestos/cc_muller.csv"

@@ -21,6 +21,7 @@ def run(args, cwd, env=None):
     return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, env=env)
 
 
+@pytest.mark.e2e
 def test_preflight_on_a_cpu_machine_fails_first_on_cuda(tmp_path):
     saved = tmp_path / "resources/downloads/manifestos/cc_muller.csv"
     saved.parent.mkdir(parents=True)
@@ -49,6 +50,7 @@ def status(devices, bf16=False):
     }
 
 
+@pytest.mark.unit
 def test_cuda_check_lines():
     assert cuda_check(0).line() == "skip  cuda     no job of this config asks for a GPU"
     ok = cuda_check(1, status(2, bf16=True))
@@ -58,6 +60,7 @@ def test_cuda_check_lines():
     assert cuda_check(1, status(0)).status == "FAIL"
 
 
+@pytest.mark.unit
 def test_disk_check(tmp_path):
     assert disk_check({}, tmp_path / "resources").status == "ok"
     local = {"students/x": {"kind": "local", "path": "/models/x"}}
@@ -70,6 +73,7 @@ def test_disk_check(tmp_path):
     )
 
 
+@pytest.mark.e2e
 def test_one_training_step_and_its_refusal_without_cuda(models, tmp_path, monkeypatch):
     training = {"mixed_precision": True}
     ok = student_check(str(models["student"]), training, tmp_path / "w")
@@ -82,6 +86,7 @@ def test_one_training_step_and_its_refusal_without_cuda(models, tmp_path, monkey
     assert fail.detail.startswith("DeviceError: preflight_student asks for 1 GPU(s) but sees 0:")
 
 
+@pytest.mark.e2e
 @pytest.mark.skipif(not (WORK / "resources").exists(), reason="needs the test models")
 def test_a_gpu_training_job_without_cuda_stops_at_once(models, tmp_path):
     """`compute.train.gpu: 1` on this CPU machine, a device id given (as SLURM or a lease

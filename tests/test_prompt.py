@@ -14,6 +14,8 @@ from labelrisk.annotation.prompt import (
     render,
 )
 
+pytestmark = pytest.mark.unit
+
 EXPECTED = """### Instruction ###
 Classify reviews.
 Respond with only the label name, nothing else.

@@ -3,9 +3,12 @@
 import json
 
 import pandas as pd
+import pytest
 
 from labelrisk.annotation.job import Job, run
 from labelrisk.teachers.transformers_backend import TransformersTeacher
+
+pytestmark = pytest.mark.e2e
 
 LONG = "An endless review. " * 10_000  # 190,000 characters
 

@@ -4,6 +4,8 @@ import pytest
 
 from labelrisk.artefacts.reference import beside, beside_markdown, load
 
+pytestmark = pytest.mark.unit
+
 
 def test_paper_tables_as_printed():
     ref = load()

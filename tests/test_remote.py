@@ -13,6 +13,8 @@ from labelrisk.data.dataset import load_raw
 from labelrisk.fetch import remote as remote
 from labelrisk.fetch.remote import RemoteError, download_url, hub_file, hub_snapshot
 
+pytestmark = pytest.mark.unit
+
 REV = "e6281661ce1c48d982bc483cf8a173c1bbeb5d31"
 
 

@@ -14,6 +14,7 @@ from labelrisk.students.soft_targets import (
 from labelrisk.students.train import Hyper, train_and_predict
 
 
+@pytest.mark.unit
 def test_soft_cross_entropy_by_hand():
     logits = torch.tensor([[0.0, math.log(3.0)]])  # softmax = (1/4, 3/4)
     targets = torch.tensor([[0.5, 0.5]])
@@ -21,6 +22,7 @@ def test_soft_cross_entropy_by_hand():
     assert soft_cross_entropy(logits, targets).item() == pytest.approx(expected, rel=1e-6)
 
 
+@pytest.mark.unit
 def test_one_hot_targets_give_the_usual_cross_entropy():
     logits = torch.tensor([[1.0, -2.0, 0.5], [0.0, 0.3, 2.0]])
     hard = torch.tensor([2, 1])
@@ -29,6 +31,7 @@ def test_one_hot_targets_give_the_usual_cross_entropy():
     assert soft_cross_entropy(logits, one_hot).item() == pytest.approx(expected, rel=1e-6)
 
 
+@pytest.mark.unit
 def test_soft_training_only_for_frames_with_probabilities():
     hard = pd.DataFrame({"text": ["a", "b"], "label": [0, 1]})
     soft = hard.assign(p_1=[0.3, 0.6], p_0=[0.7, 0.4])
@@ -41,6 +44,7 @@ def test_soft_training_only_for_frames_with_probabilities():
     assert data[1]["soft_labels"] == [np.float32(0.4), np.float32(0.6)]
 
 
+@pytest.mark.e2e
 def test_student_learns_a_soft_distribution(models, tmp_path):
     texts = ["Great fun.", "Terrible.", "I loved it.", "A waste of time."] * 4
     p1 = np.array([0.9, 0.2, 0.8, 0.1] * 4)

@@ -1,7 +1,11 @@
 """No table from stale results: when a job that would remake an existing file cannot be
 planned, Snakemake uses the old file; the config's own inputs are checked before that."""
 
+import pytest
+
 from conftest import ROOT, snakemake
+
+pytestmark = pytest.mark.dag
 
 # What a finished run of the default leaves (the workflow's final targets).
 FINISHED = ["results/config.yaml", "results/tables/gap_recovered.csv"]

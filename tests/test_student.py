@@ -30,6 +30,7 @@ def frame(n, offset=0):
     )
 
 
+@pytest.mark.e2e
 def test_same_seed_same_predictions(models, tmp_path):
     hp = Hyper(epochs=2, learning_rate=1e-4, max_length=32)
     train, val, test = frame(24), frame(8, 100), frame(10, 200)
@@ -64,6 +65,7 @@ def test_same_seed_same_predictions(models, tmp_path):
     assert not other[["p_0", "p_1"]].equals(runs[0][["p_0", "p_1"]])
 
 
+@pytest.mark.e2e
 def test_runs_sharing_a_job_match_runs_alone(models, tmp_path):
     """A job training several runs (shared tokenisation and test set) predicts as separate jobs."""
     hp = Hyper(epochs=1, learning_rate=1e-4, max_length=32)
@@ -81,6 +83,7 @@ def test_runs_sharing_a_job_match_runs_alone(models, tmp_path):
         pd.testing.assert_frame_equal(pred, alone)
 
 
+@pytest.mark.unit
 def test_tokens_encode_each_text_once(models):
     from transformers import AutoTokenizer
 
@@ -100,6 +103,7 @@ def test_tokens_encode_each_text_once(models):
     assert len(long["input_ids"]) == 8  # truncated to max_length
 
 
+@pytest.mark.unit
 def test_best_weights_in_memory_follow_the_first_best_epoch():
     model = torch.nn.Linear(1, 1, bias=False)
     best = BestInMemory()
@@ -111,6 +115,7 @@ def test_best_weights_in_memory_follow_the_first_best_epoch():
     assert best.best == pytest.approx(0.7)
 
 
+@pytest.mark.e2e
 def test_best_weights_in_memory_predict_as_checkpoints_on_disk(models, tmp_path):
     train, val, test = frame(24), frame(8, 100), frame(10, 200)
     preds = {
@@ -130,6 +135,7 @@ def test_best_weights_in_memory_predict_as_checkpoints_on_disk(models, tmp_path)
     pd.testing.assert_frame_equal(preds["memory"], preds["disk"])
 
 
+@pytest.mark.unit
 def test_hyper_parameters_come_from_the_config_section():
     from labelrisk.students.train import Hyper
 

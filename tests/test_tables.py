@@ -3,6 +3,8 @@ import pytest
 
 from labelrisk.artefacts.tables import display_name, paper_table, table1_sources, table2_sources
 
+pytestmark = pytest.mark.unit
+
 
 def summary():
     rows = []

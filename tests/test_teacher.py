@@ -21,11 +21,13 @@ def teacher(models):
     return TransformersTeacher(str(models["teacher"]), dtype="float32", threads=2)
 
 
+@pytest.mark.unit
 def test_class_tokens_are_single_digits(teacher):
     ids = answer_token_ids(teacher.tokenizer, Prompt("T.", ("a", "b", "c")).answers)
     assert [teacher.tokenizer.decode([i]) for i in ids] == ["0", "1", "2"]
 
 
+@pytest.mark.e2e
 def test_cached_batched_path_matches_whole_prompts(teacher):
     frame = chat_frame(
         teacher.tokenizer,
@@ -45,12 +47,14 @@ def test_cached_batched_path_matches_whole_prompts(teacher):
     assert np.allclose(probs.sum(1), 1) and (mass > 0).all() and (mass <= 1 + 1e-6).all()
 
 
+@pytest.mark.unit
 def test_truncation_respects_the_budget(teacher):
     cut, was_cut = teacher.truncate(TEXTS[3], 5)
     assert was_cut and len(teacher.encode(cut)) <= 6
     assert teacher.truncate(TEXTS[2], 50) == (TEXTS[2], False)
 
 
+@pytest.mark.unit
 def test_length_batches_cover_every_item_once():
     lengths = [5, 50, 7, 48, 6, 30]
     batches = list(length_batches(lengths, max_tokens=100, max_batch=3))
@@ -59,11 +63,13 @@ def test_length_batches_cover_every_item_once():
         assert len(b) <= 3 and max(lengths[i] for i in b) * len(b) <= 100
 
 
+@pytest.mark.unit
 def test_entropy_in_nats():
     p = np.array([[0.5, 0.5], [1.0, 0.0]])
     np.testing.assert_allclose(entropy(p), [np.log(2), 0.0], atol=1e-9)
 
 
+@pytest.mark.unit
 def test_prompt_ids_are_the_whole_prompt_tokenisation(teacher):
     """Text and suffix are encoded together, so `.` + newline stays the one token it would be."""
     frame = chat_frame(teacher.tokenizer, Prompt("Classify.", ("no", "yes")), [("Fine.", 1)])

@@ -11,6 +11,8 @@ from labelrisk.fetch.fingerprint import fingerprint
 from labelrisk.fetch.pypi import sha256_of
 from labelrisk.fetch.tokenizer import TokenizerError, check_tokenizer
 
+pytestmark = pytest.mark.e2e
+
 
 def local_teacher(tmp_path, source, files):
     """A `local` teacher folder with some of the files of the small test teacher."""

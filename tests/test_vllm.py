@@ -27,6 +27,8 @@ import yaml
 
 from conftest import ROOT, SNAKEMAKE, WORK, snakemake
 
+pytestmark = pytest.mark.vllm
+
 VENV = WORK / "vllm-venv"
 QWEN = "qwen2.5-coder-0.5b"
 KEY_ENV = "LABELRISK_TEST_API_KEY"

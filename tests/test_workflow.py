@@ -1,11 +1,11 @@
 """The real workflow end to end on a tiny grid: real teacher, real student, a few dozen items."""
 
-import re
-
 import pandas as pd
 import pytest
 
 from conftest import ROOT, WORK, snakemake
+
+pytestmark = pytest.mark.e2e
 
 TINY = ROOT / "tests" / "data" / "tiny_config.yaml"
 
@@ -68,17 +68,23 @@ def test_new_label_sources(run):
     assert (summary.loc[("nyt", "smollm2-135m/soft")].gold_train == 0).all()
     assert (summary.loc[("nyt", "smollm2-135m/cleanlab_drop")].gold_train == 0).all()
     sets = work / "results/label_sets/movies/smollm2-135m"
-    soft = pd.read_parquet(sets / "soft/n32_seed1.parquet")
+
+    def label_set(method):  # one table per training job (runs_per_job: seed), a run per size
+        table = pd.read_parquet(sets / f"{method}/seed1.parquet")
+        assert sorted(table["size"].unique()) == [16, 32] and (table.seed == 1).all()
+        return table[table["size"] == 32]
+
+    soft = label_set("soft")
     assert soft[["p_0", "p_1"]].sum(axis=1).round(5).eq(1).all()
     assert (soft.label == soft[["p_0", "p_1"]].to_numpy().argmax(1)).all()
-    drop = pd.read_parquet(sets / "cleanlab_drop/n32_seed1.parquet")
+    drop = label_set("cleanlab_drop")
     assert set(drop.split) <= {"train", "val", "dropped"} and not drop.is_gold.any()
-    learned = pd.read_parquet(sets / "learned25/n32_seed1.parquet")
+    learned = label_set("learned25")
     train = learned[learned.split == "train"]
     assert train.is_gold.sum() == 8 and train.is_gold.iloc[:4].all()  # budget 8, audit 4
     for tag in ("calibrated_prior", "calibrated_cf"):
         assert (summary.loc[("nyt", f"smollm2-135m/{tag}")].gold_train == 0).all()
-        cal = pd.read_parquet(sets / f"{tag}/n32_seed1.parquet")
+        cal = label_set(tag)
         p = cal[["cal_p_0", "cal_p_1"]].to_numpy()
         assert not cal.is_gold.any() and (cal.label == p.argmax(1)).all()
         assert (p.sum(1).round(6) == 1).all() and "cal_entropy" in cal
@@ -140,47 +146,3 @@ def test_second_run_does_nothing(run):
     work, args = run
     res = snakemake("-n", *args)
     assert "Nothing to be done" in res.stdout + res.stderr
-
-
-def test_editing_the_figure_script_reruns_only_the_figure(run, tmp_path):
-    work, args = run
-    script = ROOT / "workflow_scripts" / "figure2.py"
-    original = script.read_text()
-    try:
-        script.write_text(original + "\n# edited\n")
-        res = snakemake("-n", *args)
-    finally:
-        script.write_text(original)
-    planned = re.findall(r"^(\w+)\s+(\d+)$", res.stdout, flags=re.M)
-    assert dict(planned) == {"figure2": "1", "all": "1", "total": "2"}
-
-
-def test_dry_run_plans_one_annotation_per_member(tmp_path):
-    res = snakemake("-n", "-d", str(tmp_path), "--configfile", str(ROOT / "config.yaml"))
-    jobs = dict(re.findall(r"^(\w+)\s+(\d+)$", res.stdout, flags=re.M))
-    # datasets x teachers, member 0 each (the ensemble, which reads all members, is extended's)
-    assert jobs["annotate"] == str(2 * 2)
-    assert jobs["train_student"] == str(2 * 5)  # runs_per_job: source
-    assert "embed" not in jobs  # no filter of the default reads embeddings
-    assert jobs["fetch_teacher"] == "2"
-
-
-def test_dry_run_of_the_extended_grid(tmp_path):
-    configs = [str(ROOT / "config.yaml"), str(ROOT / "config" / "extended.yaml")]
-    res = snakemake("-n", "-d", str(tmp_path), "--configfile", *configs)
-    jobs = dict(re.findall(r"^(\w+)\s+(\d+)$", res.stdout, flags=re.M))
-    # 4 datasets x (3 members of the strong teacher + member 0 of the weak one)
-    assert jobs["annotate"] == str(4 * (3 + 1))
-    assert jobs["train_student"] == str(4 * 12)
-    assert jobs["embed"] == "4"  # once per dataset, shared by every filter, seed and size
-
-
-@pytest.mark.parametrize("per_job, jobs", [("run", 2 * 5 * 3 * 2), ("seed", 2 * 5 * 3)])
-def test_training_jobs_follow_runs_per_job(tmp_path, per_job, jobs):
-    override = f"training={{runs_per_job: {per_job}}}"
-    config = ["--configfile", str(ROOT / "config.yaml"), "--config", override]
-    res = snakemake("-n", "-d", str(tmp_path), *config)
-    planned = dict(re.findall(r"^(\w+)\s+(\d+)$", res.stdout, flags=re.M))
-    assert planned["train_student"] == str(jobs)  # datasets x sources (x seeds (x sizes))
-    runs = set(re.findall(r"results/runs/\S+/predictions.parquet", res.stdout))
-    assert len(runs) == 2 * 5 * 3 * 2  # one prediction file per run either way

@@ -4,7 +4,7 @@ to_log(snakemake.log[0])
 
 import pandas as pd
 
-from labelrisk.artefacts.coverage import metric_gaps, require, teacher_gaps
+from labelrisk.artefacts.coverage import metric_gaps, require
 from labelrisk.grid import Source
 
 grid = snakemake.params
@@ -22,14 +22,3 @@ cls = sorted(
 )
 summary = summary[[c for c in summary if c not in cls] + cls]
 summary.to_csv(snakemake.output.summary, index=False)
-
-teachers = pd.concat([pd.read_parquet(p) for p in snakemake.input.teachers], ignore_index=True)
-require(
-    teacher_gaps(teachers, grid.datasets, grid.members),
-    "the teacher-quality tables (results/teacher_quality/)",
-)
-cls = sorted(
-    (c for c in teachers if c.startswith("f1_class_")), key=lambda c: int(c.rsplit("_", 1)[1])
-)
-teachers = teachers[[c for c in teachers if c not in cls] + cls]
-teachers.to_csv(snakemake.output.teachers, index=False)

@@ -13,31 +13,37 @@ from pathlib import Path
 import pandas as pd
 from tqdm import tqdm
 
+from labelrisk.students.jobs import split_runs, with_run
 from labelrisk.students.train import Hyper, Run, train_runs
 
-cfg = snakemake.params.training
-hp = Hyper.from_config(cfg)
-runs = []
-for (size, seed), sets_path, out in zip(
-    snakemake.params.runs, snakemake.input.train, snakemake.output, strict=True
+# Settings that change no prediction (keep_models) come from the config, not from params, so
+# changing them re-runs nothing.
+storage = snakemake.config["training"]
+hp = Hyper.from_config({**storage, **snakemake.params.training})
+runs = [tuple(r) for r in snakemake.params.runs]
+work = Path(snakemake.output[0]).with_suffix("")
+students = []
+for (size, seed), sets in zip(
+    runs, split_runs([pd.read_parquet(snakemake.input.label_sets)], runs), strict=True
 ):
-    assert f"/n{size}_seed{seed}" in out, (size, seed, out)
-    sets = pd.read_parquet(sets_path)
-    work = Path(out).parent / "work"
-    runs.append(Run(sets[sets.split == "train"], sets[sets.split == "val"], seed, work))
+    work_dir = work / f"n{size}_seed{seed}"
+    students.append(Run(sets[sets.split == "train"], sets[sets.split == "val"], seed, work_dir))
 
-many = len(runs) > 1
+many = len(students) > 1
 preds = train_runs(
     snakemake.input.student,
     snakemake.params.n_classes,
-    runs,
+    students,
     pd.read_parquet(snakemake.input.test),
     hp,
-    keep_model=cfg["keep_models"],
+    keep_model=storage["keep_models"],
     threads=snakemake.threads,
     progress=not many,
 )
-for out, pred in tqdm(
-    zip(snakemake.output, preds, strict=True), total=len(runs), desc="runs", disable=not many
-):
-    pred.to_parquet(out, index=False)
+tables = [
+    with_run(pred, *run)
+    for run, pred in tqdm(
+        zip(runs, preds, strict=True), total=len(runs), desc="runs", disable=not many
+    )
+]
+pd.concat(tables, ignore_index=True).to_parquet(snakemake.output[0], index=False)

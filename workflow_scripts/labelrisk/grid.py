@@ -3,88 +3,20 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from functools import cached_property
 from pathlib import Path
 
-from labelrisk.labels.mitigations import Mitigation, lookup, registered
-from labelrisk.labels.mitigations.registry import gold_budget as gold_budget  # re-exported
-
-GOLD = "gold"
-
-
-@dataclass(frozen=True)
-class Source:
-    """How a training set is labelled: `gold`, or a teacher with a method. What the method
-    means (members, gold cost, name, builder) is its family's, in labelrisk.labels.mitigations."""
-
-    teacher: str | None
-    method: str
-
-    @property
-    def id(self) -> str:
-        return GOLD if self.teacher is None else f"{self.teacher}/{self.method}"
-
-    @cached_property
-    def _family(self) -> tuple[Mitigation, dict]:
-        # Matched once per source: every property below reads it (Snakemake asks many times).
-        return lookup(self.method)
-
-    @property
-    def mitigation(self) -> Mitigation:
-        return self._family[0]
-
-    @property
-    def params(self) -> dict:
-        """The method's parameters, e.g. {"alpha": 25.0} for entropy25."""
-        return self._family[1]
-
-    @property
-    def members(self) -> str:
-        """Which annotation members the source reads: `none` (gold), `first` or `all`."""
-        return self.mitigation.members
-
-    @property
-    def needs_embeddings(self) -> bool:
-        return self.mitigation.needs_embeddings
-
-    @property
-    def reads_meta(self) -> bool:
-        """Whether it reads member 0's .json (the content-free scores)."""
-        return self.mitigation.reads_meta(self.params)
-
-    @property
-    def display(self) -> str:
-        return self.mitigation.display(self.teacher, self.params)
-
-    def gold(self, n: int) -> int | None:
-        """Gold training labels a set of n items costs (None when the data decides)."""
-        return self.mitigation.gold(n, self.params)
-
-    @classmethod
-    def parse(cls, sid: str) -> Source:
-        if sid == GOLD:
-            return cls(None, GOLD)
-        teacher, _, method = sid.rpartition("/")
-        return cls(teacher, method)
+# Source and gold_budget belong to the labels stage; importable from here too.
+from labelrisk.labels.budget import gold_budget as gold_budget
+from labelrisk.labels.mitigations import Source, registered
 
 
 def sources(config: dict) -> list[Source]:
     """Every label source of the grid, in the order tables and figures show them: gold, each
     teacher's labels, then on each mitigated teacher every family the config turns on."""
     grid, mit = config["grid"], config.get("mitigations", {})
-    out = [Source(None, GOLD)] + [Source(t, "llm") for t in grid["teachers"]]
+    out = [Source.gold_labels()] + [Source.labels_of(t) for t in grid["teachers"]]
     for t in mit.get("teachers") or grid["teachers"]:
-        out += [Source(t, method) for m in registered() for method in m.methods(config)]
-    return out
-
-
-def annotation_params(config: dict) -> dict:
-    """What an annotate job is told: `annotation`, plus the content-free inputs it scores when
-    content-free calibration is on (so turning it off or on re-runs only what it changes)."""
-    out = dict(config["annotation"])
-    for m in registered():
-        out.update(m.annotation(config))
+        out += [Source(t, method) for m in registered() for method in m.switch.methods(config)]
     return out
 
 
@@ -102,12 +34,15 @@ def sizes_for(config: dict, dataset: str) -> list[int]:
     return list((grid.get("dataset_sizes") or {}).get(dataset, grid["sizes"]))
 
 
-def size_groups(config: dict) -> list[tuple[list[str], list[int]]]:
-    """Grid datasets grouped by their list of sizes, the group of `grid.sizes` first."""
-    groups: dict[tuple[int, ...], list[str]] = {tuple(config["grid"]["sizes"]): []}
-    for d in config["grid"]["datasets"]:
-        groups.setdefault(tuple(sizes_for(config, d)), []).append(d)
-    return [(ds, list(sizes)) for sizes, ds in groups.items() if ds]
+def settings(config: dict, source: str) -> dict:
+    """The config values a label source's builder reads, by their dotted key (its family
+    declares them), e.g. {"mitigations.learned_audit": 16}: a label-set job's params, so that
+    changing one re-runs only the sources that read it."""
+    out = {}
+    for key in Source.parse(source).settings:
+        section, _, name = key.partition(".")
+        out[key] = config[section][name]
+    return out
 
 
 def pool_size(config: dict, dataset: str) -> int:
@@ -157,7 +92,7 @@ def check(config: dict, disk: bool = True) -> None:
             if n > pool
         ]
     for m in registered():
-        errors += m.check(config)
+        errors += m.switch.check(config)
     for name, ds in config["datasets"].items():
         src = ds["origin"]
         if src.get("format") == "vader_tsv" and len(ds["labels"]) not in (2, 3):

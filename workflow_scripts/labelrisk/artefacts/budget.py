@@ -14,6 +14,7 @@ import pandas as pd
 
 from labelrisk.artefacts.minority import collapsed_note
 from labelrisk.artefacts.tables import display_name
+from labelrisk.labels.mitigations import Source
 
 
 def gap_recovered(summary: pd.DataFrame) -> pd.DataFrame:
@@ -28,11 +29,13 @@ def gap_recovered(summary: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for ds, sub in summary.groupby("dataset", sort=False):
         top = sub[sub["size"] == sub["size"].max()].set_index("source")
-        gold_f1 = top.loc["gold", "f1_mean"]
+        gold_f1 = top.loc[Source.gold_labels().id, "f1_mean"]
         for src, r in top.iterrows():
-            llm_f1 = gold_f1 if src == "gold" else top.loc[f"{r.teacher}/llm", "f1_mean"]
+            source = Source.parse(src)
+            baseline = source if source.is_gold else Source.labels_of(source.teacher)
+            llm_f1 = top.loc[baseline.id, "f1_mean"]
             gap = gold_f1 - llm_f1
-            rec = 1.0 if src == "gold" else (r.f1_mean - llm_f1) / gap if gap > 0 else np.nan
+            rec = 1.0 if source.is_gold else (r.f1_mean - llm_f1) / gap if gap > 0 else np.nan
             rows.append(
                 {
                     "dataset": ds,

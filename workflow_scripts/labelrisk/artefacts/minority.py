@@ -12,6 +12,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from labelrisk.labels.mitigations import Source
+
 
 def class_shares(teachers: pd.DataFrame, dataset: str) -> np.ndarray:
     """Gold class shares of the dataset's pool (the same in every teacher-quality row)."""
@@ -42,9 +44,10 @@ def class_f1_drop(
             continue
         top = sub[sub["size"] == sub["size"].max()].set_index("source")
         shares = class_shares(teachers, ds)
-        for src in top.index[top.method == "llm"]:
+        gold_id = Source.gold_labels().id
+        for src in [s for s in top.index if Source.parse(s).is_teacher_labels]:
             for k, name in enumerate(names):
-                gold, llm = top.loc["gold", f"f1_class_{k}"], top.loc[src, f"f1_class_{k}"]
+                gold, llm = top.loc[gold_id, f"f1_class_{k}"], top.loc[src, f"f1_class_{k}"]
                 rows.append(
                     {
                         "dataset": ds,

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from labelrisk.grid import Source
+from labelrisk.labels.mitigations import Source
 
 PAPER_TABLES = Path(__file__).parent / "reference" / "paper_tables.csv"
 METRICS = ["acc_mean", "f1_mean", "alpha", "acc_std", "f1_std", "p_uc"]
@@ -32,16 +32,15 @@ def load(path: str | Path = PAPER_TABLES) -> pd.DataFrame:
     return pd.read_csv(path, comment="#")
 
 
-def _entropy_of(teacher: str, source: str) -> bool:
-    src = Source.parse(source)
-    return src.teacher == teacher and src.mitigation.name == "entropy"
-
-
 def _matches(paper_source: str, run_sources) -> list[str]:
-    teacher, _, method = paper_source.rpartition("/")
-    if method == "entropy":  # the paper states no alpha: every entropy alpha of the run
-        return [s for s in run_sources if _entropy_of(teacher, s)]
-    return [s for s in run_sources if s == paper_source]
+    """The run's sources of the paper's teacher whose family the paper names as it does: the
+    paper's `entropy` (no alpha stated) matches every entropy alpha of the run."""
+    paper = Source.parse(paper_source)
+    return [
+        s
+        for s in run_sources
+        if Source.parse(s).teacher == paper.teacher and Source.parse(s).paper == paper.method
+    ]
 
 
 def beside(reference: pd.DataFrame, summary: pd.DataFrame) -> pd.DataFrame:

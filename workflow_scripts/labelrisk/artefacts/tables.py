@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from labelrisk.grid import Source
+from labelrisk.labels.mitigations import Source
 
 TOP = ["acc_mean", "f1_mean", "alpha"]
 BOTTOM = ["acc_std", "f1_std", "p_uc"]
@@ -64,10 +64,11 @@ def write(table: pd.DataFrame, csv: Path, md: Path, tex: Path, caption: str) -> 
 
 
 def table1_sources(teachers: Sequence[str]) -> list[str]:
-    return ["gold"] + [f"{t}/llm" for t in teachers]
+    return [Source.gold_labels().id] + [Source.labels_of(t).id for t in teachers]
 
 
 def table2_sources(summary: pd.DataFrame, teachers: Sequence[str]) -> list[str]:
     """Gold, then each mitigated teacher's plain labels and its mitigations, in summary order."""
     present = list(dict.fromkeys(summary.source))
-    return ["gold"] + [s for t in teachers for s in present if Source.parse(s).teacher == t]
+    mitigated = [s for t in teachers for s in present if Source.parse(s).teacher == t]
+    return [Source.gold_labels().id, *mitigated]

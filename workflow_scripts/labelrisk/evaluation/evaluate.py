@@ -13,26 +13,31 @@ from labelrisk.evaluation.metrics import over_seeds, runs_table, teacher_quality
 from labelrisk.labels.calibration import calibrate
 
 
+def _table(table: pd.DataFrame | str) -> pd.DataFrame:
+    """A run's table, given as a frame or as the path of its parquet file."""
+    return table if isinstance(table, pd.DataFrame) else pd.read_parquet(table)
+
+
 def evaluate_source(
     test: pd.DataFrame,
     runs: Sequence[tuple[int, int]],
-    predictions: Sequence[str],
-    label_sets: Sequence[str],
+    predictions: Sequence[pd.DataFrame | str],
+    label_sets: Sequence[pd.DataFrame | str],
     n_classes: int,
     collapse_share: float = 0.9,
 ) -> pd.DataFrame:
     """Metrics over seeds for each size, with the gold labels each training set used and the
     near-collapsed students (largest predicted-class share >= `collapse_share`).
 
-    `runs` holds the (size, seed) of each prediction file and label set, in their order.
+    `runs` holds the (size, seed) of each run's predictions and label set, in their order.
     """
     if not len(runs) == len(predictions) == len(label_sets):
         raise ValueError("one (size, seed) per prediction file and label set")
     preds: dict[int, dict[int, pd.DataFrame]] = {}
     sets: dict[int, list[pd.DataFrame]] = {}
     for (size, seed), p, s in zip(runs, predictions, label_sets, strict=True):
-        preds.setdefault(int(size), {})[int(seed)] = pd.read_parquet(p)
-        sets.setdefault(int(size), []).append(pd.read_parquet(s))
+        preds.setdefault(int(size), {})[int(seed)] = _table(p)
+        sets.setdefault(int(size), []).append(_table(s))
     gold = test.set_index("id")["label"]
     rows = []
     for size in sorted(preds):
@@ -51,13 +56,15 @@ def evaluate_source(
 
 
 def item_predictions(
-    test: pd.DataFrame, runs: Sequence[tuple[int, int]], predictions: Sequence[str]
+    test: pd.DataFrame,
+    runs: Sequence[tuple[int, int]],
+    predictions: Sequence[pd.DataFrame | str],
 ) -> pd.DataFrame:
     """Every run's test predictions beside the gold label: size, seed, id, gold, pred."""
     gold = test.set_index("id")["label"]
     frames = []
     for (size, seed), p in zip(runs, predictions, strict=True):
-        pred = pd.read_parquet(p, columns=["id", "pred"])
+        pred = _table(p)[["id", "pred"]]
         frames.append(pred.assign(size=size, seed=seed, gold=gold.loc[pred.id].to_numpy()))
     out = pd.concat(frames, ignore_index=True)
     return out[["size", "seed", "id", "gold", "pred"]].sort_values(["size", "seed"], kind="stable")

@@ -20,7 +20,7 @@ from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from labelrisk.labels.mitigations.registry import gold_budget
+from labelrisk.labels.budget import gold_budget
 
 
 def teacher_features(probs: np.ndarray) -> np.ndarray:

@@ -9,8 +9,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from labelrisk.grid import Source
-from labelrisk.labels.mitigations import Context
+from labelrisk.labels.mitigations import Context, Source
 from labelrisk.labels.training_sets import label, sample
 
 log = logging.getLogger(__name__)
@@ -24,37 +23,30 @@ def build(
     sizes: Sequence[int],
     seeds: Sequence[int],
     *,
-    mitigations: dict,
+    settings: dict | None = None,
     validation_labels: str = "same_as_train",
     embeddings: pd.DataFrame | None = None,
-    calibration: dict | None = None,
     meta: dict | None = None,
     labels: Sequence[str] | None = None,
-    n_classes: int | None = None,
-    seed: int = 0,
     dataset: str = "",
 ) -> dict[tuple[int, int], pd.DataFrame]:
     """{(size, seed): training set + validation set}, `split` telling train, val or dropped.
 
-    `members` are the teacher's annotation members indexed by id (none for gold). What the
-    source does is its family's (labelrisk.labels.mitigations): `prepare`, then `build`.
+    `members` are the teacher's annotation members indexed by id (none for gold); `settings`
+    the config values the source's family reads (labelrisk.grid.settings). What the source does
+    is its family's (labelrisk.labels.mitigations): `prepare`, then `build`.
     """
     source = Source.parse(source_id)
     ctx = Context(
+        source,
         members,
         embeddings,
-        audit=mitigations["learned_audit"],
-        source=source_id,
-        teacher=source.teacher,
+        meta,
+        labels=labels or (),
+        settings=settings or {},
         dataset=dataset,
-        mitigations=mitigations,
-        calibration=calibration or {},
-        meta=meta,
-        labels=labels,
-        n_classes=n_classes,
-        seed=seed,
     )
-    # Once per source, on every item the teacher labelled (pool and validation set), no gold:
+    # Once per job, on every item the teacher labelled (pool and validation set), no gold:
     # calibration, confident learning's flags.
     if source.mitigation.prepare is not None:
         ctx = source.mitigation.prepare(ctx, source.params)

@@ -11,8 +11,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from labelrisk.grid import Source
-from labelrisk.labels.mitigations import Context
+from labelrisk.labels.mitigations import Context, Source
 
 
 def sample(pool_ids: Sequence[str], seed: int, size: int) -> list[str]:
@@ -43,12 +42,18 @@ def label(
     `embeddings` (indexed by id) feed the learned filter; `flagged` are the ids confident
     learning flags. `context` (from label_sets.build) carries all of these at once.
     """
-    ctx = context or Context(members, embeddings, flagged, audit, source.id, source.teacher)
+    ctx = context or Context(
+        source,
+        members,
+        embeddings,
+        flagged=frozenset(flagged or ()),
+        settings={"mitigations.learned_audit": audit},
+    )
     out = items[["id", "text"]].copy()
     out["gold"] = items["label"].to_numpy()
     out["keep"] = True
     m, params = source.mitigation, source.params
-    ann = None if m.members == "none" else [a.loc[items.id] for a in ctx.members]
+    ann = None if source.members == "none" else [a.loc[items.id] for a in ctx.members]
     out = m.build(out, ann, params, ctx)
     budget = m.gold(len(out), params)
     if budget is not None and int(np.sum(out["is_gold"])) != budget:

@@ -1,7 +1,8 @@
 """The two baselines every grid holds: gold labels, and each teacher's plain labels (member 0).
 They are not mitigations (no `mitigations.*` key): the grid adds them itself."""
 
-from labelrisk.labels.mitigations.registry import Mitigation, register, relabel
+from labelrisk.labels.mitigations.registry import Inputs, Mitigation, Naming, register, relabel
+from labelrisk.labels.mitigations.source import GOLD, LLM
 
 
 def gold(out, ann, params, ctx):
@@ -13,15 +14,13 @@ def llm(out, ann, params, ctx):
     return relabel(out, pred, False, pred)
 
 
-GOLD = register(
+register(
     Mitigation(
         "gold",
-        r"gold",
+        Naming(GOLD, lambda t, p: "Gold", rank=0, paper=GOLD),
         gold,
-        display=lambda t, p: "Gold",
-        rank=0,
-        members="none",
+        inputs=Inputs(members="none"),
         gold=lambda n, p: n,
     )
 )
-LLM = register(Mitigation("llm", r"llm", llm, display=lambda t, p: t, rank=1))
+register(Mitigation("llm", Naming(LLM, lambda t, p: t, rank=1, paper=LLM), llm))

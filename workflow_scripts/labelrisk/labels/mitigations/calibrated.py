@@ -7,12 +7,15 @@ import logging
 
 import numpy as np
 
+from labelrisk.labels.budget import gold_budget
 from labelrisk.labels.calibration import calibrated_members
 from labelrisk.labels.mitigations.entropy import ALPHA, entropy_filter
 from labelrisk.labels.mitigations.registry import (
+    Inputs,
     Mitigation,
+    Naming,
+    Switch,
     alpha_tag,
-    gold_budget,
     probabilities,
     register,
     relabel,
@@ -22,6 +25,7 @@ log = logging.getLogger(__name__)
 # Tag in the method name -> labelrisk.labels.calibration method (`mitigations.calibrated`).
 KINDS = {"prior": "prior", "cf": "content_free"}
 TAGS = {method: f"calibrated_{tag}" for tag, method in KINDS.items()}
+PRIOR_EM = "calibration.prior_em"
 
 
 def prepare(ctx, params):
@@ -30,11 +34,11 @@ def prepare(ctx, params):
     members = calibrated_members(
         ctx.members,
         kind,
-        ctx.calibration.get("prior_em", False),
+        ctx.settings[PRIOR_EM],
         ctx.meta,
         ctx.labels,
         ctx.dataset,
-        ctx.teacher,
+        ctx.source.teacher,
     )
     changed = int((members[0].pred != members[0].raw_pred).sum())
     log.info("%s calibration changes %d of %d teacher labels", kind, changed, len(members[0]))
@@ -45,7 +49,7 @@ def build(out, ann, params, ctx):
     """Labels by the calibrated argmax; records the calibrated distribution (cal_p_k) and its
     entropy (cal_entropy); teacher_label stays the teacher's own label (raw_pred)."""
     if "raw_pred" not in ann[0]:
-        raise ValueError(f"{ctx.source}: member 0 must be calibrated first (calibrated_members)")
+        raise ValueError(f"{ctx.source.id}: member 0 must be calibrated first (calibrated_members)")
     mask = np.zeros(len(out), dtype=bool)
     if "alpha" in params:
         mask = entropy_filter(ann[0]["entropy"].to_numpy(), params["alpha"])
@@ -73,13 +77,6 @@ def check(config: dict) -> list[str]:
     return []
 
 
-def annotation(config: dict) -> dict:
-    """Content-free calibration needs the annotate jobs to score the content-free inputs."""
-    if "content_free" not in config["mitigations"].get("calibrated", []):
-        return {}
-    return {"content_free_inputs": list(config["calibration"]["content_free_inputs"])}
-
-
 def display(teacher: str, params: dict) -> str:
     name = f"Calibrated {'content-free' if params['kind'] == 'cf' else params['kind']}"
     if "alpha" in params:
@@ -87,28 +84,29 @@ def display(teacher: str, params: dict) -> str:
     return f"{name} ({teacher})"
 
 
-common = dict(build=build, display=display, prepare=prepare)
-common |= dict(reads_meta=lambda p: p["kind"] == "cf")
+# Both families read member 0 calibrated (`prepare`), the content-free scores for `cf`.
+inputs = Inputs(meta=lambda p: p["kind"] == "cf", settings=(PRIOR_EM,))
+KIND = r"calibrated_(?P<kind>prior|cf)"
 register(
     Mitigation(
         "calibrated",
-        r"calibrated_(?P<kind>prior|cf)",
-        rank=70,
-        keys=("calibrated",),
-        methods=methods,  # its entropy variants too, each after its calibration
+        Naming(KIND, display, rank=70),
+        build,
+        # its entropy variants too, each after its calibration
+        switch=Switch(("calibrated",), methods, check),
+        inputs=inputs,
+        prepare=prepare,
         claims=("C8a",),  # gold-free: C8 asks whether it recovers part of the gap
-        check=check,
-        annotation=annotation,
-        **common,
     )
 )
 register(
     Mitigation(
         "calibrated_entropy",
-        rf"calibrated_(?P<kind>prior|cf)_entropy{ALPHA}",
-        rank=71,
+        Naming(f"{KIND}_entropy{ALPHA}", display, rank=71),
+        build,
+        switch=Switch(("calibrated_entropy_alphas",)),
+        inputs=inputs,
         gold=lambda n, p: gold_budget(n, p["alpha"]),
-        keys=("calibrated_entropy_alphas",),
-        **common,
+        prepare=prepare,
     )
 )

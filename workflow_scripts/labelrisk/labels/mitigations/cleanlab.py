@@ -6,9 +6,17 @@ import logging
 
 import numpy as np
 
-from labelrisk.labels.mitigations.registry import Mitigation, register, relabel
+from labelrisk.labels.mitigations.registry import (
+    Inputs,
+    Mitigation,
+    Naming,
+    Switch,
+    register,
+    relabel,
+)
 
 log = logging.getLogger(__name__)
+FOLDS, SEED = "mitigations.cleanlab_folds", "splits.seed"
 
 
 def prepare(ctx, params):
@@ -19,12 +27,12 @@ def prepare(ctx, params):
     issues = cleanlab_issues(
         ctx.embeddings.to_numpy(),
         ctx.members[0].loc[ids, "pred"].to_numpy(),
-        ctx.n_classes,
-        ctx.mitigations["cleanlab_folds"],
-        ctx.seed,
+        len(ctx.labels),
+        ctx.settings[FOLDS],
+        ctx.settings[SEED],
     )
     log.info("cleanlab flags %d of %d teacher labels", issues.sum(), len(ids))
-    return dataclasses.replace(ctx, flagged=set(ids[issues]))
+    return dataclasses.replace(ctx, flagged=frozenset(ids[issues]))
 
 
 def build(out, ann, params, ctx):
@@ -36,17 +44,20 @@ def build(out, ann, params, ctx):
     return relabel(out, pred, np.zeros(len(out), dtype=bool), pred)
 
 
+def methods(config: dict) -> list[str]:
+    return [f"cleanlab_{v}" for v in config["mitigations"].get("cleanlab", [])]
+
+
 register(
     Mitigation(
         "cleanlab",
-        r"cleanlab_(?P<variant>relabel|drop)",
+        Naming(
+            r"cleanlab_(?P<variant>relabel|drop)", lambda t, p: f"Cleanlab {p['variant']} ({t})", 40
+        ),
         build,
-        display=lambda t, p: f"Cleanlab {p['variant']} ({t})",
-        rank=40,
+        switch=Switch(("cleanlab",), methods),
+        inputs=Inputs(embeddings=True, settings=(FOLDS, SEED)),
         gold=lambda n, p: None if p["variant"] == "relabel" else 0,  # relabel: one per flag
-        keys=("cleanlab", "cleanlab_folds"),
-        methods=lambda c: [f"cleanlab_{v}" for v in c["mitigations"].get("cleanlab", [])],
         prepare=prepare,
-        needs_embeddings=True,
     )
 )

@@ -2,7 +2,14 @@
 
 import numpy as np
 
-from labelrisk.labels.mitigations.registry import Mitigation, over_members, register, relabel
+from labelrisk.labels.mitigations.registry import (
+    Inputs,
+    Mitigation,
+    Naming,
+    over_members,
+    register,
+    relabel,
+)
 
 
 def ensemble_filter(member_preds: np.ndarray) -> np.ndarray:
@@ -16,20 +23,14 @@ def build(out, ann, params, ctx):
     return relabel(out, pred, ensemble_filter(np.stack([a["pred"].to_numpy() for a in ann])), pred)
 
 
-methods, check = over_members("ensemble")
-
 register(
     Mitigation(
         "ensemble",
-        r"ensemble",
+        Naming(r"ensemble", lambda t, p: f"Ensemble ({t})", rank=20, paper="ensemble"),
         build,
-        display=lambda t, p: f"Ensemble ({t})",
-        rank=20,
-        members="all",
+        switch=over_members("ensemble"),
+        inputs=Inputs(members="all"),
         gold=lambda n, p: None,  # as many items as the members disagree on
-        keys=("ensemble",),
-        methods=methods,
         claims=("C5a",),
-        check=check,
     )
 )

@@ -2,13 +2,8 @@
 
 import numpy as np
 
-from labelrisk.labels.mitigations.registry import (
-    Mitigation,
-    alpha_tag,
-    gold_budget,
-    register,
-    relabel,
-)
+from labelrisk.labels.budget import gold_budget
+from labelrisk.labels.mitigations.registry import Mitigation, Naming, alphas, register, relabel
 
 ALPHA = r"(?P<alpha>\d+(?:\.\d+)?)"
 
@@ -33,15 +28,10 @@ def build(out, ann, params, ctx):
 register(
     Mitigation(
         "entropy",
-        f"entropy{ALPHA}",
+        Naming(f"entropy{ALPHA}", lambda t, p: f"Entropy {p['alpha']:g}% ({t})", 10, "entropy"),
         build,
-        display=lambda t, p: f"Entropy {p['alpha']:g}% ({t})",
-        rank=10,
+        switch=alphas("entropy_alphas", "entropy"),
         gold=lambda n, p: gold_budget(n, p["alpha"]),
-        keys=("entropy_alphas",),
-        methods=lambda c: [
-            alpha_tag(a, "entropy") for a in c["mitigations"].get("entropy_alphas", [])
-        ],
         claims=("C5b",),
     )
 )

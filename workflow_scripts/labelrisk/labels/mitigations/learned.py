@@ -1,14 +1,18 @@
 """A learned error filter at entropy's gold budget (labelrisk.labels.filters.learned_filter)."""
 
+from labelrisk.labels.budget import gold_budget
 from labelrisk.labels.mitigations.entropy import ALPHA
 from labelrisk.labels.mitigations.registry import (
+    Inputs,
     Mitigation,
-    alpha_tag,
-    gold_budget,
+    Naming,
+    alphas,
     probabilities,
     register,
     relabel,
 )
+
+AUDIT = "mitigations.learned_audit"
 
 
 def build(out, ann, params, ctx):
@@ -16,8 +20,9 @@ def build(out, ann, params, ctx):
 
     pred = ann[0]["pred"].to_numpy()
     emb = ctx.embeddings.loc[out["id"]].to_numpy()
+    gold = out["gold"].to_numpy()
     mask, out["ranked_by"] = learned_filter(
-        emb, probabilities(ann[0]), pred, out["gold"].to_numpy(), params["alpha"], ctx.audit
+        emb, probabilities(ann[0]), pred, gold, params["alpha"], ctx.settings[AUDIT]
     )
     return relabel(out, pred, mask, pred)
 
@@ -25,15 +30,10 @@ def build(out, ann, params, ctx):
 register(
     Mitigation(
         "learned",
-        f"learned{ALPHA}",
+        Naming(f"learned{ALPHA}", lambda t, p: f"Learned filter {p['alpha']:g}% ({t})", rank=30),
         build,
-        display=lambda t, p: f"Learned filter {p['alpha']:g}% ({t})",
-        rank=30,
+        switch=alphas("learned_alphas", "learned"),
+        inputs=Inputs(embeddings=True, settings=(AUDIT,)),
         gold=lambda n, p: gold_budget(n, p["alpha"]),  # the audit included
-        keys=("learned_alphas", "learned_audit"),
-        methods=lambda c: [
-            alpha_tag(a, "learned") for a in c["mitigations"].get("learned_alphas", [])
-        ],
-        needs_embeddings=True,
     )
 )

@@ -2,7 +2,14 @@
 
 import numpy as np
 
-from labelrisk.labels.mitigations.registry import Mitigation, probabilities, register, relabel
+from labelrisk.labels.mitigations.registry import (
+    Mitigation,
+    Naming,
+    Switch,
+    probabilities,
+    register,
+    relabel,
+)
 
 
 def build(out, ann, params, ctx):
@@ -16,11 +23,8 @@ def build(out, ann, params, ctx):
 register(
     Mitigation(
         "soft",
-        r"soft",
+        Naming(r"soft", lambda t, p: f"Soft ({t})", rank=60),
         build,
-        display=lambda t, p: f"Soft ({t})",
-        rank=60,
-        keys=("soft",),
-        methods=lambda c: ["soft"] if c["mitigations"].get("soft") else [],
+        switch=Switch(("soft",), lambda c: ["soft"] if c["mitigations"].get("soft") else []),
     )
 )

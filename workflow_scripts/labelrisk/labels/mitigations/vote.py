@@ -3,7 +3,9 @@
 import numpy as np
 
 from labelrisk.labels.mitigations.registry import (
+    Inputs,
     Mitigation,
+    Naming,
     over_members,
     probabilities,
     register,
@@ -19,18 +21,12 @@ def build(out, ann, params, ctx):
     return relabel(out, voted, np.zeros(len(out), dtype=bool), preds[0])
 
 
-methods, check = over_members("vote")
-
 register(
     Mitigation(
         "vote",
-        r"vote",
+        Naming(r"vote", lambda t, p: f"Vote ({t})", rank=50),
         build,
-        display=lambda t, p: f"Vote ({t})",
-        rank=50,
-        members="all",
-        keys=("vote",),
-        methods=methods,
-        check=check,
+        switch=over_members("vote"),
+        inputs=Inputs(members="all"),
     )
 )
