@@ -32,9 +32,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "workflow_scripts"))
 
 from labelrisk.annotation.demonstrations import draw_demonstrations  # noqa: E402
-from labelrisk.annotation.prompt import Prompt, answer_token_ids, chat_frame  # noqa: E402
 from labelrisk.students.jobs import job_key  # noqa: E402
 from labelrisk.students.train import Hyper, Run, train_runs  # noqa: E402
+from labelrisk.teachers.prompt import Prompt, answer_token_ids, chat_frame  # noqa: E402
 from labelrisk.teachers.transformers_backend import TransformersTeacher  # noqa: E402
 
 SNAKEMAKE = [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile")]

@@ -96,9 +96,9 @@ def disk_check(models: dict[str, dict], where: Path, free: int | None = None) ->
 
 def teacher_check(name: str, model_dir: str, teacher: dict, task: str, labels: list) -> Check:
     """vLLM loads the teacher and scores one prompt under guided decoding (class ids only)."""
-    from labelrisk.annotation.prompt import Prompt
+    from labelrisk.annotation.vllm_worker import vllm_options
+    from labelrisk.teachers.prompt import Prompt
     from labelrisk.teachers.vllm_backend import VllmTeacher
-    from labelrisk.teachers.vllm_worker import vllm_options
 
     start = time.monotonic()
     try:
