@@ -14,7 +14,7 @@ def test_dry_run_plans_one_annotation_per_member(tmp_path):
     jobs = dict(re.findall(r"^(\w+)\s+(\d+)$", res.stdout, flags=re.M))
     # datasets x teachers, member 0 each (the ensemble, which reads all members, is extended's)
     assert jobs["annotate"] == str(2 * 2)
-    assert jobs["train_student"] == jobs["label_sets"] == str(2 * 5 * 3)  # runs_per_job: seed
+    assert jobs["train_student"] == jobs["label_sets"] == str(2 * 5 * 5)  # runs_per_job: seed
     assert "embed" not in jobs  # no filter of the default reads embeddings
     assert jobs["fetch_teacher"] == "2"
 
@@ -25,13 +25,13 @@ def test_dry_run_of_the_extended_grid(tmp_path):
     jobs = dict(re.findall(r"^(\w+)\s+(\d+)$", res.stdout, flags=re.M))
     # 4 datasets x (3 members of the strong teacher + member 0 of the weak one)
     assert jobs["annotate"] == str(4 * (3 + 1))
-    assert jobs["train_student"] == str(4 * 12 * 3)  # datasets x sources x seeds
+    assert jobs["train_student"] == str(4 * 12 * 5)  # datasets x sources x seeds
     assert jobs["embed"] == "4"  # once per dataset, shared by every filter, seed and size
 
 
 @pytest.mark.parametrize(
     "per_job, jobs, name",
-    [("run", 2 * 5 * 3 * 2, "n100_seed1"), ("seed", 2 * 5 * 3, "seed1"), ("source", 2 * 5, "all")],
+    [("run", 2 * 5 * 5 * 2, "n100_seed1"), ("seed", 2 * 5 * 5, "seed1"), ("source", 2 * 5, "all")],
 )
 def test_training_jobs_follow_runs_per_job(tmp_path, per_job, jobs, name):
     override = f"training={{runs_per_job: {per_job}}}"
