@@ -46,7 +46,12 @@ def cuda_check(asked: int, status: dict | None = None) -> Check:
 
 def models_to_fetch(config: dict, teachers, student: str, root: Path = Path(".")) -> dict:
     """Origins of the grid's models not yet in resources/ (the disk check sizes them)."""
-    wanted = {f"teachers/{t}": config["teachers"][t]["origin"] for t in teachers}
+    # A chat-server teacher has no origin: nothing of it is downloaded.
+    wanted = {
+        f"teachers/{t}": config["teachers"][t]["origin"]
+        for t in teachers
+        if "origin" in config["teachers"][t]
+    }
     wanted[f"students/{student}"] = config["students"][student]["origin"]
     return {m: o for m, o in wanted.items() if not (root / "resources" / m).exists()}
 
