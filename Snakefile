@@ -44,6 +44,7 @@ include: "rules/students.smk"
 include: "rules/evaluation.smk"
 include: "rules/artefacts.smk"
 include: "rules/preflight.smk"
+include: "rules/plan.smk"
 
 
 rule all:

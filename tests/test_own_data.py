@@ -50,7 +50,9 @@ def test_example_inherits_nothing_from_the_demo(tmp_path):
     args = ["results/config.yaml", "--cores", "1", "-d", str(tmp_path)]
     snakemake(*args, "--configfile", str(EXAMPLE))
     resolved = yaml.safe_load((tmp_path / "results" / "config.yaml").read_text())
-    assert set(resolved["datasets"]) == {"feedback"} and set(resolved["teachers"]) == {"gpt-4o-mini"}
+    assert set(resolved["datasets"]) == {"feedback"} and set(resolved["teachers"]) == {
+        "gpt-4o-mini"
+    }
     # what the example leaves out is the schema's default (the paper's), not the demo's
     assert resolved["training"]["warmup_ratio"] == 0.05
     assert resolved["evaluation"]["calibration_bins"] == 10
@@ -75,3 +77,13 @@ def test_example_names_the_gold_it_needs(tmp_path):
     )
     assert res.returncode != 0
     assert "= 6500 rows" in res.stdout + res.stderr
+
+
+def test_teachers_target_trains_nothing(tmp_path):
+    tiny = [str(ROOT / "config.yaml"), str(ROOT / "tests" / "data" / "tiny_config.yaml")]
+    res = snakemake("-n", "teachers", "-d", str(tmp_path), "--configfile", *tiny)
+    jobs = dict(re.findall(r"^(\w+)\s+(\d+)$", res.stdout, flags=re.M))
+    assert {"plan", "teacher_quality", "teacher_summary", "teacher_diagnostics"} <= set(jobs)
+    assert jobs["annotate"] == str(2 * 2)  # datasets x members
+    assert not {"label_sets", "train_student", "embed", "evaluate_source", "summarise"} & set(jobs)
+    assert "fetch_student" not in jobs  # no student is needed for a first look
