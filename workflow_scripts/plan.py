@@ -9,7 +9,9 @@ from labelrisk import plan
 config = snakemake.params.config
 items = {
     name: pd.concat([pd.read_parquet(pool), pd.read_parquet(val)], ignore_index=True)
-    for name, pool, val in zip(snakemake.params.datasets, snakemake.input.pool, snakemake.input.val)
+    for name, pool, val in zip(
+        snakemake.params.datasets, snakemake.input.pool, snakemake.input.val, strict=True
+    )
 }
 teachers = plan.teacher_rows(config, items)
 training = plan.training_rows(config, items)

@@ -30,7 +30,7 @@ def prompt_tokens(entry: dict, annotation: dict, items: pd.DataFrame, member: in
     each text, with the member's demonstrations, and the text cut at max_text_tokens."""
     prompt = Prompt.of_dataset(entry)
     demos = draw_demonstrations(items, annotation["shots"], annotation["seed"], member)
-    frame = prompt.user(list(zip(demos.text, demos.label)), "")
+    frame = prompt.user(list(zip(demos.text, demos.label, strict=True)), "")
     text = tokens(items.text, cpt, annotation["max_text_tokens"])
     return int(len(items) * math.ceil(len(frame) / cpt) + text.sum())
 
