@@ -45,9 +45,11 @@ include: "rules/evaluation.smk"
 include: "rules/artefacts.smk"
 include: "rules/preflight.smk"
 include: "rules/plan.smk"
+include: "rules/risk.smk"
 
 
 rule all:
     default_target: True
     input:
         final_targets(),
+        rules.risk.output,

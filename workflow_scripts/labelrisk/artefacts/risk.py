@@ -1,0 +1,205 @@
+"""The report's first page: per dataset and teacher, what training on the teacher's labels
+costs against gold, in numbers and in sentences a non-statistician reads correctly.
+
+Reads three tables, through small interfaces:
+- per-item predictions (`results/metrics/<dataset>/<source>.items.parquet`: size, seed, id,
+  gold, pred) of gold and of the teacher's plain labels, for the cost over paired seeds;
+- the gap each source recovers (`labelrisk.artefacts.budget.gap_recovered` of summary.csv);
+- the claims table, columns `claim`, `dataset`, `teacher`, `verdict` and the verdict's sentence
+  (`sentence`, else `reads`); other columns are not read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+from sklearn.metrics import accuracy_score, f1_score
+
+# A verdict in words, read before the claim's own sentence.
+PLAIN = {
+    "holds": "the run supports it",
+    "does not hold": "the run contradicts it",
+    "undetermined": "the run cannot tell (the difference is within noise)",
+    "undetermined: collapsed": "the run cannot tell (a student answered one class)",
+}
+
+
+def per_seed(items: pd.DataFrame, size: int, n_classes: int) -> pd.DataFrame:
+    """Accuracy, macro-F1 and each class's F1 of every seed's student at one size."""
+    rows = []
+    for seed, run in items[items["size"] == size].groupby("seed"):
+        f1 = f1_score(run.gold, run.pred, labels=range(n_classes), average=None, zero_division=0)
+        row = {"seed": seed, "accuracy": accuracy_score(run.gold, run.pred)}
+        row |= {"macro_f1": float(np.mean(f1))}
+        row |= {f"f1_class_{k}": float(v) for k, v in enumerate(f1)}
+        rows.append(row)
+    return pd.DataFrame(rows).set_index("seed")
+
+
+def paired_difference(a: pd.Series, b: pd.Series, level: float = 0.95) -> tuple:
+    """Mean of a - b over the seeds both have, and its t interval (NaN with one seed)."""
+    d = (a - b).dropna()
+    mean = float(d.mean())
+    if len(d) < 2:
+        return mean, np.nan, np.nan
+    if d.std(ddof=1) == 0:  # every seed moved by the same amount
+        return mean, mean, mean
+    half = stats.t.ppf((1 + level) / 2, len(d) - 1) * d.std(ddof=1) / np.sqrt(len(d))
+    return mean, mean - half, mean + half
+
+
+def cost_row(gold: pd.DataFrame, llm: pd.DataFrame, labels: Sequence[str]) -> dict:
+    """The cost of the teacher's labels at one size: differences to gold, seed for seed; the
+    spread over seeds; the minority class (the rarest in the test set) and its F1."""
+    row = {"seeds": len(gold.index.intersection(llm.index))}
+    for m in ("accuracy", "macro_f1"):
+        row[f"{m}_gold"], row[f"{m}_teacher"] = gold[m].mean(), llm[m].mean()
+        d, lo, hi = paired_difference(llm[m], gold[m])
+        row |= {f"{m}_cost": d, f"{m}_low": lo, f"{m}_high": hi}
+    row["f1_sd_gold"], row["f1_sd_teacher"] = gold.macro_f1.std(ddof=1), llm.macro_f1.std(ddof=1)
+    return row
+
+
+def minority(items: pd.DataFrame) -> int:
+    """The class with the fewest gold test items (the first of a tie)."""
+    counts = items.drop_duplicates("id").gold.value_counts()
+    return int(counts.sort_index().idxmin())
+
+
+def best_mitigation(recovered: pd.DataFrame, dataset: str, teacher: str) -> dict:
+    """The mitigation recovering most of the gold-vs-teacher gap per 100 gold labels spent, and
+    the best gold-free one (`budget.gap_recovered` rows at the largest size)."""
+    sub = recovered[(recovered.dataset == dataset) & (recovered.teacher == teacher)]
+    sub = sub[sub.method != "llm"].dropna(subset=["recovered"])
+    out = {"best_per_gold": "", "recovered_per_100_gold": np.nan, "best_gold_free": ""}
+    spend = sub[sub.gold_train > 0]
+    if len(spend):
+        per = spend.recovered / spend.gold_train * 100
+        top = per.idxmax()
+        out |= {"best_per_gold": spend.source[top], "recovered_per_100_gold": float(per[top])}
+        out["best_per_gold_recovered"] = float(spend.recovered[top])
+        out["best_per_gold_spent"] = float(spend.gold_train[top])
+    free = sub[sub.gold_train == 0]
+    if len(free) and free.recovered.max() > 0:
+        top = free.recovered.idxmax()
+        out |= {"best_gold_free": free.source[top], "gold_free_recovered": free.recovered[top]}
+    return out
+
+
+def verdicts(claims: pd.DataFrame, dataset: str, teacher: str) -> list[str]:
+    """`C1: the run supports it. <the claim's sentence>` for each claim row of this pair (rows
+    without a teacher, such as a dataset-wide claim, belong to every teacher)."""
+    text = "sentence" if "sentence" in claims else "reads"
+    mine = claims[(claims.dataset == dataset) & (claims.teacher.fillna(teacher) == teacher)]
+    out = []
+    for r in mine.itertuples():
+        plain = PLAIN.get(r.verdict, r.verdict)
+        said = getattr(r, text, "")
+        out.append(f"{r.claim}: {plain}." + (f" {said}" if isinstance(said, str) else ""))
+    return out
+
+
+def _pts(v: float, signed: bool = True) -> str:
+    return "–" if not np.isfinite(v) else f"{100 * v:+.1f}" if signed else f"{100 * v:.1f}"
+
+
+def cost_sentence(r: dict) -> str:
+    """The cost in words: measured (the interval excludes 0), or not distinguishable."""
+    parts = []
+    for m, name in (("accuracy", "accuracy"), ("macro_f1", "macro-F1")):
+        d, lo, hi = r[f"{m}_cost"], r[f"{m}_low"], r[f"{m}_high"]
+        interval = f" (95% interval {_pts(lo)} to {_pts(hi)})" if np.isfinite(lo) else ""
+        parts.append(f"{name} {_pts(d)} points{interval}")
+    text = f"Against gold, students trained on {r['teacher']}'s labels score " + "; ".join(parts)
+    lo, hi = r["macro_f1_low"], r["macro_f1_high"]
+    if np.isfinite(lo) and hi < 0:
+        return text + ": a cost this run measured."
+    if np.isfinite(lo) and lo > 0:
+        return text + ": the teacher's labels did better than gold here."
+    return text + ": the run cannot tell this from no difference (more seeds narrow it)."
+
+
+def risk_table(
+    items: dict[tuple[str, str], pd.DataFrame],
+    recovered: pd.DataFrame,
+    labels: dict[str, Sequence[str]],
+    teachers: Sequence[str],
+) -> pd.DataFrame:
+    """One row per (dataset, teacher) at the dataset's largest size. `items` maps (dataset,
+    source id) to its per-item predictions, for `gold` and each `<teacher>/llm`."""
+    rows = []
+    for dataset, names in labels.items():
+        gold_items = items[(dataset, "gold")]
+        size = int(gold_items["size"].max())
+        gold = per_seed(gold_items, size, len(names))
+        low = minority(gold_items)
+        for teacher in teachers:
+            llm = per_seed(items[(dataset, f"{teacher}/llm")], size, len(names))
+            row = {"dataset": dataset, "teacher": teacher, "size": size}
+            row |= cost_row(gold, llm, names)
+            row |= {"minority": names[low], "minority_share": _share(gold_items, low)}
+            row["minority_f1_gold"] = gold[f"f1_class_{low}"].mean()
+            row["minority_f1_teacher"] = llm[f"f1_class_{low}"].mean()
+            row |= best_mitigation(recovered, dataset, teacher)
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _share(items: pd.DataFrame, k: int) -> float:
+    test = items.drop_duplicates("id")
+    return float((test.gold == k).mean())
+
+
+def summary_lines(r: dict, claims: pd.DataFrame) -> list[str]:
+    """The sentences of one (dataset, teacher): cost, stability, minority, mitigation, verdicts."""
+    lines = [cost_sentence(r)]
+    lines.append(
+        f"Stability: macro-F1 varies by {_pts(r['f1_sd_teacher'], False)} points (standard "
+        f"deviation over {r['seeds']} seeds) on the teacher's labels, "
+        f"{_pts(r['f1_sd_gold'], False)} on gold."
+    )
+    lines.append(
+        f"Minority class '{r['minority']}' ({_pts(r['minority_share'], False)}% of the test "
+        f"set): F1 {_pts(r['minority_f1_teacher'], False)} on the teacher's labels against "
+        f"{_pts(r['minority_f1_gold'], False)} on gold."
+    )
+    if r.get("best_per_gold"):
+        lines.append(
+            f"Mitigation: {r['best_per_gold']} recovers the most per gold label: "
+            f"{_pts(r['best_per_gold_recovered'], False)}% of the gap to gold for "
+            f"{r['best_per_gold_spent']:.0f} gold labels "
+            f"({_pts(r['recovered_per_100_gold'] / 100, False)}% per 100)."
+        )
+    else:
+        lines.append("Mitigation: no gold-spending mitigation recovered part of a gap here.")
+    if r.get("best_gold_free"):
+        lines.append(
+            f"Without gold, {r['best_gold_free']} recovers "
+            f"{_pts(r['gold_free_recovered'], False)}% of the gap."
+        )
+    return lines + verdicts(claims, r["dataset"], r["teacher"])
+
+
+def markdown(table: pd.DataFrame, claims: pd.DataFrame) -> str:
+    out = ["# Risk summary: training on the teacher's labels instead of gold", ""]
+    for r in table.to_dict("records"):
+        out += [f"## {r['dataset']}, teacher {r['teacher']} (n = {r['size']})", ""]
+        out += [f"- {line}" for line in summary_lines(r, claims)] + [""]
+    return "\n".join(out)
+
+
+def rst(table: pd.DataFrame, claims: pd.DataFrame) -> str:
+    """The same, as reStructuredText for the report's first page."""
+    out = []
+    for r in table.to_dict("records"):
+        title = f"{r['dataset']}, teacher {r['teacher']} (n = {r['size']})"
+        out += [title, "~" * len(title), ""]
+        out += [f"- {_escape(line)}" for line in summary_lines(r, claims)] + [""]
+    return "\n".join(out)
+
+
+def _escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("*", "\\*").replace("`", "\\`").replace("_", "\\_")
