@@ -46,6 +46,7 @@ include: "rules/artefacts.smk"
 include: "rules/preflight.smk"
 include: "rules/plan.smk"
 include: "rules/risk.smk"
+include: "rules/export.smk"
 
 
 rule all:

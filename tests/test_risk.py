@@ -78,4 +78,4 @@ def test_cost_sentence_says_when_the_run_cannot_tell():
     assert "accuracy -5.0 points (95% interval -9.0 to -1.0)" in text
     assert text.endswith("cannot tell this from no difference (more seeds narrow it).")
     r |= {"macro_f1_high": -0.01}
-    assert risk.cost_sentence(r).endswith("a cost this run measured.")
+    assert risk.cost_sentence(r).endswith("a macro-F1 cost this run measured.")

@@ -18,4 +18,4 @@ table.to_csv(snakemake.output.csv, index=False)
 with open(snakemake.output.md, "w") as f:
     f.write(risk.markdown(table, claims))
 with open(snakemake.output.rst, "w") as f:
-    f.write(risk.rst(table, claims))
+    f.write(risk.first_page(table, claims))

@@ -24,6 +24,9 @@ PLAIN = {
     "does not hold": "the run contradicts it",
     "undetermined": "the run cannot tell (the difference is within noise)",
     "undetermined: collapsed": "the run cannot tell (a student answered one class)",
+    "does not hold: same predictions": "the run contradicts it (no prediction changed)",
+    "trade: macro-F1 up, accuracy down": "a trade (macro-F1 up, accuracy down)",
+    "not applicable: balanced": "not applicable (the classes are balanced)",
 }
 
 
@@ -75,7 +78,7 @@ def best_mitigation(recovered: pd.DataFrame, dataset: str, teacher: str) -> dict
     sub = recovered[(recovered.dataset == dataset) & (recovered.teacher == teacher)]
     sub = sub[sub.method != "llm"].dropna(subset=["recovered"])
     out = {"best_per_gold": "", "recovered_per_100_gold": np.nan, "best_gold_free": ""}
-    spend = sub[sub.gold_train > 0]
+    spend = sub[(sub.gold_train > 0) & (sub.recovered > 0)]
     if len(spend):
         per = spend.recovered / spend.gold_train * 100
         top = per.idxmax()
@@ -116,9 +119,9 @@ def cost_sentence(r: dict) -> str:
     text = f"Against gold, students trained on {r['teacher']}'s labels score " + "; ".join(parts)
     lo, hi = r["macro_f1_low"], r["macro_f1_high"]
     if np.isfinite(lo) and hi < 0:
-        return text + ": a cost this run measured."
+        return text + ": a macro-F1 cost this run measured."
     if np.isfinite(lo) and lo > 0:
-        return text + ": the teacher's labels did better than gold here."
+        return text + ": the teacher's labels did better than gold in macro-F1 here."
     return text + ": the run cannot tell this from no difference (more seeds narrow it)."
 
 
@@ -174,7 +177,7 @@ def summary_lines(r: dict, claims: pd.DataFrame) -> list[str]:
             f"({_pts(r['recovered_per_100_gold'] / 100, False)}% per 100)."
         )
     else:
-        lines.append("Mitigation: no gold-spending mitigation recovered part of a gap here.")
+        lines.append("Mitigation: no mitigation that spends gold recovered part of the gap here.")
     if r.get("best_gold_free"):
         lines.append(
             f"Without gold, {r['best_gold_free']} recovers "
@@ -191,14 +194,62 @@ def markdown(table: pd.DataFrame, claims: pd.DataFrame) -> str:
     return "\n".join(out)
 
 
-def rst(table: pd.DataFrame, claims: pd.DataFrame) -> str:
-    """The same, as reStructuredText for the report's first page."""
-    out = []
+# Short verdicts for the first page's table (the sentences are in risk.md and Claims).
+SHORT = {
+    "holds": "supported",
+    "does not hold": "contradicted",
+    "undetermined": "cannot tell",
+    "undetermined: collapsed": "cannot tell (collapsed)",
+    "does not hold: same predictions": "contradicted (no change)",
+    "trade: macro-F1 up, accuracy down": "trade",
+    "not applicable: balanced": "n/a",
+}
+
+
+def first_page(table: pd.DataFrame, claims: pd.DataFrame) -> str:
+    """The report's first page, short enough to read at a glance (the Snakemake report centres
+    its front page, so a long one loses its top): a table of the numbers and the verdicts, then
+    the cost of each (dataset, teacher) in one sentence."""
+    rows = [
+        [
+            "dataset, teacher",
+            "accuracy cost",
+            "macro-F1 cost",
+            "F1 SD teacher / gold",
+            "minority F1 teacher / gold",
+            "best per gold label",
+            "verdicts",
+        ]
+    ]
     for r in table.to_dict("records"):
-        title = f"{r['dataset']}, teacher {r['teacher']} (n = {r['size']})"
-        out += [title, "~" * len(title), ""]
-        out += [f"- {_escape(line)}" for line in summary_lines(r, claims)] + [""]
-    return "\n".join(out)
+        cost = [
+            f"{_pts(r[f'{m}_cost'])} [{_pts(r[f'{m}_low'])}, {_pts(r[f'{m}_high'])}]"
+            for m in ("accuracy", "macro_f1")
+        ]
+        mine = claims[
+            (claims.dataset == r["dataset"]) & (claims.teacher.fillna(r["teacher"]) == r["teacher"])
+        ]
+        said = "; ".join(
+            f"{c.claim} {SHORT.get(c.verdict, c.verdict)}"
+            for c in mine.drop_duplicates(["claim", "verdict"]).itertuples()
+        )
+        rows.append(
+            [
+                f"{r['dataset']}, {r['teacher']} (n = {r['size']})",
+                *cost,
+                f"{_pts(r['f1_sd_teacher'], False)} / {_pts(r['f1_sd_gold'], False)}",
+                f"{r['minority']}: {_pts(r['minority_f1_teacher'], False)} / "
+                f"{_pts(r['minority_f1_gold'], False)}",
+                r.get("best_per_gold") or "none recovered",
+                said,
+            ]
+        )
+    out = [".. list-table::", "   :header-rows: 1", ""]
+    for row in rows:
+        out += [f"   * - {_escape(str(row[0]))}"] + [f"     - {_escape(str(v))}" for v in row[1:]]
+    out += ["", "In words:", ""]
+    out += [f"- {_escape(cost_sentence(r))}" for r in table.to_dict("records")]
+    return "\n".join(out) + "\n"
 
 
 def _escape(text: str) -> str:

@@ -1,0 +1,67 @@
+"""A student to keep: the export target re-trains one run of the study in its own job, checks it
+predicts as the study's run did, and saves a model folder that names the dataset's labels."""
+
+import re
+
+import pytest
+
+from conftest import ROOT, WORK, snakemake
+
+CONFIGS = [str(ROOT / "config.yaml"), str(ROOT / "tests" / "data" / "tiny_config.yaml")]
+EXPORT = "export={source: smollm2-135m/llm, size: 16, seed: 2}"
+# One dataset, gold and the teacher's labels only, two seeds of one size: four training runs.
+SMALL = [
+    "grid={datasets: [movies], teachers: [smollm2-135m], student: minilm-l6, seeds: [1, 2], sizes: [16]}",
+    "mitigations={teachers: [], ensemble: false, entropy_alphas: [], learned_alphas: [],"
+    " cleanlab: [], soft: false, calibrated: []}",
+    "annotation={members: 1}",
+]
+
+
+def planned(stdout):
+    return dict(re.findall(r"^(\w+)\s+(\d+)$", stdout, flags=re.M))
+
+
+@pytest.mark.dag
+def test_export_settings_change_no_study_job(tmp_path):
+    args = ["-n", "-d", str(tmp_path), "--configfile", *CONFIGS]
+    without = planned(snakemake(*args).stdout)
+    with_export = planned(snakemake(*args, "--config", EXPORT).stdout)
+    assert without == with_export  # the default target is the study; export is its own
+
+
+@pytest.fixture(scope="module")
+def study(models, tmp_path_factory):
+    work = tmp_path_factory.mktemp("export")
+    (work / "resources").symlink_to(WORK / "resources", target_is_directory=True)
+    args = ["-d", str(work), "--configfile", *CONFIGS, "--config", *SMALL]
+    snakemake("results/metrics/movies/smollm2-135m/llm.parquet", "--cores", "2", *args)
+    return work, args
+
+
+@pytest.mark.e2e
+def test_enabling_export_trains_only_the_exported_run(study):
+    _, args = study
+    jobs = planned(snakemake("-n", "export", *args, EXPORT).stdout)
+    assert jobs == {"export_student": "1", "export": "1", "total": "2"}
+
+
+@pytest.mark.e2e
+def test_exported_folder_loads_and_names_its_labels(study):
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer, pipeline
+
+    work, args = study
+    snakemake("export", "--cores", "2", *args, EXPORT)
+    folder = work / "results/models/movies/smollm2-135m/llm/n16_seed2"
+    model = AutoModelForSequenceClassification.from_pretrained(folder)
+    assert model.config.id2label == {0: "negative", 1: "positive"}
+    assert model.config.label2id == {"negative": 0, "positive": 1}
+    classify = pipeline(
+        "text-classification", model=model, tokenizer=AutoTokenizer.from_pretrained(folder)
+    )
+    answers = classify(["A wonderful, moving film.", "Dull and far too long."])
+    assert {a["label"] for a in answers} <= {"negative", "positive"}
+    card = (folder / "README.md").read_text()
+    assert "labelled by the teacher `smollm2-135m`" in card and "16 items of `movies`" in card
+    assert "| 0 training + 0 validation |" in card  # the teacher labelled both sets
+    assert "its test predictions equal the study's run's" in card
