@@ -11,7 +11,8 @@ CONFIGS = [str(ROOT / "config.yaml"), str(ROOT / "tests" / "data" / "tiny_config
 EXPORT = "export={source: smollm2-135m/llm, size: 16, seed: 2}"
 # One dataset, gold and the teacher's labels only, two seeds of one size: four training runs.
 SMALL = [
-    "grid={datasets: [movies], teachers: [smollm2-135m], student: minilm-l6, seeds: [1, 2], sizes: [16]}",
+    "grid={datasets: [movies], teachers: [smollm2-135m], student: minilm-l6,"
+    " seeds: [1, 2], sizes: [16]}",
     "mitigations={teachers: [], ensemble: false, entropy_alphas: [], learned_alphas: [],"
     " cleanlab: [], soft: false, calibrated: []}",
     "annotation={members: 1}",

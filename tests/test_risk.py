@@ -65,7 +65,8 @@ def test_verdict_sentences_read_the_claims_interface():
     lines = risk.verdicts(claims, "d", "t")
     assert lines == [
         "C1: the run supports it. Gold beats the teacher.",
-        "C6: the run cannot tell (the difference is within noise). The larger teacher is not better.",
+        "C6: the run cannot tell (the difference is within noise)."
+        " The larger teacher is not better.",
     ]
     claims["sentence"] = ["In words.", "", ""]
     assert risk.verdicts(claims, "d", "t")[0] == "C1: the run supports it. In words."
