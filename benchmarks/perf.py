@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -30,11 +31,10 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "workflow_scripts"))
 
-from labelrisk.annotation.journal import draw_demonstrations  # noqa: E402
-from labelrisk.annotation.prompt import chat_frame  # noqa: E402
+from labelrisk.annotation.demonstrations import draw_demonstrations  # noqa: E402
 from labelrisk.students.jobs import job_key  # noqa: E402
 from labelrisk.students.train import Hyper, Run, train_runs  # noqa: E402
-from labelrisk.teachers.base import class_token_ids  # noqa: E402
+from labelrisk.teachers.prompt import Prompt, answer_token_ids, chat_frame  # noqa: E402
 from labelrisk.teachers.transformers_backend import TransformersTeacher  # noqa: E402
 
 SNAKEMAKE = [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile")]
@@ -78,11 +78,10 @@ def bench_teacher(dataset: str, n_fast: int, n_naive: int) -> None:
     items = pool.iloc[:n_fast]
     demos = draw_demonstrations(pool, 3, 0, 0)
     fast = TransformersTeacher(str(ROOT / model), "bfloat16", THREADS)
-    labels = dict(enumerate(ds["labels"]))
-    frame = chat_frame(
-        fast.tokenizer, ds["task"], labels, list(zip(demos.text, demos.label, strict=True))
-    )
-    cls = class_token_ids(fast.tokenizer, len(labels))
+    labels = ds["labels"]
+    prompt = Prompt(ds["task"], tuple(labels))
+    frame = chat_frame(fast.tokenizer, prompt, list(zip(demos.text, demos.label, strict=True)))
+    cls = answer_token_ids(fast.tokenizer, prompt.answers)
     texts = [" " + t for t in items.text]
 
     t = time.perf_counter()
@@ -189,13 +188,11 @@ def bench_workflow(tmp: Path) -> None:
     )
     paper = ROOT / "config" / "paper.yaml"
     for per_job in ("seed", "run"):  # as shipped; one job per fine-tuning run
-        # The Manifestos table is saved by hand; the plan needs the file, not its rows.
+        # The Manifestos table is saved by hand; the plan checks its columns and labels.
         origin = yaml.safe_load(paper.read_text())["datasets"]["manifestos"]["origin"]
         saved = tmp / per_job / origin["path"]
         saved.parent.mkdir(parents=True, exist_ok=True)
-        saved.write_text(
-            f"{origin['id_column']},{origin['text_column']},{origin['label_column']}\n"
-        )
+        shutil.copy(ROOT / "tests/data/paper/cc_muller.csv", saved)  # the stand-in of the tests
         override = ["--config", f"training={{runs_per_job: {per_job}}}"]
         args = ["-n", "-d", str(tmp / per_job), "--configfile", str(paper), *override]
         seconds, out = timed(*args)

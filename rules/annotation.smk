@@ -50,7 +50,7 @@ rule annotate:
         "../workflow_scripts/annotate.py"
 
 
-# vLLM in its own environment: the script starts `python -m labelrisk.teachers.vllm_worker` with the
+# vLLM in its own environment: the script starts `python -m labelrisk.annotation.vllm_worker` with the
 # teacher's `vllm.python` (a local vLLM venv) or, when unset, the interpreter of this rule's
 # conda env (`--sdm conda`).
 use rule annotate as annotate_vllm with:

@@ -8,7 +8,7 @@ import pytest
 
 from labelrisk.annotation.demonstrations import draw_demonstrations
 from labelrisk.annotation.journal import annotate, cut_demonstrations, read_journal
-from labelrisk.annotation.prompt import Prompt
+from labelrisk.teachers.prompt import Prompt
 from labelrisk.teachers.transformers_backend import TransformersTeacher
 
 ITEMS = pd.DataFrame(
@@ -239,7 +239,7 @@ def test_a_shaped_prompt_reaches_the_teacher_as_configured(models, teacher, tmp_
     """Label words, a description, a system message, a template file and fixed
     demonstrations: the job scores exactly the prompt they render, by the word tokens."""
     from labelrisk.annotation.job import run as run_job
-    from labelrisk.annotation.prompt import answer_token_ids, chat_frame
+    from labelrisk.teachers.prompt import answer_token_ids, chat_frame
 
     ITEMS.iloc[:6].to_parquet(tmp_path / "pool.parquet")
     ITEMS.iloc[6:].to_parquet(tmp_path / "val.parquet")

@@ -15,13 +15,13 @@ from openai_stub import MODEL, Stub, p_second
 
 from conftest import ROOT, snakemake
 from labelrisk.annotation.job import engine_identity
-from labelrisk.annotation.prompt import Prompt
+from labelrisk.annotation.vllm_worker import vllm_options
 from labelrisk.teachers.chat_backend import ChatTeacher
 from labelrisk.teachers.logprobs import MissingClassLogprob, class_scores, prefix_mass
+from labelrisk.teachers.prompt import Prompt
 from labelrisk.teachers.ratelimit import RateLimiter
 from labelrisk.teachers.served import NoLabelError, constraint_body
 from labelrisk.teachers.server import Server, ServerError, retry_after
-from labelrisk.teachers.vllm_worker import vllm_options
 
 
 @pytest.fixture
@@ -112,7 +112,7 @@ def test_vllm_options_drop_the_interpreter():
 def test_vllm_is_imported_only_when_used():
     sys.modules.pop("labelrisk.teachers.vllm_backend", None)
     importlib.import_module("labelrisk.teachers.vllm_backend")
-    importlib.import_module("labelrisk.teachers.vllm_worker")
+    importlib.import_module("labelrisk.annotation.vllm_worker")
     assert "vllm" not in sys.modules
 
 
@@ -120,7 +120,7 @@ def test_vllm_is_imported_only_when_used():
 def test_a_chat_job_imports_neither_torch_nor_transformers():
     """The chat teacher's job runs in the light env (envs/annotation-chat.yaml)."""
     code = (
-        "import sys; import labelrisk.annotation.job, labelrisk.teachers.registry, "
+        "import sys; import labelrisk.annotation.runner, labelrisk.teachers.registry, "
         "labelrisk.teachers.chat_backend; "
         "print(sorted(m for m in ('torch', 'transformers', 'tokenizers') if m in sys.modules))"
     )

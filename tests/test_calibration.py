@@ -242,7 +242,7 @@ ITEMS = pd.DataFrame(
 @pytest.mark.e2e
 def test_content_free_job_records_content_free_scores_and_they_apply(models, tmp_path):
     from labelrisk.annotation.job import Job, run
-    from labelrisk.annotation.prompt import Prompt, answer_token_ids, chat_frame
+    from labelrisk.teachers.prompt import Prompt, answer_token_ids, chat_frame
     from labelrisk.teachers.transformers_backend import TransformersTeacher
 
     ITEMS.iloc[:4].to_parquet(tmp_path / "pool.parquet")

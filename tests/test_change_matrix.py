@@ -173,7 +173,9 @@ CASES = {
     ),
     "content-free calibration on": Case(
         {"mitigations": {"calibrated": ["content_free"]}},
-        new_sources(*_sources("calibrated_cf")) | teacher_rows(),
+        new_sources(*_sources("calibrated_cf"))
+        | teacher_rows()
+        | {job("content_free", dataset=d, member=0, teacher=TEACHER) for d in DATASETS},
     ),
     "figure 2's script edited": Case(
         edit="workflow_scripts/figure2.py", expected=artefacts("figure2")
@@ -194,8 +196,6 @@ CASES = {
         {"calibration": {"prior_em": False}}, artefacts("dump_config")
     ),
 }
-# Content-free scores are computed by the annotate jobs, whose params they are.
-NEEDS_OWN_SCORING_JOB = {"content-free calibration on"}
 
 
 def planned(dry_run: str) -> dict[str, list[str]]:
@@ -284,18 +284,7 @@ def finished(tmp_path_factory):
 
 @pytest.mark.parametrize(
     "name",
-    [
-        pytest.param(
-            n,
-            marks=pytest.mark.xfail(
-                reason="content-free scores are an annotate param until their own job scores them",
-                strict=True,
-            ),
-        )
-        if n in NEEDS_OWN_SCORING_JOB
-        else n
-        for n in CASES
-    ],
+    list(CASES),
 )
 def test_a_change_plans_its_own_jobs_and_their_readers(finished, name):
     case = CASES[name]

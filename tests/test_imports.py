@@ -77,10 +77,6 @@ def test_the_labels_stage_imports_no_later_stage():
     assert ("artefacts", "labels") in edges and ("grid", "labels") in edges
 
 
-@pytest.mark.xfail(
-    reason="the teacher backends import the annotation package's prompt and job modules",
-    strict=True,
-)
 def test_stages_import_one_way():
     edges = stage_edges(module_imports())
     assert [(a, b) for a, b in edges if (b, a) in edges] == []

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from labelrisk.annotation.demonstrations import DemonstrationError, fixed_demonstrations
-from labelrisk.annotation.prompt import (
+from labelrisk.teachers.prompt import (
     TEMPLATE,
     Prompt,
     PromptError,

@@ -35,5 +35,5 @@ def test_the_paper_config_without_its_saved_table_stops_despite_old_tables(tmp_p
     assert res.returncode != 0
     assert (
         "datasets.manifestos.origin.path: resources/downloads/manifestos/"
-        "temporal_focus_sentences.csv does not exist (save the table there, or fix the path)"
+        "cc_muller.csv does not exist (save the table there, or fix the path)"
     ) in res.stdout + res.stderr

@@ -1,10 +1,24 @@
-"""Same config and seed, same predictions on the CPU."""
+"""The student: same config and seed, same predictions on the CPU; a run that never leaves the
+label prior is restarted, and a near-collapsed student is named in the log."""
+
+import logging
+import math
 
 import pandas as pd
 import pytest
 import torch
+from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-from labelrisk.students.train import BestInMemory, Hyper, Run, Tokens, train_and_predict, train_runs
+from labelrisk.students.fit import derived_seed, left_start, prior_loss
+from labelrisk.students.train import (
+    BestInMemory,
+    Hyper,
+    Run,
+    Tokens,
+    epochs_for,
+    train_and_predict,
+    train_runs,
+)
 
 TEXTS = [
     "Great fun.",
@@ -142,3 +156,88 @@ def test_hyper_parameters_come_from_the_config_section():
     training = {"epochs": 2, "learning_rate": 3e-4, "runs_per_job": "seed", "keep_models": False}
     hp = Hyper.from_config(training)
     assert (hp.epochs, hp.learning_rate, hp.train_batch_size) == (2, 3e-4, 16)
+
+
+@pytest.mark.unit
+def test_prior_loss_is_the_entropy_of_the_training_labels():
+    hard = pd.DataFrame({"label": [0, 0, 0, 1]})
+    assert prior_loss(hard, 2) == pytest.approx(-(0.75 * math.log(0.75) + 0.25 * math.log(0.25)))
+    assert prior_loss(pd.DataFrame({"label": [1, 1]}), 3) == 0.0
+    # Soft targets: the entropy of their mean, (0.5, 0.5).
+    soft = pd.DataFrame({"label": [0, 1], "p_0": [0.8, 0.2], "p_1": [0.2, 0.8]})
+    assert prior_loss(soft, 2) == pytest.approx(math.log(2))
+
+
+@pytest.mark.unit
+def test_a_run_leaves_its_start_when_its_last_loss_falls_below_nine_tenths_of_the_prior():
+    ln2 = math.log(2)
+    assert not left_start([0.704, 0.693, 0.695], ln2)  # the collapsed run: ln 2 throughout
+    assert not left_start([0.69, 0.63], ln2)  # 0.63 > 0.9 ln 2 = 0.624
+    assert left_start([0.69, 0.62], ln2)
+    assert not left_start([], ln2)
+
+
+@pytest.mark.unit
+def test_restart_seeds_are_derived_and_never_a_grid_seed():
+    assert derived_seed(3, 0) == 3
+    assert [derived_seed(s, 1) for s in (1, 2, 3)] == [100_004, 100_005, 100_006]
+    assert derived_seed(1, 2) == 200_007
+
+
+@pytest.mark.unit
+def test_small_training_sets_get_at_least_min_steps_updates():
+    hp = Hyper(epochs=3, train_batch_size=16, min_steps=60)
+    assert epochs_for(hp, 100) == 9  # 7 steps an epoch
+    assert epochs_for(hp, 300) == 4  # 19 steps an epoch
+    assert epochs_for(hp, 1000) == 3  # 63 steps an epoch: `epochs` already gives more
+    assert epochs_for(Hyper(epochs=3), 100) == 3
+
+
+@pytest.mark.e2e
+def test_length_grouped_runs_predict_each_test_item_itself(models, tmp_path):
+    """transformers' length-grouped sampling also shuffles evaluation sets, and `predict` returned
+    the test predictions in that shuffled order; here each row must be its own item's."""
+    hp = Hyper(
+        epochs=2, learning_rate=1e-4, max_length=32, group_by_length=True, mixed_precision=False
+    )
+    train, val, test = frame(30), frame(8, 100), frame(10, 200)
+    pred = train_and_predict(
+        str(models["student"]), 2, train, val, test, 3, tmp_path / "w", hp, keep_model=True
+    )
+    model = AutoModelForSequenceClassification.from_pretrained(tmp_path / "w" / "best").eval()
+    tok = AutoTokenizer.from_pretrained(models["student"])
+    with torch.no_grad():
+        logits = model(**tok(test.text.tolist(), padding=True, return_tensors="pt")).logits
+    expected = torch.softmax(logits, -1)[:, 1].numpy()
+    assert pred.p_1.to_numpy() == pytest.approx(expected, abs=1e-4)
+
+
+@pytest.mark.e2e
+def test_a_run_stuck_at_the_prior_is_restarted_and_logged(models, tmp_path, caplog):
+    fits = []
+    hp = Hyper(epochs=1, learning_rate=1e-9, max_length=32, restarts=1)
+    run = Run(frame(24), frame(8, 100), 4, tmp_path / "w")
+    with caplog.at_level(logging.INFO, logger="labelrisk.students.train"):
+        list(train_runs(str(models["student"]), 2, [run], frame(10, 200), hp, threads=1, fits=fits))
+    (fit,) = fits
+    assert fit.seeds_tried == [4, 100_007] and fit.seed == 4
+    assert fit.prior_loss == pytest.approx(math.log(2)) and not fit.left_start
+    text = caplog.text
+    assert "never left the label prior's 0.693; restarting with seed 100007" in text
+    assert "seed 4: the training loss never left the label prior (2 seeds tried: 4 100007)" in text
+
+
+@pytest.mark.e2e
+def test_a_near_collapsed_student_is_named_in_the_log(models, tmp_path, caplog):
+    fits = []
+    train = frame(24).assign(label=1)  # one class: the student can only answer it
+    run = Run(train, frame(8, 100), 2, tmp_path / "w")
+    hp = Hyper(epochs=3, learning_rate=1e-3, max_length=32, restarts=1)
+    with caplog.at_level(logging.INFO, logger="labelrisk.students.train"):
+        list(train_runs(str(models["student"]), 2, [run], frame(10, 200), hp, threads=1, fits=fits))
+    (fit,) = fits
+    assert fit.seeds_tried == [2]  # nothing to learn beyond the prior: no restart
+    assert (fit.test_share, fit.test_class) == (1.0, 1)
+    assert "24 items, seed 2: near-collapsed, class 1 predicted for 100.0% of the test set" in (
+        caplog.text
+    )

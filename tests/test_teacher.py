@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from labelrisk.annotation.prompt import Prompt, answer_token_ids, chat_frame
 from labelrisk.teachers.base import entropy
+from labelrisk.teachers.prompt import Prompt, answer_token_ids, chat_frame
 from labelrisk.teachers.transformers_backend import TransformersTeacher, length_batches
 
 TEXTS = [

@@ -9,6 +9,6 @@ job = job_name(snakemake.rule, snakemake.wildcards)
 lease_gpus(getattr(snakemake.resources, "gpu", 0), job=job)
 
 from labelrisk.annotation.job import Job
-from labelrisk.teachers.registry import run_job
+from labelrisk.annotation.runner import run_job
 
 run_job(Job.from_rule(snakemake, "annotate"), snakemake.threads, snakemake.log[0])

@@ -8,6 +8,6 @@ from labelrisk.devices import lease_gpus
 lease_gpus(getattr(snakemake.resources, "gpu", 0))
 
 from labelrisk.annotation.job import Job
-from labelrisk.teachers.registry import run_job
+from labelrisk.annotation.runner import run_job
 
 run_job(Job.from_rule(snakemake, "content_free"), snakemake.threads, snakemake.log[0])

@@ -24,7 +24,7 @@ elif rule == "preflight_student":
 elif rule == "preflight_teacher":
     lease_gpus(gpus, job=job_name(rule, snakemake.wildcards))
     # In the interpreter that has vLLM, as the annotation jobs run it.
-    from labelrisk.teachers.vllm_worker import PACKAGE_ROOT
+    from labelrisk.annotation.vllm_worker import PACKAGE_ROOT
 
     args = Path(snakemake.output[0]).with_suffix(".args.json")
     args.write_text(json.dumps({"model_dir": snakemake.input.teacher, **p.check}))

@@ -45,8 +45,8 @@ def cuda_check(asked: int, status: dict | None = None) -> Check:
 
 
 def models_to_fetch(config: dict, teachers, student: str, root: Path = Path(".")) -> dict:
-    """Origins of the grid's models not yet in resources/ (the disk check sizes them)."""
-    # A chat-server teacher has no origin: nothing of it is downloaded.
+    """Origins of the grid's models not yet in resources/ (the disk check sizes them); a
+    teacher behind a server has no origin: nothing of it is fetched."""
     wanted = {
         f"teachers/{t}": config["teachers"][t]["origin"]
         for t in teachers
@@ -96,18 +96,16 @@ def disk_check(models: dict[str, dict], where: Path, free: int | None = None) ->
 
 def teacher_check(name: str, model_dir: str, teacher: dict, task: str, labels: list) -> Check:
     """vLLM loads the teacher and scores one prompt under guided decoding (class ids only)."""
-    from labelrisk.annotation.prompt import chat_frame
-    from labelrisk.teachers.base import class_token_ids
+    from labelrisk.annotation.vllm_worker import vllm_options
+    from labelrisk.teachers.prompt import Prompt
     from labelrisk.teachers.vllm_backend import VllmTeacher
-    from labelrisk.teachers.vllm_worker import vllm_options
 
     start = time.monotonic()
     try:
         llm = VllmTeacher(model_dir, **vllm_options(teacher))
         loaded = time.monotonic() - start
-        frame = chat_frame(llm.tokenizer, task, dict(enumerate(labels)), [])
-        cls = class_token_ids(llm.tokenizer, len(labels))
-        _, scores = next(llm.score(frame, ["A short sentence to classify."], cls))
+        prompt = Prompt(task, tuple(labels))
+        _, scores = next(llm.score_items(prompt, [], ["A short sentence to classify."]))
     except Exception as e:  # any failure to start or score is the check's answer
         return Check(f"teacher {name}", "FAIL", f"{type(e).__name__}: {e}")
     p = scores.probs[0]

@@ -23,8 +23,8 @@ from labelrisk.annotation.journal import (
     journal_path,
     score_content_free,
 )
-from labelrisk.annotation.prompt import Prompt
 from labelrisk.devices import resolve_dtype
+from labelrisk.teachers.prompt import Prompt
 
 log = logging.getLogger(__name__)
 

@@ -19,8 +19,8 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from labelrisk.annotation.prompt import Prompt
 from labelrisk.teachers.base import entropy
+from labelrisk.teachers.prompt import Prompt
 
 log = logging.getLogger(__name__)
 

@@ -57,7 +57,7 @@ def class_f1_drop(
                         "f1_gold": gold,
                         "f1_llm": llm,
                         "f1_drop": gold - llm,
-                        "collapsed": collapsed_note(top, ["gold", src]),
+                        "collapsed": collapsed_note(top, [gold_id, src]),
                     }
                 )
     out = pd.DataFrame(rows)

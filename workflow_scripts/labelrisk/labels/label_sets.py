@@ -57,7 +57,7 @@ def build(
         return out.drop(columns="keep")
 
     # Validation labels depend only on the source, not on seed or size.
-    val_source = Source(None, "gold") if validation_labels == "gold" else source
+    val_source = Source.gold_labels() if validation_labels == "gold" else source
     val_set = labelled(val, val_source, "val")
     pool_idx = pool.set_index("id")
     out = {}

@@ -1,4 +1,5 @@
-"""Fine-tune an encoder classifier with transformers' Trainer (the paper's Appendix B set-up).
+"""Fine-tune an encoder classifier with transformers' Trainer (the paper's Appendix B set-up,
+with what small training sets on a CPU need: docs/student-recipe.md).
 
 A job may train several runs (sizes, seeds) of one label source: the tokenizer, the
 tokenisation of every text and the test set are then prepared once and shared by the runs.
@@ -7,6 +8,8 @@ tokenisation of every text and the test set are then prepared once and shared by
 from __future__ import annotations
 
 import gc
+import logging
+import math
 import shutil
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, fields
@@ -26,7 +29,10 @@ from transformers import (
 )
 
 from labelrisk.devices import native_bf16, require_gpus
+from labelrisk.students.fit import Fit, derived_seed, left_start, prior_loss
 from labelrisk.students.soft_targets import soft_training
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -39,7 +45,15 @@ class Hyper:
     eval_batch_size: int = 32
     weight_decay: float = 0.01
     warmup_ratio: float = 0.05
+    lr_scheduler: str = "linear"
+    max_grad_norm: float = 1.0
     max_length: int = 128
+    # More epochs where a small training set would get fewer updates than this.
+    min_steps: int = 0
+    # Leave the word embeddings as pre-trained (most of a small encoder's weights).
+    freeze_embeddings: bool = False
+    # Restarts, with a derived seed, of a run whose training loss never left the label prior.
+    restarts: int = 0
     # Best epoch by validation macro-F1, its weights kept in memory (no checkpoint writes) or
     # on disk as Trainer checkpoints (`disk`, at most `save_total_limit` of them).
     best_weights: str = "memory"
@@ -50,6 +64,9 @@ class Hyper:
     group_by_length: bool = False
     # Pad every batch to max_length: the naive reference the benchmarks compare against.
     pad_to_max_length: bool = False
+    # Attention kernel; None: eager on a CPU (its backward is faster there than sdpa's at
+    # these lengths), sdpa on a GPU.
+    attention: str | None = None
 
     @classmethod
     def from_config(cls, training: dict) -> Hyper:
@@ -146,24 +163,45 @@ class BestInMemory(TrainerCallback):
             model.load_state_dict(self.weights)
 
 
+def in_order(trainer_cls: type) -> type:
+    """`trainer_cls` evaluating and predicting in dataset order. transformers' length-grouped
+    sampling also shuffles evaluation sets, and `predict` returns its predictions in that
+    shuffled order (test predictions no longer matched their items); evaluation sets here are
+    ordered by length already."""
+
+    class InOrder(trainer_cls):
+        def _get_eval_sampler(self, eval_dataset):
+            return torch.utils.data.SequentialSampler(eval_dataset)
+
+    InOrder.__name__ = trainer_cls.__name__
+    return InOrder
+
+
 def bf16_supported() -> bool:
     """bf16 autocast only where the CPU computes bf16 natively; emulated it is slower than fp32."""
     return torch.backends.mkldnn.is_available() and native_bf16()
 
 
+def epochs_for(hp: Hyper, n_train: int) -> float:
+    """`epochs`, or more where a small training set would get fewer than `min_steps` updates."""
+    steps = math.ceil(n_train / hp.train_batch_size)
+    return max(hp.epochs, math.ceil(hp.min_steps / steps))
+
+
 def training_arguments(
-    hp: Hyper, seed: int, work_dir: Path, progress: bool = True
+    hp: Hyper, seed: int, work_dir: Path, progress: bool = True, epochs: float | None = None
 ) -> TrainingArguments:
     gpu = torch.cuda.is_available()
     on_disk = hp.best_weights == "disk"
     return TrainingArguments(
         output_dir=str(work_dir),
-        num_train_epochs=hp.epochs,
+        num_train_epochs=hp.epochs if epochs is None else epochs,
         learning_rate=hp.learning_rate,
         per_device_train_batch_size=hp.train_batch_size,
         per_device_eval_batch_size=hp.eval_batch_size,
         weight_decay=hp.weight_decay,
-        lr_scheduler_type="linear",
+        lr_scheduler_type=hp.lr_scheduler,
+        max_grad_norm=hp.max_grad_norm,
         warmup_steps=hp.warmup_ratio,  # a float below 1 is a ratio of the total steps
         optim=hp.optimizer,
         eval_strategy="epoch",
@@ -188,6 +226,23 @@ def training_arguments(
     )
 
 
+def student_model(model_dir: str, n_classes: int, hp: Hyper):
+    """The pre-trained encoder with a new classification head, as the Trainer gets it."""
+    attention = hp.attention or ("sdpa" if torch.cuda.is_available() else "eager")
+    model = AutoModelForSequenceClassification.from_pretrained(
+        model_dir, num_labels=n_classes, attn_implementation=attention
+    )
+    if hp.freeze_embeddings:
+        model.get_input_embeddings().weight.requires_grad_(False)
+    return model
+
+
+def _history(log_history: list[dict]) -> tuple[list[float], list[float]]:
+    losses = [h["loss"] for h in log_history if "loss" in h]
+    val_f1 = [h["eval_macro_f1"] for h in log_history if "eval_macro_f1" in h]
+    return losses, val_f1
+
+
 def train_runs(
     model_dir: str,
     n_classes: int,
@@ -197,11 +252,14 @@ def train_runs(
     keep_model: bool = False,
     threads: int | None = None,
     progress: bool = True,
+    fits: list[Fit] | None = None,
 ) -> Iterator[pd.DataFrame]:
     """Train each run, pick its best epoch on its validation set, predict `test`.
 
     Yields, run by run, one row per test item: id, pred, p_0..p_{K-1}. `progress` shows the
-    Trainer's step bars (a caller looping over many short runs shows its own instead).
+    Trainer's step bars (a caller looping over many short runs shows its own instead). A run
+    whose training loss never left the label prior is restarted up to `hp.restarts` times with
+    a derived seed; what each run did is logged and appended to `fits`.
     """
     require_gpus()  # a job that asked for a GPU never trains on the CPU
     if threads:
@@ -220,31 +278,67 @@ def train_runs(
     gc.freeze()
     try:
         for run in runs:
-            set_seed(run.seed, deterministic=True)  # fixes the new head's initial weights
-            model = AutoModelForSequenceClassification.from_pretrained(
-                model_dir, num_labels=n_classes
+            train_rows = tokens.rows(run.train.text.tolist())
+            val_set = _Encoded(
+                tokens.rows(run.val.text.tolist()), run.val.label.tolist(), by_length=True
             )
-            # Soft targets when the training frame carries the teacher's p_k columns.
-            trainer_cls, train_set = soft_training(
-                run.train, _Encoded(tokens.rows(run.train.text.tolist()), run.train.label.tolist())
-            )
-            trainer = trainer_cls(
-                model=model,
-                args=training_arguments(hp, run.seed, run.work_dir, progress),
-                train_dataset=train_set,
-                eval_dataset=_Encoded(
-                    tokens.rows(run.val.text.tolist()), run.val.label.tolist(), by_length=True
-                ),
-                data_collator=collator,
-                compute_metrics=macro_f1_metric(n_classes),
-                callbacks=[BestInMemory()] if hp.best_weights == "memory" else None,
-            )
-            trainer.train()
+            prior = prior_loss(run.train, n_classes)
+            tried: list[int] = []
+            for attempt in range(hp.restarts + 1):
+                seed = derived_seed(run.seed, attempt)
+                tried.append(seed)
+                set_seed(seed, deterministic=True)  # fixes the new head's initial weights
+                model = student_model(model_dir, n_classes, hp)
+                # Soft targets when the training frame carries the teacher's p_k columns.
+                trainer_cls, train_set = soft_training(
+                    run.train, _Encoded(train_rows, run.train.label.tolist())
+                )
+                args = training_arguments(
+                    hp, seed, run.work_dir, progress, epochs_for(hp, len(run.train))
+                )
+                trainer = in_order(trainer_cls)(
+                    model=model,
+                    args=args,
+                    train_dataset=train_set,
+                    eval_dataset=val_set,
+                    data_collator=collator,
+                    compute_metrics=macro_f1_metric(n_classes),
+                    callbacks=[BestInMemory()] if hp.best_weights == "memory" else None,
+                )
+                trainer.train()
+                losses, val_f1 = _history(trainer.state.log_history)
+                # Labels of one class leave nothing to learn beyond the prior: no restart.
+                if left_start(losses, prior) or prior == 0 or attempt == hp.restarts:
+                    break
+                log.warning(
+                    "%d items, seed %d: training loss %s never left the label prior's %.3f; "
+                    "restarting with seed %d",
+                    len(run.train),
+                    seed,
+                    " ".join(f"{x:.3f}" for x in losses),
+                    prior,
+                    derived_seed(run.seed, attempt + 1),
+                )
+                shutil.rmtree(run.work_dir, ignore_errors=True)
             logits = test_set.restore(trainer.predict(test_set).predictions)
             probs = torch.softmax(torch.tensor(logits, dtype=torch.float32), -1).numpy()
             out = pd.DataFrame({"id": test.id.to_numpy(), "pred": probs.argmax(1)})
             for k in range(n_classes):
                 out[f"p_{k}"] = probs[:, k]
+            share = np.bincount(out.pred, minlength=n_classes) / len(out)
+            fit = Fit(
+                size=len(run.train),
+                seed=run.seed,
+                prior_loss=prior,
+                losses=losses,
+                val_f1=val_f1,
+                seeds_tried=tried,
+                test_share=float(share.max()),
+                test_class=int(share.argmax()),
+            )
+            fit.log()
+            if fits is not None:
+                fits.append(fit)
             if keep_model:
                 trainer.save_model(str(Path(run.work_dir) / "best"))
                 for ckpt in Path(run.work_dir).glob("checkpoint-*"):

@@ -17,9 +17,9 @@ from collections.abc import Iterator, Sequence
 
 import numpy as np
 
-from labelrisk.annotation.prompt import Prompt
 from labelrisk.teachers.base import Scores
 from labelrisk.teachers.logprobs import prefix_mass, to_scores
+from labelrisk.teachers.prompt import Prompt
 from labelrisk.teachers.served import ServedTeacher, constraint_body
 from labelrisk.teachers.server import ServerError
 

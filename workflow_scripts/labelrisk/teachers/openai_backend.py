@@ -16,8 +16,8 @@ from collections.abc import Iterator, Sequence
 
 from transformers import AutoTokenizer
 
-from labelrisk.annotation.prompt import PromptFrame
 from labelrisk.teachers.logprobs import class_scores
+from labelrisk.teachers.prompt import PromptFrame
 from labelrisk.teachers.served import ServedTeacher, constraint_body
 from labelrisk.teachers.tokenizing import Tokenizing
 

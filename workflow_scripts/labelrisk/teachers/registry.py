@@ -1,4 +1,4 @@
-"""Build the teacher a config entry names (vLLM runs apart, see labelrisk.teachers.vllm_worker)."""
+"""Build the teacher a config entry names (vLLM runs apart: labelrisk.annotation.vllm_worker)."""
 
 from __future__ import annotations
 
@@ -23,6 +23,13 @@ def teacher_params(teacher_cfg: dict) -> dict:
     return {k: v for k, v in teacher_cfg.items() if k not in other}
 
 
+def vllm_options(teacher_cfg: dict) -> dict:
+    """VllmTeacher keyword arguments from a teacher's config entry (schema defaults filled)."""
+    v = dict(teacher_cfg.get("vllm") or {})
+    v.pop("python", None)
+    return {"dtype": resolve_dtype(teacher_cfg.get("dtype", "auto")), **v}
+
+
 def open_teacher(
     teacher_cfg: dict, model_dir: str | None, threads: int | None = None, cache: str | None = None
 ):
@@ -43,23 +50,6 @@ def open_teacher(
         return ChatTeacher(teacher_cfg.get("openai") or {}, cache)
     if backend == "vllm":
         from labelrisk.teachers.vllm_backend import VllmTeacher
-        from labelrisk.teachers.vllm_worker import vllm_options
 
         return VllmTeacher(model_dir, **vllm_options(teacher_cfg))
     raise ValueError(f"unknown teacher backend {backend!r}; one of {BACKENDS}")
-
-
-def run_job(job, threads: int, log_file: str) -> None:
-    """Run one annotation or content-free job: vLLM in a worker under its own interpreter, the
-    rest in-process."""
-    from pathlib import Path
-
-    if backend_of(job.teacher) == "vllm":
-        from labelrisk.teachers.vllm_worker import launch
-
-        python = (job.teacher.get("vllm") or {}).get("python")
-        launch(job, Path(job.journal) / f"{job.kind}.json", python, threads, log_file)
-        return
-    from labelrisk.annotation.job import run
-
-    run(job, open_teacher(job.teacher, job.teacher_dir, threads, job.cache))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from labelrisk.annotation.prompt import Prompt, answer_token_ids, chat_frame
+from labelrisk.teachers.prompt import Prompt, answer_token_ids, chat_frame
 
 
 class Tokenizing:

@@ -15,8 +15,8 @@ import numpy as np
 import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
-from labelrisk.annotation.prompt import PromptFrame
 from labelrisk.teachers.base import Scores
+from labelrisk.teachers.prompt import PromptFrame
 from labelrisk.teachers.tokenizing import Tokenizing
 
 

@@ -76,11 +76,12 @@ def _p_uc(r: Runs, a: Key, b: Key) -> dict:
 def plan(ds: str, srcs: Sequence[str], setting: Setting) -> list[Comparison]:
     """Every comparison on one dataset; `srcs` in grid order."""
     small, large = int(min(setting.sizes)), int(max(setting.sizes))
-    teachers = [p.teacher for p in map(Source.parse, srcs) if p.mitigation.name == "llm"]
-    gold = ("gold", large)
+    teachers = [p.teacher for p in map(Source.parse, srcs) if p.is_teacher_labels]
+    gold_id = Source.gold_labels().id
+    gold = (gold_id, large)
     out = []
     for t in teachers:
-        llm = (f"{t}/llm", large)
+        llm = (Source.labels_of(t).id, large)
         both = [gold, llm]
         at = f"(n={large})"
 
@@ -103,7 +104,7 @@ def plan(ds: str, srcs: Sequence[str], setting: Setting) -> list[Comparison]:
             extra=lambda r, llm=llm: _p_uc(r, gold, llm),
         )
         if small != large:
-            g0, l0 = ("gold", small), (f"{t}/llm", small)
+            g0, l0 = (gold_id, small), (Source.labels_of(t).id, small)
             c(
                 "C3",
                 f"students gain less from {small} to {large} training items on {t}'s labels "
@@ -205,7 +206,7 @@ def _c6(ds: str, teachers: Sequence[str], parameters: Mapping, size: int) -> lis
             )
             continue
         big, small = (t, u) if pt > pu else (u, t)
-        ka, kb = (f"{big}/llm", size), (f"{small}/llm", size)
+        ka, kb = (Source.labels_of(big).id, size), (Source.labels_of(small).id, size)
         out.append(
             Comparison(
                 "C6",

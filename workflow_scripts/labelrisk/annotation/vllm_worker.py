@@ -1,4 +1,4 @@
-"""vLLM annotation worker, run in vLLM's environment: `python -m labelrisk.teachers.vllm_worker`.
+"""vLLM annotation worker, run in vLLM's environment: `python -m labelrisk.annotation.vllm_worker`.
 
 vLLM starts its engine processes with spawn, which re-imports the main module; the `__main__`
 guard keeps that re-import from starting a second job. `launch` is what the rule script calls:
@@ -14,16 +14,10 @@ import sys
 from pathlib import Path
 
 from labelrisk.annotation.job import Job
-from labelrisk.devices import require_gpus, resolve_dtype
+from labelrisk.devices import require_gpus
+from labelrisk.teachers.registry import vllm_options
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]  # the folder holding `labelrisk`
-
-
-def vllm_options(teacher_cfg: dict) -> dict:
-    """VllmTeacher keyword arguments from a teacher's config entry (schema defaults filled)."""
-    v = dict(teacher_cfg.get("vllm") or {})
-    v.pop("python", None)
-    return {"dtype": resolve_dtype(teacher_cfg.get("dtype", "auto")), **v}
 
 
 def launch(job: Job, job_file: Path, python: str | None, threads: int, log_file: str) -> None:
@@ -39,7 +33,7 @@ def launch(job: Job, job_file: Path, python: str | None, threads: int, log_file:
     cmd = [
         os.path.expanduser(python) if python else sys.executable,
         "-m",
-        "labelrisk.teachers.vllm_worker",
+        "labelrisk.annotation.vllm_worker",
         str(job_file),
     ]
     with open(log_file, "a") as log:
