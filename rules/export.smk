@@ -3,43 +3,28 @@
 # training jobs keep no weights, so switching export on re-runs none of them) and checks that it
 # predicts the test set as the study's run did.
 
-EXPORT = config["export"]
+from labelrisk.students import export as lr_export  # noqa: E402
+
 EXPORT_DIR = "results/models/{dataset}/{source}/n{size}_seed{seed}"
-
-
-def export_folders(wildcards):
-    src = EXPORT["source"]
-    if src is None:
-        raise ValueError("export.source: name the label source to export (e.g. `gold`)")
-    if src not in SOURCE_IDS:
-        raise ValueError(f"export.source: {src!r} is not a label source of this grid: {SOURCE_IDS}")
-    seed = EXPORT["seed"] if EXPORT["seed"] is not None else SEEDS[0]
-    if seed not in SEEDS:
-        raise ValueError(f"export.seed: {seed} is not in grid.seeds {SEEDS}")
-    out = []
-    for d in DATASETS:
-        size = EXPORT["size"] or max(sizes_of(d))
-        if size not in sizes_of(d):
-            raise ValueError(f"export.size: {size} is not a size of {d!r}: {sizes_of(d)}")
-        out.append(EXPORT_DIR.format(dataset=d, source=src, size=size, seed=seed))
-    return out
-
-
-def run_job(pattern):
-    """The study's job table (label sets or predictions) that holds the run."""
-    return lambda wc: pattern.format(**wc)
 
 
 rule export:
     input:
-        export_folders,
+        lambda wc: lr_export.folders(
+            EXPORT_DIR,
+            config["export"],
+            SOURCE_IDS,
+            SEEDS,
+            {d: sizes_of(d) for d in DATASETS},
+        ),
 
 
 rule export_student:
     input:
         student=f"resources/students/{STUDENT}",
-        label_sets=run_job(LABEL_SETS),
-        predictions=run_job(PREDICTIONS),
+        # The study's job tables that hold the run.
+        label_sets=lambda wc: LABEL_SETS.format(**wc),
+        predictions=lambda wc: PREDICTIONS.format(**wc),
         test=TEST,
         metrics=METRICS,
     output:

@@ -9,8 +9,8 @@ from snakemake.utils import update_config
 from snakemake.utils import validate as fill_defaults
 
 from conftest import ROOT
-from labelrisk import plan
-from labelrisk.annotation.prompt import Prompt
+from labelrisk.artefacts import plan
+from labelrisk.teachers.prompt import Prompt
 
 pytestmark = pytest.mark.unit
 

@@ -4,7 +4,7 @@ to_log(snakemake.log[0])
 
 import pandas as pd
 
-from labelrisk import plan
+from labelrisk.artefacts import plan
 
 config = snakemake.params.config
 items = {

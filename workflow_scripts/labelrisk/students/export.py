@@ -56,7 +56,8 @@ def card(
     """The model card (README.md): what the student is, what it was trained on and how it
     scored on the held-out gold test set over the study's seeds."""
     pct = lambda m: f"{100 * metrics[f'{m}_mean']:.1f} ± {100 * metrics[f'{m}_std']:.1f}"  # noqa: E731
-    origin = base.get("repo") or base.get("path") or "a packaged folder"
+    parts = ", ".join(p["requirement"] for p in base.get("parts") or [])
+    origin = base.get("repo") or base.get("path") or parts or base.get("kind", "")
     revision = f" at revision `{base['revision']}`" if base.get("revision") else ""
     labels_by = f"the teacher `{teacher}`" if teacher else "gold annotators"
     lines = [
@@ -92,3 +93,29 @@ def card(
 def _gold(metrics: pd.Series) -> str:
     train, val = metrics.get("gold_train", np.nan), metrics.get("gold_val", np.nan)
     return f"{train:.0f} training + {val:.0f} validation"
+
+
+def folders(
+    pattern: str,
+    export: dict,
+    sources: Sequence[str],
+    seeds: Sequence[int],
+    sizes: dict[str, Sequence[int]],
+) -> list[str]:
+    """The model folder of each dataset for the run the `export` keys choose (a null size is the
+    dataset's largest, a null seed the first); a choice outside the grid stops, naming the key."""
+    src = export["source"]
+    if src is None:
+        raise ValueError("export.source: name the label source to export (e.g. `gold`)")
+    if src not in sources:
+        raise ValueError(f"export.source: {src!r} is not a label source of this grid: {sources}")
+    seed = seeds[0] if export["seed"] is None else export["seed"]
+    if seed not in seeds:
+        raise ValueError(f"export.seed: {seed} is not in grid.seeds {list(seeds)}")
+    out = []
+    for dataset, own in sizes.items():
+        size = export["size"] or max(own)
+        if size not in own:
+            raise ValueError(f"export.size: {size} is not a size of {dataset!r}: {list(own)}")
+        out.append(pattern.format(dataset=dataset, source=src, size=size, seed=seed))
+    return out

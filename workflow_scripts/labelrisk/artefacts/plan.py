@@ -16,7 +16,7 @@ import pandas as pd
 
 from labelrisk import grid as lr_grid
 from labelrisk.annotation.demonstrations import draw_demonstrations
-from labelrisk.annotation.prompt import Prompt
+from labelrisk.teachers.prompt import Prompt
 
 
 def tokens(texts: pd.Series, chars_per_token: float, cap: int | None = None) -> pd.Series:
