@@ -87,3 +87,12 @@ def test_teachers_target_trains_nothing(tmp_path):
     assert jobs["annotate"] == str(2 * 2)  # datasets x members
     assert not {"label_sets", "train_student", "embed", "evaluate_source", "summarise"} & set(jobs)
     assert "fetch_student" not in jobs  # no student is needed for a first look
+
+
+def test_example_exports_its_chosen_student(tmp_path):
+    stand_in_csv(tmp_path)
+    _, jobs = dry_run(tmp_path, "export")
+    # entropy25 at the largest size, seed 1, after the study's jobs of that source alone (its
+    # 3 seeds: the card gives its test metrics over seeds)
+    assert jobs["export_student"] == "1" and jobs["train_student"] == "3"
+    assert "claims" not in jobs and "summarise" not in jobs
