@@ -36,11 +36,19 @@ def test_training_figures(tiny):
     assert rows.runs == 36
     # 9 sources x 2 seeds x 1 epoch x (16 + 32) items x 2.5 tokens
     assert rows.training_tokens == 9 * 2 * 48 * 2.5 == 2160
-    # 6 x 22.7M x 2160 + 2 x 22.7M x 36 runs x (16 val + 24 test) x 2.5, at 3e11 FLOP/s
+    # 6 x 22.7M x 2160 + 2 x 22.7M x 36 runs x (16 val + 24 test) x 2.5, at 3e11 FLOP/s,
+    # and 4 s for each of the 36 runs (18 jobs, one per source and seed, start at no cost)
     tiny["plan"]["student_parameters"] = 0.0227
-    hours = plan.training_rows(tiny, {"movies": items()}).hours.iloc[0]
+    row = plan.training_rows(tiny, {"movies": items()}).iloc[0]
     flops = 6 * 22.7e6 * 2160 + 2 * 22.7e6 * 36 * 40 * 2.5
-    assert hours == pytest.approx(flops / 3e11 / 3600)
+    assert row.jobs == 18
+    assert row.hours == pytest.approx((flops / 3e11 + 36 * 4) / 3600)
+
+
+def test_small_training_sets_train_min_steps():
+    training = {"epochs": 3, "min_steps": 40, "train_batch_size": 16}
+    # 100 items are 7 batches: 6 epochs reach 40 updates; 300 items (19 batches) need 3
+    assert plan.epochs_for(training, 100) == 6 and plan.epochs_for(training, 300) == 3
 
 
 def test_teacher_figures(tiny):

@@ -71,9 +71,17 @@ def _teacher_cost(entry: dict, n_prompts: int, toks: int, plan: dict, gpu: bool)
     return {"device": "gpu" if gpu else "cpu", "hours": hours, "api_cost": 0.0}
 
 
+def epochs_for(training: dict, n_train: int) -> int:
+    """The epochs a run of `n_train` items trains: `epochs`, or more where fewer than
+    `min_steps` updates would be made (as labelrisk.students.train does)."""
+    steps = math.ceil(n_train / training["train_batch_size"])
+    return max(training["epochs"], math.ceil(training.get("min_steps", 0) / steps))
+
+
 def training_rows(config: dict, items: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """Per dataset: fine-tuning runs, training tokens (every epoch of every run's training set)
-    and device hours, validation and test passes included."""
+    """Per dataset: fine-tuning runs and jobs, training tokens (every epoch of every run's
+    training set) and device hours: FLOPs with validation and test passes, and the fixed cost
+    of each run and job."""
     plan, train = config["plan"], config["training"]
     cpt, cap = plan["chars_per_token"], train["max_length"]
     gpu = config["compute"]["train"]["gpu"] > 0
@@ -86,16 +94,23 @@ def training_rows(config: dict, items: dict[str, pd.DataFrame]) -> pd.DataFrame:
         per_item = float(tokens(df.text, cpt, cap).mean())
         sizes = lr_grid.sizes_for(config, name)
         runs = n_sources * n_seeds * len(sizes)
-        train_toks = n_sources * n_seeds * train["epochs"] * sum(sizes) * per_item
-        eval_toks = runs * (train["epochs"] * val + test) * per_item
+        epochs = {n: epochs_for(train, n) for n in sizes}
+        train_toks = n_sources * n_seeds * sum(epochs[n] * n for n in sizes) * per_item
+        eval_toks = n_sources * n_seeds * sum(epochs[n] * val + test for n in sizes) * per_item
         flops = 6 * params * train_toks + 2 * params * eval_toks
+        jobs = {"run": runs, "seed": n_sources * n_seeds, "source": n_sources}[
+            train["runs_per_job"]
+        ]
+        device = "gpu" if gpu else "cpu"
+        fixed = runs * plan["run_overhead_s"][device] + jobs * plan["job_overhead_s"][device]
         rows.append(
             {
                 "dataset": name,
                 "runs": runs,
+                "jobs": jobs,
                 "training_tokens": round(train_toks),
-                "device": "gpu" if gpu else "cpu",
-                "hours": flops / rate / 3600,
+                "device": device,
+                "hours": (flops / rate + fixed) / 3600,
             }
         )
     return pd.DataFrame(rows)
