@@ -77,6 +77,36 @@ def test_cost_sentence_says_when_the_run_cannot_tell():
     r |= {"macro_f1_cost": -0.02, "macro_f1_low": -0.06, "macro_f1_high": 0.02}
     text = risk.cost_sentence(r)
     assert "accuracy -5.0 points (95% interval -9.0 to -1.0)" in text
-    assert text.endswith("cannot tell this from no difference (more seeds narrow it).")
+    assert text.endswith("cannot tell this from no difference (more seeds or test items narrow it).")
     r |= {"macro_f1_high": -0.01}
     assert risk.cost_sentence(r).endswith("a macro-F1 cost this run measured.")
+
+
+def test_the_cost_interval_is_the_claims_check_s():
+    claims = pd.DataFrame(
+        {
+            "claim": ["C1", "C1"],
+            "dataset": ["d", "d"],
+            "teacher": ["t", "u"],
+            "measure": ["accuracy", "accuracy"],
+            "difference": [0.04, 0.5],
+            "ci_low": [-0.15, 0.4],
+            "ci_high": [0.24, 0.6],
+            "measure_2": ["macro-F1", "macro-F1"],
+            "difference_2": [0.16, 0.5],
+            "ci_low_2": [-0.02, 0.4],
+            "ci_high_2": [0.34, 0.6],
+        }
+    )
+    # gold minus teacher, turned into the teacher's cost: -0.04 in [-0.24, +0.15]
+    assert risk.claim_intervals(claims, "d", "t") == pytest.approx(
+        {
+            "accuracy_cost": -0.04,
+            "accuracy_low": -0.24,
+            "accuracy_high": 0.15,
+            "macro_f1_cost": -0.16,
+            "macro_f1_low": -0.34,
+            "macro_f1_high": 0.02,
+        }
+    )
+    assert risk.claim_intervals(claims, "d", "v") == {}

@@ -13,7 +13,7 @@ items = {
 }
 recovered = gap_recovered(pd.read_csv(snakemake.input.summary))
 claims = pd.read_csv(snakemake.input.claims)
-table = risk.risk_table(items, recovered, p.labels, p.teachers)
+table = risk.risk_table(items, recovered, p.labels, p.teachers, claims)
 table.to_csv(snakemake.output.csv, index=False)
 with open(snakemake.output.md, "w") as f:
     f.write(risk.markdown(table, claims))

@@ -6,7 +6,10 @@ Reads three tables, through small interfaces:
   gold, pred) of gold and of the teacher's plain labels, for the cost over paired seeds;
 - the gap each source recovers (`labelrisk.artefacts.budget.gap_recovered` of summary.csv);
 - the claims table, columns `claim`, `dataset`, `teacher`, `verdict` and the verdict's sentence
-  (`sentence`, else `reads`); other columns are not read.
+  (`sentence`, else `reads`); and, where present, C1's (gold against the teacher's labels)
+  `measure`, `difference`, `ci_low`, `ci_high` and the same with `_2`, whose intervals cover
+  the variation over seeds and test items: the cost's interval is C1's where the table has it,
+  else a t interval over the seeds alone (narrow by chance with few seeds).
 """
 
 from __future__ import annotations
@@ -66,6 +69,27 @@ def cost_row(gold: pd.DataFrame, llm: pd.DataFrame, labels: Sequence[str]) -> di
     return row
 
 
+MEASURES = {"accuracy": "accuracy", "macro-F1": "macro_f1"}
+
+
+def claim_intervals(claims: pd.DataFrame, dataset: str, teacher: str) -> dict:
+    """The cost (teacher minus gold) and its interval from C1's row (gold minus teacher)."""
+    rows = claims[(claims.claim == "C1") & (claims.dataset == dataset)]
+    rows = rows[rows.teacher == teacher]
+    out = {}
+    if len(rows) != 1:
+        return out
+    r = rows.iloc[0]
+    for suffix in ("", "_2"):
+        name = MEASURES.get(r.get(f"measure{suffix}"))
+        if name is None or not np.isfinite(r.get(f"ci_low{suffix}", np.nan)):
+            continue
+        out[f"{name}_cost"] = -float(r[f"difference{suffix}"])
+        out[f"{name}_low"] = -float(r[f"ci_high{suffix}"])
+        out[f"{name}_high"] = -float(r[f"ci_low{suffix}"])
+    return out
+
+
 def minority(items: pd.DataFrame) -> int:
     """The class with the fewest gold test items (the first of a tie)."""
     counts = items.drop_duplicates("id").gold.value_counts()
@@ -122,7 +146,7 @@ def cost_sentence(r: dict) -> str:
         return text + ": a macro-F1 cost this run measured."
     if np.isfinite(lo) and lo > 0:
         return text + ": the teacher's labels did better than gold in macro-F1 here."
-    return text + ": the run cannot tell this from no difference (more seeds narrow it)."
+    return text + ": the run cannot tell this from no difference (more seeds or test items narrow it)."
 
 
 def risk_table(
@@ -130,9 +154,11 @@ def risk_table(
     recovered: pd.DataFrame,
     labels: dict[str, Sequence[str]],
     teachers: Sequence[str],
+    claims: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """One row per (dataset, teacher) at the dataset's largest size. `items` maps (dataset,
-    source id) to its per-item predictions, for `gold` and each `<teacher>/llm`."""
+    source id) to its per-item predictions, for `gold` and each `<teacher>/llm`; the cost's
+    interval is C1's from `claims` where it has one (`interval`: which)."""
     rows = []
     for dataset, names in labels.items():
         gold_items = items[(dataset, "gold")]
@@ -143,6 +169,9 @@ def risk_table(
             llm = per_seed(items[(dataset, f"{teacher}/llm")], size, len(names))
             row = {"dataset": dataset, "teacher": teacher, "size": size}
             row |= cost_row(gold, llm, names)
+            c1 = {} if claims is None else claim_intervals(claims, dataset, teacher)
+            row |= c1
+            row["interval"] = "seeds and test items (C1)" if c1 else "seeds (t)"
             row |= {"minority": names[low], "minority_share": _share(gold_items, low)}
             row["minority_f1_gold"] = gold[f"f1_class_{low}"].mean()
             row["minority_f1_teacher"] = llm[f"f1_class_{low}"].mean()
