@@ -77,7 +77,9 @@ def test_cost_sentence_says_when_the_run_cannot_tell():
     r |= {"macro_f1_cost": -0.02, "macro_f1_low": -0.06, "macro_f1_high": 0.02}
     text = risk.cost_sentence(r)
     assert "accuracy -5.0 points (95% interval -9.0 to -1.0)" in text
-    assert text.endswith("cannot tell this from no difference (more seeds or test items narrow it).")
+    assert text.endswith(
+        "cannot tell this from no difference (more seeds or test items narrow it)."
+    )
     r |= {"macro_f1_high": -0.01}
     assert risk.cost_sentence(r).endswith("a macro-F1 cost this run measured.")
 

@@ -146,7 +146,9 @@ def cost_sentence(r: dict) -> str:
         return text + ": a macro-F1 cost this run measured."
     if np.isfinite(lo) and lo > 0:
         return text + ": the teacher's labels did better than gold in macro-F1 here."
-    return text + ": the run cannot tell this from no difference (more seeds or test items narrow it)."
+    return (
+        text + ": the run cannot tell this from no difference (more seeds or test items narrow it)."
+    )
 
 
 def risk_table(
