@@ -279,7 +279,9 @@ def first_page(table: pd.DataFrame, claims: pd.DataFrame) -> str:
     for row in rows:
         out += [f"   * - {_escape(str(row[0]))}"] + [f"     - {_escape(str(v))}" for v in row[1:]]
     out += ["", "In words:", ""]
-    out += [f"- {_escape(cost_sentence(r))}" for r in table.to_dict("records")]
+    out += [
+        f"- {_escape(r['dataset'] + ': ' + cost_sentence(r))}" for r in table.to_dict("records")
+    ]
     return "\n".join(out) + "\n"
 
 
