@@ -12,15 +12,24 @@ min_version("9.0")
 sys.path.insert(0, os.path.join(workflow.basedir, "workflow_scripts"))
 from labelrisk.config import check_yaml  # noqa: E402
 
+# The demo (config.yaml) is read only when no --configfile is given: Snakemake merges every
+# --configfile over the workflow's own, so a user's config would otherwise inherit the demo's
+# CPU values (learning rate, text budget, splits, teachers) without a word. With --configfile,
+# the keys it leaves out take the schema's defaults, the paper's values; to build on the demo,
+# name it: `--configfile config.yaml config/extended.yaml` (config/README.md).
+CONFIGFILES = list(workflow.overwrite_configfiles) or ["config.yaml"]
+
 # Snakemake's message for a malformed config file names neither the file nor the line, and
 # of a key given twice it silently keeps the last. (A malformed --configfile stops Snakemake
 # before this file is read: `--verbose` shows its line, as does `python -m labelrisk.config`.)
-for path in ["config.yaml", *workflow.overwrite_configfiles]:
+for path in CONFIGFILES:
     if os.path.exists(path):
         check_yaml(path)
 
 
-configfile: "config.yaml"
+if not workflow.overwrite_configfiles:
+
+    configfile: "config.yaml"
 
 
 report: "report/workflow.rst"
@@ -35,9 +44,13 @@ include: "rules/students.smk"
 include: "rules/evaluation.smk"
 include: "rules/artefacts.smk"
 include: "rules/preflight.smk"
+include: "rules/plan.smk"
+include: "rules/risk.smk"
+include: "rules/export.smk"
 
 
 rule all:
     default_target: True
     input:
         final_targets(),
+        rules.risk.output,

@@ -1,0 +1,34 @@
+# The report's first page: per dataset and teacher, what training on the teacher's labels costs
+# against gold, the best mitigation per gold label and each claim's verdict in a sentence.
+
+RISK_SOURCES = ["gold"] + [f"{t}/llm" for t in TEACHERS]
+
+
+localrules:
+    risk,
+
+
+rule risk:
+    input:
+        summary=SUMMARY,
+        claims="results/tables/claims.csv",
+        per_item=expand(ITEMS, dataset=DATASETS, source=RISK_SOURCES),
+    output:
+        csv=report(
+            "results/tables/risk.csv",
+            caption="../report/risk.rst",
+            category="Risk summary",
+            labels={"table": "risk summary"},
+        ),
+        md="results/tables/risk.md",
+        rst="results/report/risk.rst",
+    log:
+        "logs/artefacts/risk.log",
+    conda:
+        "../envs/tables.yaml"
+    params:
+        pairs=[(d, s) for d in DATASETS for s in RISK_SOURCES],
+        labels=LABELS,
+        teachers=TEACHERS,
+    script:
+        "../workflow_scripts/risk.py"

@@ -1,0 +1,161 @@
+"""What a config will cost before it runs: prompts and prompt tokens per teacher, fine-tuning runs
+and training tokens, and the hours and API cost they come to at configured rates.
+
+Tokens are counted from the real prompts (the dataset's prompt with each member's
+demonstrations) at `plan.chars_per_token`: no tokenizer is loaded, so the plan is cheap and
+works before any model is fetched. Hours follow docs/paper-scale.md: 2 x parameters x tokens
+FLOPs to read a prompt, 6 x parameters x tokens to train on one, at the rate of the device the
+job asks for (`compute.<step>.gpu`).
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from labelrisk import grid as lr_grid
+from labelrisk.annotation.demonstrations import draw_demonstrations
+from labelrisk.teachers.prompt import Prompt
+
+
+def tokens(texts: pd.Series, chars_per_token: float, cap: int | None = None) -> pd.Series:
+    """Estimated tokens of each text (at least one), capped at `cap` where given."""
+    out = (texts.str.len() / chars_per_token).apply(math.ceil).clip(lower=1)
+    return out.clip(upper=cap) if cap else out
+
+
+def prompt_tokens(entry: dict, annotation: dict, items: pd.DataFrame, member: int, cpt: float):
+    """Estimated prompt tokens of one member over `items` (pool + validation): the prompt around
+    each text, with the member's demonstrations, and the text cut at max_text_tokens."""
+    prompt = Prompt.of_dataset(entry)
+    demos = draw_demonstrations(items, annotation["shots"], annotation["seed"], member)
+    frame = prompt.user(list(zip(demos.text, demos.label, strict=True)), "")
+    text = tokens(items.text, cpt, annotation["max_text_tokens"])
+    return int(len(items) * math.ceil(len(frame) / cpt) + text.sum())
+
+
+def teacher_rows(config: dict, items: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Per (teacher, dataset): members, prompts, prompt tokens, device hours and API cost."""
+    plan, ann = config["plan"], config["annotation"]
+    cpt = plan["chars_per_token"]
+    gpu = config["compute"]["annotate"]["gpu"] > 0
+    rows = []
+    for teacher in config["grid"]["teachers"]:
+        entry = config["teachers"][teacher]
+        members = lr_grid.members_of(config, teacher)
+        for name, df in items.items():
+            n_prompts = len(members) * len(df)
+            toks = sum(prompt_tokens(config["datasets"][name], ann, df, m, cpt) for m in members)
+            if "content_free" in config["mitigations"]["calibrated"]:
+                n_prompts += len(config["calibration"]["content_free_inputs"])
+            row = {"teacher": teacher, "dataset": name, "members": len(members)}
+            row |= {"prompts": n_prompts, "prompt_tokens": toks}
+            row |= _teacher_cost(entry, n_prompts, toks, plan, gpu)
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _teacher_cost(entry: dict, n_prompts: int, toks: int, plan: dict, gpu: bool) -> dict:
+    """A server teacher costs money and waits on its rate limit; a local one costs hours."""
+    if entry.get("backend") == "openai_chat" or entry.get("backend") == "openai":
+        opts = entry.get("openai") or {}
+        price = opts.get("price") or {}
+        cost = (toks * price.get("prompt", 0) + n_prompts * price.get("completion", 0)) / 1e6
+        rpm = opts.get("requests_per_minute")
+        hours = n_prompts / rpm / 60 if rpm else float("nan")
+        return {"device": "server", "hours": hours, "api_cost": cost if price else float("nan")}
+    params = entry.get("parameters")
+    rate = plan["gpu_flops" if gpu else "cpu_flops"]["annotation"]
+    hours = 2 * params * 1e9 * toks / rate / 3600 if params else float("nan")
+    return {"device": "gpu" if gpu else "cpu", "hours": hours, "api_cost": 0.0}
+
+
+def epochs_for(training: dict, n_train: int) -> int:
+    """The epochs a run of `n_train` items trains: `epochs`, or more where fewer than
+    `min_steps` updates would be made (as labelrisk.students.train does)."""
+    steps = math.ceil(n_train / training["train_batch_size"])
+    return max(training["epochs"], math.ceil(training.get("min_steps", 0) / steps))
+
+
+def training_rows(config: dict, items: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Per dataset: fine-tuning runs and jobs, training tokens (every epoch of every run's
+    training set) and device hours: FLOPs with validation and test passes, and the fixed cost
+    of each run and job."""
+    plan, train = config["plan"], config["training"]
+    cpt, cap = plan["chars_per_token"], train["max_length"]
+    gpu = config["compute"]["train"]["gpu"] > 0
+    rate = plan["gpu_flops" if gpu else "cpu_flops"]["training"]
+    params = plan["student_parameters"] * 1e9
+    n_sources, n_seeds = len(lr_grid.sources(config)), len(config["grid"]["seeds"])
+    val, test = config["splits"]["val_size"], config["splits"]["test_size"]
+    rows = []
+    for name, df in items.items():
+        per_item = float(tokens(df.text, cpt, cap).mean())
+        sizes = lr_grid.sizes_for(config, name)
+        runs = n_sources * n_seeds * len(sizes)
+        epochs = {n: epochs_for(train, n) for n in sizes}
+        train_toks = n_sources * n_seeds * sum(epochs[n] * n for n in sizes) * per_item
+        eval_toks = n_sources * n_seeds * sum(epochs[n] * val + test for n in sizes) * per_item
+        flops = 6 * params * train_toks + 2 * params * eval_toks
+        jobs = {"run": runs, "seed": n_sources * n_seeds, "source": n_sources}[
+            train["runs_per_job"]
+        ]
+        device = "gpu" if gpu else "cpu"
+        fixed = runs * plan["run_overhead_s"][device] + jobs * plan["job_overhead_s"][device]
+        rows.append(
+            {
+                "dataset": name,
+                "runs": runs,
+                "jobs": jobs,
+                "training_tokens": round(train_toks),
+                "device": device,
+                "hours": (flops / rate + fixed) / 3600,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def markdown(teachers: pd.DataFrame, training: pd.DataFrame, config: dict) -> str:
+    """results/plan.md: the two tables and their totals, with the rates they assume."""
+    plan = config["plan"]
+    t_hours = teachers.groupby("device").hours.sum(min_count=1)
+    lines = [
+        "# Plan: what this config will cost",
+        "",
+        f"Estimates: tokens at {plan['chars_per_token']} characters each; hours at "
+        f"{plan['cpu_flops']['annotation']:.3g} / {plan['cpu_flops']['training']:.3g} FLOP/s "
+        f"(CPU thread: annotation / training) and {plan['gpu_flops']['annotation']:.3g} / "
+        f"{plan['gpu_flops']['training']:.3g} (GPU); a server teacher at its "
+        "requests_per_minute and price (`plan` and `teachers.*.openai` in the config).",
+        "",
+        "## Teachers",
+        "",
+        _table(teachers),
+        "",
+        "## Fine-tuning",
+        "",
+        _table(training),
+        "",
+        "## Total",
+        "",
+        f"- prompts: {teachers.prompts.sum():,}; prompt tokens: {teachers.prompt_tokens.sum():,}",
+        f"- API cost: ${teachers.api_cost.sum():,.2f}",
+        *(f"- teacher {d}-hours: {h:,.3g}" for d, h in t_hours.items() if d != "server"),
+        f"- fine-tuning runs: {training.runs.sum():,}; training tokens: "
+        f"{training.training_tokens.sum():,}",
+        f"- fine-tuning {training.device.iloc[0]}-hours: {training.hours.sum():,.3g}",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _table(df: pd.DataFrame) -> str:
+    fmt = {"hours": "{:,.3g}", "api_cost": "${:,.2f}"}
+    cols = list(df.columns)
+    rows = [
+        [fmt.get(c, "{:,}").format(v) if not isinstance(v, str) else v for c, v in r.items()]
+        for r in df.to_dict("records")
+    ]
+    out = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    return "\n".join(out + ["| " + " | ".join(r) + " |" for r in rows])

@@ -1,0 +1,289 @@
+"""The report's first page: per dataset and teacher, what training on the teacher's labels
+costs against gold, in numbers and in sentences a non-statistician reads correctly.
+
+Reads three tables, through small interfaces:
+- per-item predictions (`results/metrics/<dataset>/<source>.items.parquet`: size, seed, id,
+  gold, pred) of gold and of the teacher's plain labels, for the cost over paired seeds;
+- the gap each source recovers (`labelrisk.artefacts.budget.gap_recovered` of summary.csv);
+- the claims table, columns `claim`, `dataset`, `teacher`, `verdict` and the verdict's sentence
+  (`sentence`, else `reads`); and, where present, C1's (gold against the teacher's labels)
+  `measure`, `difference`, `ci_low`, `ci_high` and the same with `_2`, whose intervals cover
+  the variation over seeds and test items: the cost's interval is C1's where the table has it,
+  else a t interval over the seeds alone (narrow by chance with few seeds).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+from sklearn.metrics import accuracy_score, f1_score
+
+# A verdict in words, read before the claim's own sentence.
+PLAIN = {
+    "holds": "the run supports it",
+    "does not hold": "the run contradicts it",
+    "undetermined": "the run cannot tell (the difference is within noise)",
+    "undetermined: collapsed": "the run cannot tell (a student answered one class)",
+    "does not hold: same predictions": "the run contradicts it (no prediction changed)",
+    "trade: macro-F1 up, accuracy down": "a trade (macro-F1 up, accuracy down)",
+    "not applicable: balanced": "not applicable (the classes are balanced)",
+}
+
+
+def per_seed(items: pd.DataFrame, size: int, n_classes: int) -> pd.DataFrame:
+    """Accuracy, macro-F1 and each class's F1 of every seed's student at one size."""
+    rows = []
+    for seed, run in items[items["size"] == size].groupby("seed"):
+        f1 = f1_score(run.gold, run.pred, labels=range(n_classes), average=None, zero_division=0)
+        row = {"seed": seed, "accuracy": accuracy_score(run.gold, run.pred)}
+        row |= {"macro_f1": float(np.mean(f1))}
+        row |= {f"f1_class_{k}": float(v) for k, v in enumerate(f1)}
+        rows.append(row)
+    return pd.DataFrame(rows).set_index("seed")
+
+
+def paired_difference(a: pd.Series, b: pd.Series, level: float = 0.95) -> tuple:
+    """Mean of a - b over the seeds both have, and its t interval (NaN with one seed)."""
+    d = (a - b).dropna()
+    mean = float(d.mean())
+    if len(d) < 2:
+        return mean, np.nan, np.nan
+    if d.std(ddof=1) == 0:  # every seed moved by the same amount
+        return mean, mean, mean
+    half = stats.t.ppf((1 + level) / 2, len(d) - 1) * d.std(ddof=1) / np.sqrt(len(d))
+    return mean, mean - half, mean + half
+
+
+def cost_row(gold: pd.DataFrame, llm: pd.DataFrame, labels: Sequence[str]) -> dict:
+    """The cost of the teacher's labels at one size: differences to gold, seed for seed; the
+    spread over seeds; the minority class (the rarest in the test set) and its F1."""
+    row = {"seeds": len(gold.index.intersection(llm.index))}
+    for m in ("accuracy", "macro_f1"):
+        row[f"{m}_gold"], row[f"{m}_teacher"] = gold[m].mean(), llm[m].mean()
+        d, lo, hi = paired_difference(llm[m], gold[m])
+        row |= {f"{m}_cost": d, f"{m}_low": lo, f"{m}_high": hi}
+    row["f1_sd_gold"], row["f1_sd_teacher"] = gold.macro_f1.std(ddof=1), llm.macro_f1.std(ddof=1)
+    return row
+
+
+MEASURES = {"accuracy": "accuracy", "macro-F1": "macro_f1"}
+
+
+def claim_intervals(claims: pd.DataFrame, dataset: str, teacher: str) -> dict:
+    """The cost (teacher minus gold) and its interval from C1's row (gold minus teacher)."""
+    rows = claims[(claims.claim == "C1") & (claims.dataset == dataset)]
+    rows = rows[rows.teacher == teacher]
+    out = {}
+    if len(rows) != 1:
+        return out
+    r = rows.iloc[0]
+    for suffix in ("", "_2"):
+        name = MEASURES.get(r.get(f"measure{suffix}"))
+        if name is None or not np.isfinite(r.get(f"ci_low{suffix}", np.nan)):
+            continue
+        out[f"{name}_cost"] = -float(r[f"difference{suffix}"])
+        out[f"{name}_low"] = -float(r[f"ci_high{suffix}"])
+        out[f"{name}_high"] = -float(r[f"ci_low{suffix}"])
+    return out
+
+
+def minority(items: pd.DataFrame) -> int:
+    """The class with the fewest gold test items (the first of a tie)."""
+    counts = items.drop_duplicates("id").gold.value_counts()
+    return int(counts.sort_index().idxmin())
+
+
+def best_mitigation(recovered: pd.DataFrame, dataset: str, teacher: str) -> dict:
+    """The mitigation recovering most of the gold-vs-teacher gap per 100 gold labels spent, and
+    the best gold-free one (`budget.gap_recovered` rows at the largest size)."""
+    sub = recovered[(recovered.dataset == dataset) & (recovered.teacher == teacher)]
+    sub = sub[sub.method != "llm"].dropna(subset=["recovered"])
+    out = {"best_per_gold": "", "recovered_per_100_gold": np.nan, "best_gold_free": ""}
+    spend = sub[(sub.gold_train > 0) & (sub.recovered > 0)]
+    if len(spend):
+        per = spend.recovered / spend.gold_train * 100
+        top = per.idxmax()
+        out |= {"best_per_gold": spend.source[top], "recovered_per_100_gold": float(per[top])}
+        out["best_per_gold_recovered"] = float(spend.recovered[top])
+        out["best_per_gold_spent"] = float(spend.gold_train[top])
+    free = sub[sub.gold_train == 0]
+    if len(free) and free.recovered.max() > 0:
+        top = free.recovered.idxmax()
+        out |= {"best_gold_free": free.source[top], "gold_free_recovered": free.recovered[top]}
+    return out
+
+
+def verdicts(claims: pd.DataFrame, dataset: str, teacher: str) -> list[str]:
+    """`C1: the run supports it. <the claim's sentence>` for each claim row of this pair (rows
+    without a teacher, such as a dataset-wide claim, belong to every teacher)."""
+    text = "sentence" if "sentence" in claims else "reads"
+    mine = claims[(claims.dataset == dataset) & (claims.teacher.fillna(teacher) == teacher)]
+    out = []
+    for r in mine.itertuples():
+        plain = PLAIN.get(r.verdict, r.verdict)
+        said = getattr(r, text, "")
+        out.append(f"{r.claim}: {plain}." + (f" {said}" if isinstance(said, str) else ""))
+    return out
+
+
+def _pts(v: float, signed: bool = True) -> str:
+    return "–" if not np.isfinite(v) else f"{100 * v:+.1f}" if signed else f"{100 * v:.1f}"
+
+
+def cost_sentence(r: dict) -> str:
+    """The cost in words: measured (the interval excludes 0), or not distinguishable."""
+    parts = []
+    for m, name in (("accuracy", "accuracy"), ("macro_f1", "macro-F1")):
+        d, lo, hi = r[f"{m}_cost"], r[f"{m}_low"], r[f"{m}_high"]
+        interval = f" (95% interval {_pts(lo)} to {_pts(hi)})" if np.isfinite(lo) else ""
+        parts.append(f"{name} {_pts(d)} points{interval}")
+    text = f"Against gold, students trained on {r['teacher']}'s labels score " + "; ".join(parts)
+    lo, hi = r["macro_f1_low"], r["macro_f1_high"]
+    if np.isfinite(lo) and hi < 0:
+        return text + ": a macro-F1 cost this run measured."
+    if np.isfinite(lo) and lo > 0:
+        return text + ": the teacher's labels did better than gold in macro-F1 here."
+    return (
+        text + ": the run cannot tell this from no difference (more seeds or test items narrow it)."
+    )
+
+
+def risk_table(
+    items: dict[tuple[str, str], pd.DataFrame],
+    recovered: pd.DataFrame,
+    labels: dict[str, Sequence[str]],
+    teachers: Sequence[str],
+    claims: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """One row per (dataset, teacher) at the dataset's largest size. `items` maps (dataset,
+    source id) to its per-item predictions, for `gold` and each `<teacher>/llm`; the cost's
+    interval is C1's from `claims` where it has one (`interval`: which)."""
+    rows = []
+    for dataset, names in labels.items():
+        gold_items = items[(dataset, "gold")]
+        size = int(gold_items["size"].max())
+        gold = per_seed(gold_items, size, len(names))
+        low = minority(gold_items)
+        for teacher in teachers:
+            llm = per_seed(items[(dataset, f"{teacher}/llm")], size, len(names))
+            row = {"dataset": dataset, "teacher": teacher, "size": size}
+            row |= cost_row(gold, llm, names)
+            c1 = {} if claims is None else claim_intervals(claims, dataset, teacher)
+            row |= c1
+            row["interval"] = "seeds and test items (C1)" if c1 else "seeds (t)"
+            row |= {"minority": names[low], "minority_share": _share(gold_items, low)}
+            row["minority_f1_gold"] = gold[f"f1_class_{low}"].mean()
+            row["minority_f1_teacher"] = llm[f"f1_class_{low}"].mean()
+            row |= best_mitigation(recovered, dataset, teacher)
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _share(items: pd.DataFrame, k: int) -> float:
+    test = items.drop_duplicates("id")
+    return float((test.gold == k).mean())
+
+
+def summary_lines(r: dict, claims: pd.DataFrame) -> list[str]:
+    """The sentences of one (dataset, teacher): cost, stability, minority, mitigation, verdicts."""
+    lines = [cost_sentence(r)]
+    lines.append(
+        f"Stability: macro-F1 varies by {_pts(r['f1_sd_teacher'], False)} points (standard "
+        f"deviation over {r['seeds']} seeds) on the teacher's labels, "
+        f"{_pts(r['f1_sd_gold'], False)} on gold."
+    )
+    lines.append(
+        f"Minority class '{r['minority']}' ({_pts(r['minority_share'], False)}% of the test "
+        f"set): F1 {_pts(r['minority_f1_teacher'], False)} on the teacher's labels against "
+        f"{_pts(r['minority_f1_gold'], False)} on gold."
+    )
+    if r.get("best_per_gold"):
+        lines.append(
+            f"Mitigation: {r['best_per_gold']} recovers the most per gold label: "
+            f"{_pts(r['best_per_gold_recovered'], False)}% of the gap to gold for "
+            f"{r['best_per_gold_spent']:.0f} gold labels "
+            f"({_pts(r['recovered_per_100_gold'] / 100, False)}% per 100)."
+        )
+    else:
+        lines.append("Mitigation: no mitigation that spends gold recovered part of the gap here.")
+    if r.get("best_gold_free"):
+        lines.append(
+            f"Without gold, {r['best_gold_free']} recovers "
+            f"{_pts(r['gold_free_recovered'], False)}% of the gap."
+        )
+    return lines + verdicts(claims, r["dataset"], r["teacher"])
+
+
+def markdown(table: pd.DataFrame, claims: pd.DataFrame) -> str:
+    out = ["# Risk summary: training on the teacher's labels instead of gold", ""]
+    for r in table.to_dict("records"):
+        out += [f"## {r['dataset']}, teacher {r['teacher']} (n = {r['size']})", ""]
+        out += [f"- {line}" for line in summary_lines(r, claims)] + [""]
+    return "\n".join(out)
+
+
+# Short verdicts for the first page's table (the sentences are in risk.md and Claims).
+SHORT = {
+    "holds": "supported",
+    "does not hold": "contradicted",
+    "undetermined": "cannot tell",
+    "undetermined: collapsed": "cannot tell (collapsed)",
+    "does not hold: same predictions": "contradicted (no change)",
+    "trade: macro-F1 up, accuracy down": "trade",
+    "not applicable: balanced": "n/a",
+}
+
+
+def first_page(table: pd.DataFrame, claims: pd.DataFrame) -> str:
+    """The report's first page, short enough to read at a glance (the Snakemake report centres
+    its front page, so a long one loses its top): a table of the numbers and the verdicts, then
+    the cost of each (dataset, teacher) in one sentence."""
+    rows = [
+        [
+            "dataset, teacher",
+            "accuracy cost",
+            "macro-F1 cost",
+            "F1 SD teacher / gold",
+            "minority F1 teacher / gold",
+            "best per gold label",
+            "verdicts",
+        ]
+    ]
+    for r in table.to_dict("records"):
+        cost = [
+            f"{_pts(r[f'{m}_cost'])} [{_pts(r[f'{m}_low'])}, {_pts(r[f'{m}_high'])}]"
+            for m in ("accuracy", "macro_f1")
+        ]
+        mine = claims[
+            (claims.dataset == r["dataset"]) & (claims.teacher.fillna(r["teacher"]) == r["teacher"])
+        ]
+        said = "; ".join(
+            f"{c.claim} {SHORT.get(c.verdict, c.verdict)}"
+            for c in mine.drop_duplicates(["claim", "verdict"]).itertuples()
+        )
+        rows.append(
+            [
+                f"{r['dataset']}, {r['teacher']} (n = {r['size']})",
+                *cost,
+                f"{_pts(r['f1_sd_teacher'], False)} / {_pts(r['f1_sd_gold'], False)}",
+                f"{r['minority']}: {_pts(r['minority_f1_teacher'], False)} / "
+                f"{_pts(r['minority_f1_gold'], False)}",
+                r.get("best_per_gold") or "none recovered",
+                said,
+            ]
+        )
+    out = [".. list-table::", "   :header-rows: 1", ""]
+    for row in rows:
+        out += [f"   * - {_escape(str(row[0]))}"] + [f"     - {_escape(str(v))}" for v in row[1:]]
+    out += ["", "In words:", ""]
+    out += [
+        f"- {_escape(r['dataset'] + ': ' + cost_sentence(r))}" for r in table.to_dict("records")
+    ]
+    return "\n".join(out) + "\n"
+
+
+def _escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("*", "\\*").replace("`", "\\`").replace("_", "\\_")
