@@ -26,8 +26,9 @@ def test_preflight_on_a_cpu_machine_fails_first_on_cuda(tmp_path):
     saved = tmp_path / "resources/downloads/manifestos/cc_muller.csv"
     saved.parent.mkdir(parents=True)
     shutil.copy(STAND_IN, saved)
-    configs = [str(ROOT / "config.yaml"), str(ROOT / "config" / "paper.yaml")]
-    res = run(["preflight", "--cores", "1", "--configfile", *configs], tmp_path)
+    res = run(
+        ["preflight", "--cores", "1", "--configfile", str(ROOT / "config/paper.yaml")], tmp_path
+    )
     assert res.returncode != 0
     lines = [ln for ln in res.stdout.splitlines() if ln[:4] in ("ok  ", "FAIL", "skip")]
     failing = [ln for ln in lines if ln.startswith("FAIL")]
@@ -92,7 +93,7 @@ def test_a_gpu_training_job_without_cuda_stops_at_once(models, tmp_path):
     """`compute.train.gpu: 1` on this CPU machine, a device id given (as SLURM or a lease
     gives it): the training job stops with the device count instead of training on the CPU."""
     (tmp_path / "resources").symlink_to(WORK / "resources", target_is_directory=True)
-    target = "results/runs/movies/gold/n16_seed1/predictions.parquet"
+    target = "results/runs/movies/gold/seed1.parquet"  # runs_per_job: seed
     gpu = tmp_path / "gpu.yaml"
     gpu.write_text("compute:\n  train: {gpu: 1}\n")
     configs = [ROOT / "config.yaml", ROOT / "tests/data/tiny_config.yaml", gpu]
