@@ -75,7 +75,7 @@ def test_teacher_tables_cover_each_annotated_member():
 
 @pytest.mark.e2e
 def test_summarise_refuses_metrics_of_an_earlier_grid(tmp_path):
-    """Tables left by a two-seed run, read by `summarise` of the default's three seeds (with
+    """Tables left by a two-seed run, read by `summarise` of the default's five seeds (with
     only `summarise` allowed, Snakemake takes the existing tables, as it does when it cannot
     plan the jobs that remake them)."""
     config = yaml.safe_load((ROOT / "config.yaml").read_text())
@@ -111,5 +111,5 @@ def test_summarise_refuses_metrics_of_an_earlier_grid(tmp_path):
     assert res.returncode != 0
     log = (tmp_path / "logs/artefacts/summarise.log").read_text()
     assert "refusing the metrics tables (results/metrics/): not the configured grid (20 rows" in log
-    assert "aggregate [2] seeds, grid.seeds has 3" in log
+    assert "aggregate [2] seeds, grid.seeds has 5" in log
     assert not (tmp_path / "results/tables/summary.csv").exists()
