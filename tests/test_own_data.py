@@ -39,8 +39,8 @@ def dry_run(work, *args):
 def test_example_plans_its_study(tmp_path):
     stand_in_csv(tmp_path)
     _, jobs = dry_run(tmp_path)
-    # 1 dataset; gold, llm, entropy5, entropy25, ensemble, calibrated_prior; 3 seeds
-    assert jobs["train_student"] == jobs["label_sets"] == str(6 * 3)
+    # 1 dataset; gold, llm, entropy5, entropy25, ensemble, calibrated_prior; 5 seeds
+    assert jobs["train_student"] == jobs["label_sets"] == str(6 * 5)
     assert jobs["annotate_chat"] == "3"  # the ensemble reads all three members
     assert jobs["fetch_student"] == "1" and "fetch_teacher" not in jobs  # a server teacher
 
@@ -93,6 +93,6 @@ def test_example_exports_its_chosen_student(tmp_path):
     stand_in_csv(tmp_path)
     _, jobs = dry_run(tmp_path, "export")
     # entropy25 at the largest size, seed 1, after the study's jobs of that source alone (its
-    # 3 seeds: the card gives its test metrics over seeds)
-    assert jobs["export_student"] == "1" and jobs["train_student"] == "3"
+    # 5 seeds: the card gives its test metrics over seeds)
+    assert jobs["export_student"] == "1" and jobs["train_student"] == "5"
     assert "claims" not in jobs and "summarise" not in jobs
