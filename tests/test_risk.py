@@ -37,7 +37,7 @@ def test_cost_and_minority_by_hand():
             "teacher": ["t"] * 3,
             "source": ["t/llm", "t/entropy25", "t/calibrated_prior"],
             "method": ["llm", "entropy", "calibrated"],
-            "gold_train": [0.0, 8.0, 0.0],
+            "gold_train": [0.0, 80.0, 0.0],
             "recovered": [0.0, 0.5, 0.25],
         }
     )
@@ -47,9 +47,21 @@ def test_cost_and_minority_by_hand():
     assert row.minority == "rare" and row.minority_share == pytest.approx(3 / 8)
     # class 0 F1: seed 1 precision 1, recall 2/3 -> 0.8; seed 2 recall 1/3 -> 0.5
     assert row.minority_f1_teacher == pytest.approx(0.65) and row.minority_f1_gold == 1
-    # entropy25 recovers half the gap for 8 gold labels: 6.25% of the gap per 100
-    assert row.best_per_gold == "t/entropy25" and row.recovered_per_100_gold == pytest.approx(6.25)
+    # entropy25 recovers half the gap for 80 gold labels: 50% / 80 x 100 = 62.5% per 100 labels
+    assert row.best_per_gold == "t/entropy25" and row.recovered_per_100_gold == pytest.approx(62.5)
     assert row.best_gold_free == "t/calibrated_prior"
+    said = risk.summary_lines(row.to_dict(), pd.DataFrame(columns=["claim", "dataset", "teacher"]))
+    assert (
+        "Mitigation: t/entropy25 recovers the most per gold label: 50.0% of the gap to gold for "
+        "80 gold training labels (62.5% of the gap per 100 gold labels)."
+    ) in said
+    none = risk.risk_table(
+        items, recovered[recovered.source == "t/llm"], {"d": ["rare", "common"]}, ["t"]
+    )
+    said = risk.summary_lines(
+        none.iloc[0].to_dict(), pd.DataFrame(columns=["claim", "dataset", "teacher"])
+    )
+    assert "Mitigation: none was run on this teacher's labels (`mitigations.teachers`)." in said
 
 
 def test_verdict_sentences_read_the_claims_interface():

@@ -102,9 +102,11 @@ def best_mitigation(recovered: pd.DataFrame, dataset: str, teacher: str) -> dict
     sub = recovered[(recovered.dataset == dataset) & (recovered.teacher == teacher)]
     sub = sub[sub.method != "llm"].dropna(subset=["recovered"])
     out = {"best_per_gold": "", "recovered_per_100_gold": np.nan, "best_gold_free": ""}
+    out["mitigations_run"] = len(sub)
     spend = sub[(sub.gold_train > 0) & (sub.recovered > 0)]
     if len(spend):
-        per = spend.recovered / spend.gold_train * 100
+        # Percent of the gap per 100 gold training labels.
+        per = 100 * spend.recovered / spend.gold_train * 100
         top = per.idxmax()
         out |= {"best_per_gold": spend.source[top], "recovered_per_100_gold": float(per[top])}
         out["best_per_gold_recovered"] = float(spend.recovered[top])
@@ -204,9 +206,11 @@ def summary_lines(r: dict, claims: pd.DataFrame) -> list[str]:
         lines.append(
             f"Mitigation: {r['best_per_gold']} recovers the most per gold label: "
             f"{_pts(r['best_per_gold_recovered'], False)}% of the gap to gold for "
-            f"{r['best_per_gold_spent']:.0f} gold labels "
-            f"({_pts(r['recovered_per_100_gold'] / 100, False)}% per 100)."
+            f"{r['best_per_gold_spent']:.0f} gold training labels "
+            f"({r['recovered_per_100_gold']:.1f}% of the gap per 100 gold labels)."
         )
+    elif not r.get("mitigations_run"):
+        lines.append("Mitigation: none was run on this teacher's labels (`mitigations.teachers`).")
     else:
         lines.append("Mitigation: no mitigation that spends gold recovered part of the gap here.")
     if r.get("best_gold_free"):
