@@ -79,8 +79,8 @@ def budget_figure(recovered: pd.DataFrame, datasets: Sequence[str]):
             if lab not in labels:
                 handles.append(h)
                 labels.append(lab)
-    fig.legend(handles, labels, loc="lower center", ncol=min(len(labels), 4), frameon=True)
-    fig.tight_layout(rect=(0, 0.08 + 0.05 * (len(labels) // 4), 1, 1))
+    fig.legend(handles, labels, loc="lower center", ncol=min(len(labels), 2 * n), frameon=True)
+    fig.tight_layout(rect=(0, 0.08 + 0.05 * (len(labels) // (2 * n)), 1, 1))
     return fig
 
 
