@@ -88,7 +88,6 @@ def test_one_training_step_and_its_refusal_without_cuda(models, tmp_path, monkey
 
 
 @pytest.mark.e2e
-@pytest.mark.skipif(not (WORK / "resources").exists(), reason="needs the test models")
 def test_a_gpu_training_job_without_cuda_stops_at_once(models, tmp_path):
     """`compute.train.gpu: 1` on this CPU machine, a device id given (as SLURM or a lease
     gives it): the training job stops with the device count instead of training on the CPU."""
