@@ -47,10 +47,23 @@ class AnswerCache:
         self._lock = threading.Lock()
         with self._lock:
             self._db.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
-            self._db.execute("PRAGMA journal_mode = WAL")
+            self._wal(busy_timeout)
             # A killed job loses no committed answer; only a power cut may lose the last few.
             self._db.execute("PRAGMA synchronous = NORMAL")
             self._db.execute(SCHEMA)
+
+    def _wal(self, busy_timeout: float) -> None:
+        """Switch to WAL. Two jobs opening a new file at once can get "database is locked" here
+        without SQLite's busy handler being asked, so the switch is retried within the timeout."""
+        deadline = time.monotonic() + busy_timeout
+        while True:
+            try:
+                self._db.execute("PRAGMA journal_mode = WAL")
+                return
+            except sqlite3.OperationalError as e:
+                if "locked" not in str(e) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
 
     def get_many(self, keys: Iterable[str]) -> dict[str, dict]:
         """The cached responses among `keys`."""
