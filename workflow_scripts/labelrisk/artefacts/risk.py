@@ -243,8 +243,9 @@ SHORT = {
 
 def first_page(table: pd.DataFrame, claims: pd.DataFrame) -> str:
     """The report's first page, short enough to read at a glance (the Snakemake report centres
-    its front page, so a long one loses its top): a table of the numbers and the verdicts, then
-    the cost of each (dataset, teacher) in one sentence."""
+    its front page, so a long one loses its top, and sets the workflow graph beside it, so a
+    wide table runs under the graph): a narrow table of the numbers, then each (dataset,
+    teacher)'s cost in a sentence and its verdicts."""
     rows = [
         [
             "dataset, teacher",
@@ -253,9 +254,9 @@ def first_page(table: pd.DataFrame, claims: pd.DataFrame) -> str:
             "F1 SD teacher / gold",
             "minority F1 teacher / gold",
             "best per gold label",
-            "verdicts",
         ]
     ]
+    words = []
     for r in table.to_dict("records"):
         cost = [
             f"{_pts(r[f'{m}_cost'])} [{_pts(r[f'{m}_low'])}, {_pts(r[f'{m}_high'])}]"
@@ -268,6 +269,9 @@ def first_page(table: pd.DataFrame, claims: pd.DataFrame) -> str:
             f"{c.claim} {SHORT.get(c.verdict, c.verdict)}"
             for c in mine.drop_duplicates(["claim", "verdict"]).itertuples()
         )
+        best = r.get("best_per_gold") or (
+            "none recovered" if r.get("mitigations_run") else "none run"
+        )
         rows.append(
             [
                 f"{r['dataset']}, {r['teacher']} (n = {r['size']})",
@@ -275,17 +279,18 @@ def first_page(table: pd.DataFrame, claims: pd.DataFrame) -> str:
                 f"{_pts(r['f1_sd_teacher'], False)} / {_pts(r['f1_sd_gold'], False)}",
                 f"{r['minority']}: {_pts(r['minority_f1_teacher'], False)} / "
                 f"{_pts(r['minority_f1_gold'], False)}",
-                r.get("best_per_gold") or "none recovered",
-                said,
+                best.rpartition("/")[2],  # the teacher is the row's
             ]
+        )
+        words.append(
+            f"- {r['dataset']}, {r['teacher']}: {cost_sentence(r)}"
+            + (f" Verdicts: {said}." if said else "")
         )
     out = [".. list-table::", "   :header-rows: 1", ""]
     for row in rows:
         out += [f"   * - {_escape(str(row[0]))}"] + [f"     - {_escape(str(v))}" for v in row[1:]]
     out += ["", "In words:", ""]
-    out += [
-        f"- {_escape(r['dataset'] + ': ' + cost_sentence(r))}" for r in table.to_dict("records")
-    ]
+    out += [_escape(w) for w in words]
     return "\n".join(out) + "\n"
 
 
