@@ -124,3 +124,28 @@ def test_the_cost_interval_is_the_claims_check_s():
         }
     )
     assert risk.claim_intervals(claims, "d", "v") == {}
+
+
+def test_first_page_is_a_narrow_table_and_sentences_with_the_verdicts():
+    gold = pd.concat([run(1, GOLD), run(2, GOLD)])
+    llm = pd.concat([run(1, [1, 0, 0, 1, 1, 1, 1, 1]), run(2, [1, 1, 0, 1, 1, 1, 1, 1])])
+    items = {("d", "gold"): gold, ("d", "t/llm"): llm}
+    recovered = pd.DataFrame(
+        {
+            "dataset": ["d"],
+            "teacher": ["t"],
+            "source": ["t/llm"],
+            "method": ["llm"],
+            "gold_train": [0.0],
+            "recovered": [0.0],
+        }
+    )
+    table = risk.risk_table(items, recovered, {"d": ["rare", "common"]}, ["t"])
+    claims = pd.DataFrame(
+        {"claim": ["C1"], "dataset": ["d"], "teacher": ["t"], "verdict": ["holds"]}
+    )
+    page = risk.first_page(table, claims)
+    header = page.split("   * - d, t")[0]
+    assert header.count("     - ") == 5 and "verdicts" not in header  # six columns
+    assert "     - none run" in page  # no mitigation ran on t's labels
+    assert page.rstrip().endswith("Verdicts: C1 supported.")
