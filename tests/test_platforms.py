@@ -38,9 +38,9 @@ def test_every_environment_file_exists():
             assert (ROOT / "envs" / name).is_file(), name
 
 
-def job_envs(workdir: Path, overrides: dict) -> dict[str, str]:
-    """Rule -> environment file of every job the paper grid plans (no conda needed: the rules'
-    `conda:` directives are resolved as `--sdm conda` resolves them)."""
+def paper_workflow(workdir: Path, overrides: dict | None = None):
+    """The paper grid's planned workflow, as `--configfile config/paper.yaml` plans it (the DAG
+    itself: what --list-conda-envs reads, without calling conda)."""
     from snakemake.api import SnakemakeApi
     from snakemake.settings.types import (
         ConfigSettings,
@@ -52,22 +52,26 @@ def job_envs(workdir: Path, overrides: dict) -> dict[str, str]:
     with SnakemakeApi(OutputSettings()) as api:
         wf = api.workflow(
             resource_settings=ResourceSettings(),
-            config_settings=ConfigSettings(
-                configfiles=[ROOT / "config.yaml", PAPER], config=overrides
-            ),
+            config_settings=ConfigSettings(configfiles=[PAPER], config=overrides or {}),
             snakefile=ROOT / "Snakefile",
             workdir=workdir,
         )
         wf.dag(DAGSettings())
-        w = wf._workflow  # the DAG itself: what --list-conda-envs reads, without calling conda
+        w = wf._workflow
         w._prepare_dag(forceall=False, ignore_incomplete=True, lock_warn_only=True)
         w._build_dag()
-        envs = {}
-        for job in w.dag.jobs:
-            spec = job.conda_env_spec
-            if spec is not None:
-                envs.setdefault(job.rule.name, Path(spec.file.get_path_or_uri(True)).name)
-        return envs
+        return w
+
+
+def job_envs(workdir: Path, overrides: dict) -> dict[str, str]:
+    """Rule -> environment file of every job the paper grid plans (the rules' `conda:`
+    directives resolved as `--sdm conda` resolves them)."""
+    envs = {}
+    for job in paper_workflow(workdir, overrides).dag.jobs:
+        spec = job.conda_env_spec
+        if spec is not None:
+            envs.setdefault(job.rule.name, Path(spec.file.get_path_or_uri(True)).name)
+    return envs
 
 
 def profile_config(name: str) -> dict:
@@ -105,29 +109,11 @@ def test_paper_grid_jobs_resolve_gpu_environments(tmp_path, profile, extra, vllm
     assert set(envs.values()) == {"tables.yaml"}
 
 
-def paper_jobs(workdir: Path) -> dict[str, int]:
-    """Rule -> GPUs asked, over every job the paper grid plans."""
-    from snakemake.api import SnakemakeApi
-    from snakemake.settings.types import (
-        ConfigSettings,
-        DAGSettings,
-        OutputSettings,
-        ResourceSettings,
-    )
-
-    with SnakemakeApi(OutputSettings()) as api:
-        wf = api.workflow(
-            resource_settings=ResourceSettings(),
-            config_settings=ConfigSettings(configfiles=[ROOT / "config.yaml", PAPER]),
-            snakefile=ROOT / "Snakefile",
-            workdir=workdir,
-        )
-        wf.dag(DAGSettings())
-        w = wf._workflow
-        w._prepare_dag(forceall=False, ignore_incomplete=True, lock_warn_only=True)
-        w._build_dag()
-        jobs = {job.rule.name: int(job.resources.get("gpu", 0)) for job in w.dag.jobs}
-        return jobs, {r.name for r in w.rules}, set(w._localrules)
+def paper_jobs(workdir: Path):
+    """Rule -> GPUs asked over every job the paper grid plans; every rule; the local rules."""
+    w = paper_workflow(workdir)
+    jobs = {job.rule.name: int(job.resources.get("gpu", 0)) for job in w.dag.jobs}
+    return jobs, {r.name for r in w.rules}, set(w._localrules)
 
 
 @pytest.mark.dag
