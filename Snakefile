@@ -36,6 +36,7 @@ report: "report/workflow.rst"
 
 
 include: "rules/common.smk"
+include: "rules/envs.smk"
 include: "rules/fetch.smk"
 include: "rules/data.smk"
 include: "rules/annotation.smk"

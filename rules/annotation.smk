@@ -2,17 +2,13 @@
 # seed, size and mitigation reads the same file. Local teachers resume through a journal kept
 # outside the outputs (results/.journal), which a crash does not delete; server teachers
 # through a persistent answer cache (ANSWER_CACHE), so no call is ever paid twice.
-# One rule, `annotate` (in-process transformers), and a variant per other backend with its own
-# software environment and resources; the teacher wildcard of each matches only the teachers of
-# its backend, so exactly one rule makes any annotation. The same holds for `content_free`, the
-# content-free inputs of contextual calibration scored through a member's prompt.
+# One rule, `annotate` (in-process transformers), and a variant per other backend; the teacher
+# wildcard of each matches only the teachers of its backend, so exactly one rule makes any
+# annotation. The same holds for `content_free`, the content-free inputs of contextual
+# calibration scored through a member's prompt. What each backend's rules run in and ask for
+# (environment, GPUs, threads, memory, local or not) is its descriptor's
+# (labelrisk.teachers.backends); tests/test_backend_registry.py checks every rule against it.
 
-from labelrisk.annotation import inputs as lr_inputs  # noqa: E402
-from labelrisk.annotation.job import annotation_settings  # noqa: E402
-
-# Every server teacher's answers, shared by datasets, pools, members and re-runs; kept.
-ANSWER_CACHE = "resources/teacher_answers.sqlite"
-CONTENT_FREE = "results/content_free/{dataset}/{teacher}/member{member}.json"
 ANNOTATE_SETTINGS = annotation_settings(config)
 
 
@@ -33,13 +29,12 @@ rule annotate:
         teacher=backend_teachers("transformers"),
     # Annotations gate every teacher-label training job: schedule them first.
     priority: 1
+    localrule: backend_local("transformers")
     conda:
-        "../envs/models.yaml"
-    threads: COMPUTE["annotate"]["threads"]
+        backend_env("transformers")
+    threads: backend_threads("transformers")
     resources:
-        gpu=COMPUTE["annotate"]["gpu"],
-        mem_mb=per_attempt("annotate", "mem_mb"),
-        runtime=per_attempt("annotate", "runtime"),
+        **backend_resources("transformers"),
     params:
         dataset=lambda wc: lr_inputs.prompt_params(config, wc.dataset),
         teacher=lambda wc: lr_inputs.teacher_entry(config, wc.teacher),
@@ -56,41 +51,39 @@ rule annotate:
 use rule annotate as annotate_vllm with:
     wildcard_constraints:
         teacher=backend_teachers("vllm"),
+    localrule: backend_local("vllm")
     conda:
-        conda_env("annotation-vllm", COMPUTE["annotate"]["gpu"])
+        backend_env("vllm")
+    threads: backend_threads("vllm")
     resources:
-        gpu=COMPUTE["annotate"]["gpu"],
-        mem_mb=per_attempt("annotate", "mem_mb", at_least=8000),
-        runtime=per_attempt("annotate", "runtime"),
+        **backend_resources("vllm"),
 
 
-# A server does the work. Its API key comes only from the environment: `envvars` makes
-# Snakemake require the variable and pass it on, never storing its value (params are stored in
-# .snakemake metadata and shown in reports). Server jobs send HTTP requests only: a light env
-# (no torch; the tokenizer only where the completions endpoint needs token ids), run on the
-# machine Snakemake runs on (`localrules`), where the answer cache's WAL is safe.
-envvars:
-    *OPENAI_KEY_VARS,
-
-
+# A server does the work: HTTP requests only, a light env (no torch; the tokenizer only where
+# the completions endpoint needs token ids), on the machine Snakemake runs on. Its API key comes
+# only from the environment, read by the job itself (never a param: params are stored in
+# .snakemake metadata and shown in reports); a run whose server jobs lack it stops before any
+# job starts (`onstart` in common.smk), while dry runs, --unlock and --report never need it.
 use rule annotate as annotate_openai with:
     wildcard_constraints:
         teacher=backend_teachers("openai"),
+    localrule: backend_local("openai")
     conda:
-        "../envs/annotation-completions.yaml"
-    threads: 1
+        backend_env("openai")
+    threads: backend_threads("openai")
     resources:
-        mem_mb=2000,
+        **backend_resources("openai"),
 
 
 use rule annotate as annotate_chat with:
     wildcard_constraints:
         teacher=backend_teachers("openai_chat"),
+    localrule: backend_local("openai_chat")
     conda:
-        "../envs/annotation-chat.yaml"
-    threads: 1
+        backend_env("openai_chat")
+    threads: backend_threads("openai_chat")
     resources:
-        mem_mb=1000,
+        **backend_resources("openai_chat"),
 
 
 # Content-free calibration inputs: its own job per (dataset, teacher, member), so switching
@@ -109,13 +102,12 @@ rule content_free:
     wildcard_constraints:
         teacher=backend_teachers("transformers"),
     priority: 1
+    localrule: backend_local("transformers")
     conda:
-        "../envs/models.yaml"
-    threads: COMPUTE["annotate"]["threads"]
+        backend_env("transformers")
+    threads: backend_threads("transformers")
     resources:
-        gpu=COMPUTE["annotate"]["gpu"],
-        mem_mb=per_attempt("annotate", "mem_mb"),
-        runtime=per_attempt("annotate", "runtime"),
+        **backend_resources("transformers"),
     params:
         dataset=lambda wc: lr_inputs.prompt_params(config, wc.dataset),
         teacher=lambda wc: lr_inputs.teacher_entry(config, wc.teacher),
@@ -130,36 +122,31 @@ rule content_free:
 use rule content_free as content_free_vllm with:
     wildcard_constraints:
         teacher=backend_teachers("vllm"),
+    localrule: backend_local("vllm")
     conda:
-        "../envs/annotation-vllm.yaml"
+        backend_env("vllm")
+    threads: backend_threads("vllm")
     resources:
-        gpu=COMPUTE["annotate"]["gpu"],
-        mem_mb=per_attempt("annotate", "mem_mb", at_least=8000),
-        runtime=per_attempt("annotate", "runtime"),
+        **backend_resources("vllm"),
 
 
 use rule content_free as content_free_openai with:
     wildcard_constraints:
         teacher=backend_teachers("openai"),
+    localrule: backend_local("openai")
     conda:
-        "../envs/annotation-completions.yaml"
-    threads: 1
+        backend_env("openai")
+    threads: backend_threads("openai")
     resources:
-        mem_mb=2000,
+        **backend_resources("openai"),
 
 
 use rule content_free as content_free_chat with:
     wildcard_constraints:
         teacher=backend_teachers("openai_chat"),
+    localrule: backend_local("openai_chat")
     conda:
-        "../envs/annotation-chat.yaml"
-    threads: 1
+        backend_env("openai_chat")
+    threads: backend_threads("openai_chat")
     resources:
-        mem_mb=1000,
-
-
-localrules:
-    annotate_openai,
-    annotate_chat,
-    content_free_openai,
-    content_free_chat,
+        **backend_resources("openai_chat"),

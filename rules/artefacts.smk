@@ -4,21 +4,6 @@
 # per-item predictions), so editing one figure's script re-runs that figure alone.
 
 
-# Seconds of work each: run by Snakemake itself, never submitted to a cluster.
-localrules:
-    all,
-    summarise,
-    teacher_summary,
-    table1,
-    table2,
-    figure2,
-    dump_config,
-    teacher_diagnostics,
-    budget_figure,
-    minority,
-    paper_vs_run,
-
-
 rule summarise:
     input:
         metrics=metric_tables(),

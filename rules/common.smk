@@ -1,18 +1,20 @@
-# Parse-time code: config validation, grid bookkeeping, wildcard constraints, input functions.
-# Kept cheap: every cluster job re-parses it.
+# Parse-time code: config validation, grid bookkeeping, wildcard constraints, input functions,
+# and what several rule files share: imports, paths and the local rules. Kept cheap: every
+# cluster job re-parses it. (The Snakefile puts workflow_scripts/ on sys.path.)
 
 import os
 import re
-import sys
 
+from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
-sys.path.insert(0, os.path.join(workflow.basedir, "workflow_scripts"))
-
 from labelrisk import grid as lr_grid  # noqa: E402
+from labelrisk.annotation import inputs as lr_inputs  # noqa: E402
+from labelrisk.annotation.job import annotation_settings  # noqa: E402
 from labelrisk.labels.mitigations import Source  # noqa: E402
 from labelrisk.students import jobs as lr_jobs  # noqa: E402
 from labelrisk.config import validate as strict_validate  # noqa: E402
+from labelrisk.teachers import backends as lr_backends  # noqa: E402
 
 SCHEMA = workflow.source_path("../schemas/config.schema.yaml")
 strict_validate(config, SCHEMA)  # short errors naming the key
@@ -53,6 +55,32 @@ METRICS = "results/metrics/{dataset}/{source}.parquet"
 ITEMS = "results/metrics/{dataset}/{source}.items.parquet"
 TEACHER_QUALITY = "results/teacher_quality/{dataset}/{teacher}.parquet"
 EMBEDDINGS = "results/embeddings/{dataset}/{student}.parquet"
+# Every server teacher's answers, shared by datasets, pools, members and re-runs; kept.
+ANSWER_CACHE = "resources/teacher_answers.sqlite"
+CONTENT_FREE = "results/content_free/{dataset}/{teacher}/member{member}.json"
+
+
+# Run by Snakemake itself, never submitted to a cluster: the downloads (where the internet is)
+# and the seconds-long tables, figures, plan and report page. (The server teachers' rules too,
+# by their backend's `localrule:`.)
+localrules:
+    fetch_teacher,
+    fetch_student,
+    fetch_dataset,
+    all,
+    summarise,
+    teacher_summary,
+    table1,
+    table2,
+    figure2,
+    dump_config,
+    teacher_diagnostics,
+    budget_figure,
+    minority,
+    paper_vs_run,
+    plan,
+    teachers,
+    risk,
 
 
 def dataset_entry(wildcards):
@@ -67,7 +95,8 @@ def sizes_of(dataset):
     return lr_grid.sizes_for(config, dataset)
 
 
-def labels_of(wildcards):
+def class_names(wildcards):
+    """The dataset's class names, in class order."""
     return LABELS[wildcards.dataset]
 
 
@@ -83,20 +112,52 @@ def _alternatives(values):
 
 def backend_teachers(backend):
     """Wildcard pattern of the teachers of one backend (matches nothing when there are none)."""
-    names = [t for t, c in config["teachers"].items() if c.get("backend") == backend]
+    names = [t for t, c in config["teachers"].items() if lr_backends.of(c).name == backend]
     return _alternatives(names) if names else "(?!)"
 
 
-# Names (never values) of the API-key variables the grid's server teachers read.
-OPENAI_KEY_VARS = sorted(
-    {
-        env
-        for t in TEACHERS
-        if config["teachers"][t].get("backend") in ("openai", "openai_chat")
-        for env in [(config["teachers"][t].get("openai") or {}).get("api_key_env")]
-        if env
+# What a backend's annotate and content_free rules ask for (labelrisk.teachers.backends).
+def backend_gpus(backend):
+    return COMPUTE["annotate"]["gpu"] if lr_backends.get(backend).gpu else 0
+
+
+def backend_env(backend):
+    return conda_env(lr_backends.get(backend).env, backend_gpus(backend))
+
+
+def backend_threads(backend):
+    return lr_backends.get(backend).threads or COMPUTE["annotate"]["threads"]
+
+
+def backend_local(backend):
+    return lr_backends.get(backend).local_rule
+
+
+def backend_resources(backend):
+    b = lr_backends.get(backend)
+    if b.threads:  # a light job: fixed memory, no GPU
+        return {"mem_mb": b.mem_mb}
+    return {
+        "gpu": backend_gpus(backend),
+        "mem_mb": per_attempt("annotate", "mem_mb", at_least=b.mem_mb or 0),
+        "runtime": per_attempt("annotate", "runtime"),
     }
-)
+
+
+# A server teacher's API key is read by its job from the environment, never declared as
+# `envvars:` (Snakemake would then ask for it in dry runs, --unlock, --report and every
+# rebuild that calls no server). A run whose server jobs lack it stops before any job starts.
+onstart:
+    missing = lr_backends.missing_keys(
+        config,
+        [
+            job.wildcards.teacher
+            for job in workflow.dag.needrun_jobs()
+            if getattr(lr_backends.by_rule(job.rule.name), "key_option", None)
+        ],
+    )
+    if missing:
+        raise WorkflowError("\n".join(missing))
 
 
 wildcard_constraints:

@@ -38,6 +38,6 @@ rule teacher_quality:
         calibrated=CALIBRATED,
         # Read by prior calibration alone: without it, changing the setting re-runs nothing.
         prior_em="prior" in CALIBRATED and config["calibration"]["prior_em"],
-        labels=labels_of,
+        labels=class_names,
     script:
         "../workflow_scripts/teacher_quality.py"

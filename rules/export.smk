@@ -42,7 +42,7 @@ rule export_student:
         runtime=per_attempt("train", "runtime"),
     params:
         n_classes=n_classes,
-        labels=labels_of,
+        labels=class_names,
         # The study's recipe, as train_student reads it.
         training=lr_jobs.prediction_settings(config["training"]),
         base=lambda wc: config["students"][STUDENT]["origin"],

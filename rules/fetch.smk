@@ -4,15 +4,6 @@
 # jobs): they run first (`priority`), then the annotations, then training.
 
 
-include: "envs.smk"
-
-
-localrules:
-    fetch_teacher,
-    fetch_student,
-    fetch_dataset,
-
-
 rule fetch_teacher:
     input:
         local_model("teachers"),

@@ -21,7 +21,7 @@ rule label_sets:
         "../envs/tables.yaml"
     params:
         runs=job_runs,
-        labels=labels_of,
+        labels=class_names,
         validation_labels=config["training"]["validation_labels"],
         settings=source_settings,
     script:

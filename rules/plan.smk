@@ -2,11 +2,6 @@
 # against gold from the annotations alone (`teachers`); neither waits on a student.
 
 
-localrules:
-    plan,
-    teachers,
-
-
 rule plan:
     input:
         pool=expand(POOL, dataset=DATASETS),

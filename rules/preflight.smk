@@ -6,7 +6,8 @@
 
 PREFLIGHT = "results/preflight"
 PREFLIGHT_GPUS = max(COMPUTE["annotate"]["gpu"], COMPUTE["train"]["gpu"])
-VLLM_TEACHERS = [t for t in TEACHERS if config["teachers"][t].get("backend") == "vllm"]
+# The teachers whose backend preflight starts (labelrisk.teachers.backends: vLLM).
+VLLM_TEACHERS = [t for t in TEACHERS if lr_backends.of(config["teachers"][t]).preflight]
 PREFLIGHT_CHECKS = [
     f"{PREFLIGHT}/machine.json",
     *expand(f"{PREFLIGHT}/teacher_{{teacher}}.json", teacher=VLLM_TEACHERS),
@@ -40,11 +41,11 @@ rule preflight_teacher:
     log:
         "logs/preflight/teacher_{teacher}.log",
     conda:
-        conda_env("annotation-vllm", COMPUTE["annotate"]["gpu"])
-    threads: COMPUTE["annotate"]["threads"]
+        backend_env("vllm")
+    threads: backend_threads("vllm")
     resources:
-        gpu=COMPUTE["annotate"]["gpu"],
-        mem_mb=max(COMPUTE["annotate"]["mem_mb"], 8000),
+        gpu=backend_gpus("vllm"),
+        mem_mb=max(COMPUTE["annotate"]["mem_mb"], lr_backends.get("vllm").mem_mb),
     params:
         python=lambda wc: (config["teachers"][wc.teacher].get("vllm") or {}).get("python"),
         check=lambda wc: {

@@ -4,10 +4,6 @@
 RISK_SOURCES = ["gold"] + [f"{t}/llm" for t in TEACHERS]
 
 
-localrules:
-    risk,
-
-
 rule risk:
     input:
         summary=SUMMARY,

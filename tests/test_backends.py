@@ -15,11 +15,11 @@ from openai_stub import MODEL, Stub, p_second
 
 from conftest import ROOT, snakemake
 from labelrisk.annotation.job import engine_identity
-from labelrisk.annotation.vllm_worker import vllm_options
 from labelrisk.teachers.chat_backend import ChatTeacher
 from labelrisk.teachers.logprobs import MissingClassLogprob, class_scores, prefix_mass
 from labelrisk.teachers.prompt import Prompt
 from labelrisk.teachers.ratelimit import RateLimiter
+from labelrisk.teachers.registry import vllm_options
 from labelrisk.teachers.served import NoLabelError, constraint_body
 from labelrisk.teachers.server import Server, ServerError, retry_after
 

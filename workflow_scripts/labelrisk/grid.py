@@ -8,6 +8,7 @@ from pathlib import Path
 # Source and gold_budget belong to the labels stage; importable from here too.
 from labelrisk.labels.budget import gold_budget as gold_budget
 from labelrisk.labels.mitigations import Source, registered
+from labelrisk.teachers import backends
 
 
 def sources(config: dict) -> list[Source]:
@@ -57,7 +58,7 @@ def uses_hub(config: dict) -> bool:
     used += [
         config["teachers"][t]
         for t in grid["teachers"]
-        if t in config["teachers"] and config["teachers"][t].get("backend") != "openai_chat"
+        if t in config["teachers"] and backends.of(config["teachers"][t]).folder
     ]
     used += [config["students"][grid["student"]]] if grid["student"] in config["students"] else []
     return any(e["origin"]["kind"] == "hf" for e in used)
@@ -103,7 +104,7 @@ def check(config: dict, disk: bool = True) -> None:
             if label not in ds["labels"]:
                 errors.append(f"datasets.{name}.class_keep.{label}: not one of its labels")
     for name, t in config["teachers"].items():
-        if t.get("backend") == "openai_chat":  # a chat teacher's model lives on its server
+        if not backends.of(t).folder:  # the model lives on its server
             continue
         if t["origin"]["kind"] == "pypi" and not t["origin"]["parts"]:
             errors.append(f"teachers.{name}.origin.parts: empty")

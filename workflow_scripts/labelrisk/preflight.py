@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from labelrisk.devices import DeviceError, cuda_status, no_device_reason
+from labelrisk.teachers import backends
 
 GB = 1e9
 
@@ -50,7 +51,7 @@ def models_to_fetch(config: dict, teachers, student: str, root: Path = Path(".")
     wanted = {
         f"teachers/{t}": config["teachers"][t]["origin"]
         for t in teachers
-        if "origin" in config["teachers"][t]
+        if backends.of(config["teachers"][t]).folder
     }
     wanted[f"students/{student}"] = config["students"][student]["origin"]
     return {m: o for m, o in wanted.items() if not (root / "resources" / m).exists()}
@@ -96,8 +97,8 @@ def disk_check(models: dict[str, dict], where: Path, free: int | None = None) ->
 
 def teacher_check(name: str, model_dir: str, teacher: dict, task: str, labels: list) -> Check:
     """vLLM loads the teacher and scores one prompt under guided decoding (class ids only)."""
-    from labelrisk.annotation.vllm_worker import vllm_options
     from labelrisk.teachers.prompt import Prompt
+    from labelrisk.teachers.registry import vllm_options
     from labelrisk.teachers.vllm_backend import VllmTeacher
 
     start = time.monotonic()

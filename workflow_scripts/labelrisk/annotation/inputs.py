@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from labelrisk.teachers.registry import FOLDER_BACKENDS, backend_of, teacher_params
+from labelrisk.teachers import backends
+from labelrisk.teachers.registry import teacher_params
 
 
 def teacher_folder(config: dict, teacher: str) -> str | list:
     """The teacher's model folder; none for a chat teacher (its server holds the model)."""
-    if backend_of(config["teachers"][teacher]) not in FOLDER_BACKENDS:
+    if not backends.of(config["teachers"][teacher]).folder:
         return []
     return f"resources/teachers/{teacher}"
 

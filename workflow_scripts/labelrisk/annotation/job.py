@@ -24,6 +24,7 @@ from labelrisk.annotation.journal import (
     score_content_free,
 )
 from labelrisk.devices import resolve_dtype
+from labelrisk.teachers import backends
 from labelrisk.teachers.prompt import Prompt
 
 log = logging.getLogger(__name__)
@@ -84,36 +85,17 @@ def annotation_settings(config: dict) -> dict:
     return {k: config["annotation"][k] for k in SETTINGS}
 
 
-# Teacher settings that never change a score (connection handling, limits, prices, journal
-# write sizes, the name of the API-key variable): left out of the journal key.
-SCORE_FREE = {
-    "openai": {
-        "api_key_env",
-        "concurrency",
-        "chunk_size",
-        "max_retries",
-        "backoff",
-        "max_wait",
-        "timeout",
-        "requests_per_minute",
-        "tokens_per_minute",
-        "price",
-        "no_label",
-    }
-}
-
-
 def engine_identity(teacher_cfg: dict) -> dict:
     """What, besides the weights, decides the scores: the backend and all its settings (the
     teacher's whole config entry, its pinned origin included), so a journal never mixes two
     engines or two settings of one."""
-    backend = teacher_cfg.get("backend", "transformers")
-    out = {"backend": backend, "dtype": teacher_cfg.get("dtype")}
+    backend = backends.of(teacher_cfg)
+    out = {"backend": backend.name, "dtype": teacher_cfg.get("dtype")}
     for key, value in sorted(teacher_cfg.items()):
-        if isinstance(value, dict):
-            value = {k: v for k, v in value.items() if k not in SCORE_FREE.get(key, ())}
+        if isinstance(value, dict):  # settings that never change a score (the descriptors')
+            value = {k: v for k, v in value.items() if k not in backends.score_free(key)}
         out[key] = value
-    if backend in ("transformers", "vllm"):  # `auto` becomes what this machine runs
+    if not backend.server:  # a local engine: `auto` becomes what this machine runs
         out["dtype"] = resolve_dtype(teacher_cfg.get("dtype", "auto"))
     return out
 
@@ -181,7 +163,7 @@ def _described(job: Job, prompt: Prompt, demos: pd.DataFrame, teacher) -> dict:
     out = {
         "dataset": job.dataset_name,
         "teacher": job.teacher_name,
-        "backend": job.teacher.get("backend", "transformers"),
+        "backend": backends.of(job.teacher).name,
         "member": job.member,
         "demonstration_ids": demos.id.tolist(),
         "answer": prompt.answer,

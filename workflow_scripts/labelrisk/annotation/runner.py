@@ -5,12 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from labelrisk.annotation.job import Job, run
-from labelrisk.teachers.registry import backend_of, open_teacher
+from labelrisk.teachers import backends
+from labelrisk.teachers.registry import open_teacher
 
 
 def run_job(job: Job, threads: int, log_file: str) -> None:
-    """vLLM in a worker under its own interpreter (its environment), the rest in-process."""
-    if backend_of(job.teacher) == "vllm":
+    """A backend that runs in its own process (vLLM) in a worker under its own interpreter (its
+    environment), the rest in-process."""
+    if backends.of(job.teacher).own_process:
         from labelrisk.annotation.vllm_worker import launch
 
         python = (job.teacher.get("vllm") or {}).get("python")

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from labelrisk.annotation.job import Job
 from labelrisk.devices import require_gpus
-from labelrisk.teachers.registry import vllm_options
+from labelrisk.teachers.registry import open_teacher
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]  # the folder holding `labelrisk`
 
@@ -48,12 +48,10 @@ def launch(job: Job, job_file: Path, python: str | None, threads: int, log_file:
 
 
 def main(job_file: str) -> None:
-    from labelrisk.teachers.vllm_backend import VllmTeacher
-
     logging.basicConfig(level=logging.INFO)
     require_gpus()  # never load a GPU job's teacher on the CPU
     job = Job.from_json(Path(job_file).read_text())
-    teacher = VllmTeacher(job.teacher_dir, **vllm_options(job.teacher))
+    teacher = open_teacher(job.teacher, job.teacher_dir)
     from labelrisk.annotation.job import run
 
     run(job, teacher)

@@ -16,6 +16,7 @@ import pandas as pd
 
 from labelrisk import grid as lr_grid
 from labelrisk.annotation.demonstrations import draw_demonstrations
+from labelrisk.teachers import backends
 from labelrisk.teachers.prompt import Prompt
 
 
@@ -58,7 +59,7 @@ def teacher_rows(config: dict, items: dict[str, pd.DataFrame]) -> pd.DataFrame:
 
 def _teacher_cost(entry: dict, n_prompts: int, toks: int, plan: dict, gpu: bool) -> dict:
     """A server teacher costs money and waits on its rate limit; a local one costs hours."""
-    if entry.get("backend") == "openai_chat" or entry.get("backend") == "openai":
+    if backends.of(entry).server:
         opts = entry.get("openai") or {}
         price = opts.get("price") or {}
         cost = (toks * price.get("prompt", 0) + n_prompts * price.get("completion", 0)) / 1e6
