@@ -5,7 +5,10 @@ partition. Rules are read from `workflow.rules` (all of them, whatever a config 
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -153,3 +156,39 @@ def test_every_teacher_class_satisfies_the_protocol():
     for cls in (ChatTeacher, OpenAITeacher, TransformersTeacher, VllmTeacher):
         assert issubclass(cls, backends.Teacher), cls
     assert not issubclass(dict, backends.Teacher)
+
+
+def test_only_runs_that_call_a_server_need_its_key_variable(tmp_path):
+    """A chat teacher whose key variable is unset: dry runs, --unlock, --report and a rebuild
+    that asks no server run; a run that would ask it stops before any job, naming the key."""
+    over = tmp_path / "over.yaml"
+    over.write_text(
+        "grid: {datasets: [movies], teachers: [chat], sizes: [16]}\n"
+        "mitigations: {teachers: [], calibrated: [content_free]}\n"
+        "annotation: {members: 1}\n"
+        "teachers:\n"
+        "  chat: {backend: openai_chat, openai: {base_url: 'http://127.0.0.1:9/v1',"
+        " model: m, api_key_env: LR_ABSENT_KEY}}\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "LR_ABSENT_KEY"}
+    configs = ["--configfile", str(ROOT / "config.yaml"), str(over)]
+
+    def run(*args):
+        cmd = [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), *args]
+        res = subprocess.run(
+            [*cmd, *configs], cwd=tmp_path, env=env, capture_output=True, text=True
+        )
+        return res.returncode, res.stdout + res.stderr
+
+    code, out = run("-n")
+    assert code == 0 and "annotate_chat" in out and "content_free_chat" in out
+    assert "LR_ABSENT_KEY" not in out
+    assert run("--unlock")[0] == 0
+    # The report of an empty run fails on its missing results, never on the key.
+    assert "LR_ABSENT_KEY" not in run("--report", "report.html")[1]
+    code, out = run("--cores", "1", "results/annotations/movies/chat/member0.parquet")
+    assert code != 0
+    assert "teachers.chat.openai.api_key_env: the environment variable it names is not set" in out
+    assert not (tmp_path / "results").exists()  # stopped before any job, downloads included
+    code, out = run("--cores", "1", "results/data/movies/pool.parquet")  # no server asked
+    assert code == 0, out
