@@ -5,6 +5,7 @@
 import os
 import sys
 
+from snakemake.exceptions import WorkflowError
 from snakemake.utils import min_version
 
 min_version("9.0")
@@ -48,6 +49,14 @@ include: "rules/preflight.smk"
 include: "rules/plan.smk"
 include: "rules/risk.smk"
 include: "rules/export.smk"
+
+
+# A server teacher's API key is read by its job from the environment, never declared as
+# `envvars:` (Snakemake would then ask for it in dry runs, --unlock, --report and every
+# rebuild that calls no server). A run whose server jobs lack it stops before any job starts.
+onstart:
+    if missing := missing_keys():
+        raise WorkflowError("\n".join(missing))
 
 
 rule all:

@@ -1,11 +1,10 @@
 # Parse-time code: config validation, grid bookkeeping, wildcard constraints, input functions,
-# and what several rule files share: imports, paths and the local rules. Kept cheap: every
+# and what the stage files share: imports, paths and the local rules. Kept cheap: every
 # cluster job re-parses it. (The Snakefile puts workflow_scripts/ on sys.path.)
 
 import os
 import re
 
-from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
 from labelrisk import grid as lr_grid  # noqa: E402
@@ -129,6 +128,18 @@ def backend_threads(backend):
     return lr_backends.get(backend).threads or COMPUTE["annotate"]["threads"]
 
 
+def missing_keys():
+    """Where the server teachers the run would ask name an unset API-key variable (onstart)."""
+    return lr_backends.missing_keys(
+        config,
+        [
+            job.wildcards.teacher
+            for job in workflow.dag.needrun_jobs()
+            if getattr(lr_backends.by_rule(job.rule.name), "key_option", None)
+        ],
+    )
+
+
 def backend_local(backend):
     return lr_backends.get(backend).local_rule
 
@@ -142,22 +153,6 @@ def backend_resources(backend):
         "mem_mb": per_attempt("annotate", "mem_mb", at_least=b.mem_mb or 0),
         "runtime": per_attempt("annotate", "runtime"),
     }
-
-
-# A server teacher's API key is read by its job from the environment, never declared as
-# `envvars:` (Snakemake would then ask for it in dry runs, --unlock, --report and every
-# rebuild that calls no server). A run whose server jobs lack it stops before any job starts.
-onstart:
-    missing = lr_backends.missing_keys(
-        config,
-        [
-            job.wildcards.teacher
-            for job in workflow.dag.needrun_jobs()
-            if getattr(lr_backends.by_rule(job.rule.name), "key_option", None)
-        ],
-    )
-    if missing:
-        raise WorkflowError("\n".join(missing))
 
 
 wildcard_constraints:

@@ -30,7 +30,7 @@ checkpoint preflight_machine:
         models=lr_preflight.models_to_fetch(config, TEACHERS, STUDENT),
         later=[f"teacher {t}" for t in VLLM_TEACHERS] + ["student"],
     script:
-        "../workflow_scripts/preflight.py"
+        "../workflow_scripts/preflight_machine.py"
 
 
 rule preflight_teacher:
@@ -55,7 +55,7 @@ rule preflight_teacher:
             "labels": LABELS[DATASETS[0]],
         },
     script:
-        "../workflow_scripts/preflight.py"
+        "../workflow_scripts/preflight_teacher.py"
 
 
 rule preflight_student:
@@ -75,7 +75,7 @@ rule preflight_student:
         training=config["training"],
         work=f"{PREFLIGHT}/student_work",
     script:
-        "../workflow_scripts/preflight.py"
+        "../workflow_scripts/preflight_student.py"
 
 
 rule preflight:
@@ -90,4 +90,4 @@ rule preflight:
     conda:
         "../envs/tables.yaml"
     script:
-        "../workflow_scripts/preflight.py"
+        "../workflow_scripts/preflight_report.py"

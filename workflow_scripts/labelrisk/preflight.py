@@ -161,6 +161,42 @@ def show(checks: list[Check], out=sys.stdout) -> bool:
     return all(c.status != "FAIL" for c in checks)
 
 
+def finish(checks: list[Check], output: str | None = None) -> None:
+    """A preflight rule's end: its lines to the log and to the terminal (or the cluster job's
+    output), saved to `output` when given; exit status 1 when a check failed."""
+    ok = show(checks)
+    show(checks, sys.__stdout__)
+    if output:
+        save(checks, output)
+    if not ok:
+        sys.exit(1)
+
+
+def teacher_in_worker(model_dir: str, check: dict, python: str | None, out: str, log: str):
+    """The teacher check run by `python -m labelrisk.preflight` in the interpreter that has vLLM
+    (the teacher's `vllm.python`, else this one), as the annotation jobs run it."""
+    import os
+    import subprocess
+
+    from labelrisk.annotation.vllm_worker import PACKAGE_ROOT
+
+    args = Path(out).with_suffix(".args.json")
+    args.write_text(json.dumps({"model_dir": model_dir, **check}))
+    env = dict(os.environ, PYTHONPATH=str(PACKAGE_ROOT))
+    python = os.path.expanduser(python) if python else sys.executable
+    with open(log, "a") as f:
+        subprocess.run(
+            [python, "-m", "labelrisk.preflight", str(args), out],
+            env=env,
+            stdout=f,
+            stderr=subprocess.STDOUT,
+        )
+    args.unlink()
+    if Path(out).exists():
+        return load([out])
+    return [Check(f"teacher {check['name']}", "FAIL", f"{python} could not run vLLM")]
+
+
 def main(argv: list[str]) -> int:
     """`python -m labelrisk.preflight teacher ARGS.json OUT.json`: the teacher check in the
     interpreter that has vLLM (the teacher's `vllm.python`, or the rule's environment)."""
