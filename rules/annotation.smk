@@ -86,6 +86,19 @@ use rule annotate as annotate_chat with:
         **backend_resources("openai_chat"),
 
 
+# The same requests as a chat teacher's, through the server's batch API: one batch per job,
+# polled (docs/backends.md, "Batch APIs").
+use rule annotate as annotate_batch with:
+    wildcard_constraints:
+        teacher=backend_teachers("openai_batch"),
+    localrule: backend_local("openai_batch")
+    conda:
+        backend_env("openai_batch")
+    threads: backend_threads("openai_batch")
+    resources:
+        **backend_resources("openai_batch"),
+
+
 # Content-free calibration inputs: its own job per (dataset, teacher, member), so switching
 # content-free calibration on or off re-runs no annotation.
 rule content_free:
@@ -150,3 +163,14 @@ use rule content_free as content_free_chat with:
     threads: backend_threads("openai_chat")
     resources:
         **backend_resources("openai_chat"),
+
+
+use rule content_free as content_free_batch with:
+    wildcard_constraints:
+        teacher=backend_teachers("openai_batch"),
+    localrule: backend_local("openai_batch")
+    conda:
+        backend_env("openai_batch")
+    threads: backend_threads("openai_batch")
+    resources:
+        **backend_resources("openai_batch"),

@@ -86,13 +86,15 @@ def test_slurm_profile_sends_every_gpu_rule_to_the_gpu_partition(workflow):
 
 
 def test_descriptors():
-    assert backends.names() == ("transformers", "vllm", "openai", "openai_chat")
+    assert backends.names() == ("transformers", "vllm", "openai", "openai_chat", "openai_batch")
     assert backends.of({}).name == "transformers"
     assert backends.by_rule("content_free_chat").name == "openai_chat"
     assert backends.by_rule("train_student") is None
     assert sorted(backends.local_rules()) == [
+        "annotate_batch",
         "annotate_chat",
         "annotate_openai",
+        "content_free_batch",
         "content_free_chat",
         "content_free_openai",
     ]
@@ -106,7 +108,9 @@ def test_descriptors():
 def test_teacher_params_keep_only_the_backends_own_block():
     entry = {"backend": "vllm", "vllm": {"enforce_eager": True}, "openai": {"model": "m"}}
     assert teacher_params(entry) == {"backend": "vllm", "vllm": {"enforce_eager": True}}
-    plain = {"origin": {}, "vllm": {}, "openai": {}}
+    batch = {"backend": "openai_batch", "openai": {}, "batch": {}, "vllm": {}}
+    assert teacher_params(batch) == {"backend": "openai_batch", "openai": {}, "batch": {}}
+    plain = {"origin": {}, "vllm": {}, "openai": {}, "batch": {}}
     assert teacher_params(plain) == {"origin": {}}
 
 
@@ -148,12 +152,13 @@ def test_missing_keys_name_the_config_key_never_the_value(monkeypatch):
 
 
 def test_every_teacher_class_satisfies_the_protocol():
+    from labelrisk.teachers.batch_backend import BatchChatTeacher
     from labelrisk.teachers.chat_backend import ChatTeacher
     from labelrisk.teachers.openai_backend import OpenAITeacher
     from labelrisk.teachers.transformers_backend import TransformersTeacher
     from labelrisk.teachers.vllm_backend import VllmTeacher
 
-    for cls in (ChatTeacher, OpenAITeacher, TransformersTeacher, VllmTeacher):
+    for cls in (BatchChatTeacher, ChatTeacher, OpenAITeacher, TransformersTeacher, VllmTeacher):
         assert issubclass(cls, backends.Teacher), cls
     assert not issubclass(dict, backends.Teacher)
 

@@ -61,7 +61,7 @@ def _teacher_cost(entry: dict, n_prompts: int, toks: int, plan: dict, gpu: bool)
     """A server teacher costs money and waits on its rate limit; a local one costs hours."""
     if backends.of(entry).server:
         opts = entry.get("openai") or {}
-        price = opts.get("price") or {}
+        price = backends.price(entry) or {}
         cost = (toks * price.get("prompt", 0) + n_prompts * price.get("completion", 0)) / 1e6
         rpm = opts.get("requests_per_minute")
         hours = n_prompts / rpm / 60 if rpm else float("nan")

@@ -39,6 +39,9 @@ SERVER_SCORE_FREE = frozenset(
     }
 )
 
+# `batch` options (backend openai_batch): how long to wait and what it costs.
+BATCH_SCORE_FREE = frozenset({"poll_seconds", "timeout_hours", "completion_window", "discount"})
+
 
 @runtime_checkable
 class Teacher(Protocol):
@@ -73,7 +76,8 @@ class Backend:
     `compute.annotate.gpu` GPUs (else none); `local_rule`: its jobs run where Snakemake runs
     (HTTP only; the answer cache's WAL is safe there); `server`: it asks a server (answers cached,
     no journal, priced by `openai.price`); `folder`: it reads resources/teachers/<id> (weights,
-    or only the tokenizer); `options`: its option block in a teacher entry; `key_option`: the
+    or only the tokenizer); `options`: its option block in a teacher entry, `extra` further blocks
+    of its own; `key_option`: the
     option naming its API-key variable; `score_free`: the options that never change a score
     (left out of the journal key); `own_process`: runs in a worker under its own interpreter;
     `preflight`: `snakemake preflight` starts it and scores one prompt; `image`: a container
@@ -92,6 +96,7 @@ class Backend:
     server: bool = False
     folder: bool = True
     options: str | None = None
+    extra: tuple[str, ...] = ()
     key_option: str | None = None
     score_free: frozenset[str] = field(default_factory=frozenset)
     own_process: bool = False
@@ -104,6 +109,9 @@ class Backend:
         if kind not in KINDS:
             raise ValueError(f"unknown rule kind {kind!r}; one of {KINDS}")
         return f"{kind}{self.suffix}"
+
+    def blocks(self) -> tuple[str, ...]:
+        return ((self.options,) if self.options else ()) + self.extra
 
     def rules(self) -> tuple[str, ...]:
         return tuple(self.rule(k) for k in KINDS)
@@ -149,12 +157,13 @@ def by_rule(rule: str) -> Backend | None:
 
 
 def option_blocks() -> set[str]:
-    return {b.options for b in registered() if b.options}
+    """Every backend's option blocks (a teacher entry keeps only its own backend's)."""
+    return {o for b in registered() for o in b.blocks()}
 
 
 def score_free(block: str) -> frozenset[str]:
     """The settings of option block `block` (e.g. `openai`) that never change a score."""
-    return frozenset().union(*(b.score_free for b in registered() if b.options == block))
+    return frozenset().union(*(b.score_free for b in registered() if block in b.blocks()))
 
 
 def key_variable(teacher_cfg: dict) -> str | None:
@@ -178,6 +187,24 @@ def missing_keys(config: dict, teachers) -> list[str]:
                 f"is not set; export the API key under that name before running"
             )
     return out
+
+
+def batch_price(price: dict | None, discount: float) -> dict | None:
+    """`openai.price` at the batch discount (None without both prices)."""
+    if not price or price.get("prompt") is None or price.get("completion") is None:
+        return None
+    return {k: price[k] * discount for k in ("prompt", "completion")}
+
+
+def price(teacher_cfg: dict) -> dict | None:
+    """US dollars per million prompt and completion tokens a server teacher pays: its
+    `openai.price`, at `batch.discount` for a batch backend."""
+    b = of(teacher_cfg)
+    listed = (teacher_cfg.get(b.options) or {}).get("price") if b.options else None
+    if "batch" not in b.extra:
+        return listed
+    discount = (teacher_cfg.get("batch") or {}).get("discount", 0.5)
+    return batch_price(listed, discount)
 
 
 def local_rules() -> list[str]:
@@ -236,6 +263,23 @@ register(
         options="openai",
         key_option="api_key_env",
         score_free=SERVER_SCORE_FREE,
+        threads=1,
+        mem_mb=1000,
+    )
+)
+register(
+    Backend(
+        "openai_batch",
+        suffix="_batch",
+        env="annotation-chat",
+        opens=f"{_HERE}:open_batch",
+        local_rule=True,
+        server=True,
+        folder=False,
+        options="openai",
+        extra=("batch",),
+        key_option="api_key_env",
+        score_free=SERVER_SCORE_FREE | BATCH_SCORE_FREE,
         threads=1,
         mem_mb=1000,
     )

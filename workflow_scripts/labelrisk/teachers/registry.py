@@ -14,7 +14,7 @@ def backend_of(teacher_cfg: dict) -> str:
 def teacher_params(teacher_cfg: dict) -> dict:
     """A teacher's entry with only its own backend's settings, so that another backend's
     defaults never enter (and never re-run) its annotations."""
-    other = backends.option_blocks() - {backends.of(teacher_cfg).options}
+    other = backends.option_blocks() - set(backends.of(teacher_cfg).blocks())
     return {k: v for k, v in teacher_cfg.items() if k not in other}
 
 
@@ -55,3 +55,9 @@ def open_chat(teacher_cfg, model_dir, threads, cache):
     from labelrisk.teachers.chat_backend import ChatTeacher
 
     return ChatTeacher(teacher_cfg.get("openai") or {}, cache)
+
+
+def open_batch(teacher_cfg, model_dir, threads, cache):
+    from labelrisk.teachers.batch_backend import BatchChatTeacher
+
+    return BatchChatTeacher(teacher_cfg.get("openai") or {}, teacher_cfg.get("batch"), cache)
