@@ -4,7 +4,7 @@ is openai_stub's fixed function of the prompt, so a test can compute what it mus
 
 Batches answer asynchronously: each status poll finishes `step` more requests (`hold` stops
 progress, as a slow provider does); with `expire_after` a batch expires once that many requests
-are done, its output holding those and its error file the rest.
+are done, its output holding those; `refused` answers a batch's first requests HTTP 500.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ class BatchStub:
         self.step = step
         self.hold = False
         self.expire_after: int | None = None
+        self.refused = 0  # the first n requests of a batch are answered HTTP 500
         self.files: dict[str, bytes] = {}
         self.batches: dict[str, dict] = {}
         self.polls = 0
@@ -95,13 +96,16 @@ class BatchStub:
     def finish(self, batch_id: str, status: str) -> dict:
         b = self.batches[batch_id]
         plain = types.SimpleNamespace(off_label=False)
+        refused = {"status_code": 500, "body": {"error": {"message": "server error"}}}
         rows = [
             {
                 "custom_id": ln["custom_id"],
-                "response": {"status_code": 200, "body": Stub.answer(plain, ln["body"])},
+                "response": refused
+                if i < self.refused
+                else {"status_code": 200, "body": Stub.answer(plain, ln["body"])},
                 "error": None,
             }
-            for ln in b["lines"][: b["done"]]
+            for i, ln in enumerate(b["lines"][: b["done"]])
         ]
         self.files[f"out-{batch_id}"] = "".join(json.dumps(r) + "\n" for r in rows).encode()
         return self.view(batch_id, status) | {"output_file_id": f"out-{batch_id}"}

@@ -96,6 +96,15 @@ def test_an_expired_batch_keeps_its_answers_and_a_rerun_sends_only_the_rest(stub
     assert len(stub.batches["batch_1"]["lines"]) == 3  # only what the first did not answer
 
 
+def test_refused_requests_are_not_cached_and_asked_again(stub, tmp_path):
+    stub.refused = 1
+    with pytest.raises(BatchError, match=r"ended completed with 4 of 5 answers"):
+        scores(teacher(stub, tmp_path))
+    stub.refused = 0
+    np.testing.assert_allclose(scores(teacher(stub, tmp_path)), expected(), atol=1e-9)
+    assert len(stub.batches["batch_1"]["lines"]) == 1
+
+
 def test_the_plan_prices_a_batch_teacher_at_the_batch_rate():
     from labelrisk.artefacts.plan import _teacher_cost
 

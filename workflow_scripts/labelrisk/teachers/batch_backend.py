@@ -96,8 +96,8 @@ class BatchChatTeacher(ChatTeacher):
         if batch["status"] != "completed" or got < len(todo):
             raise BatchError(
                 f"batch {batch_id} ended {batch['status']} with {got} of {len(todo)} answers "
-                f"({counts(batch)}); they are cached: a re-run submits only the other "
-                f"{len(todo) - got} as a new batch"
+                f"({counts(batch)}{errors(batch)}); they are cached: a re-run submits only "
+                f"the other {len(todo) - got} as a new batch"
             )
 
     def state_file(self, keys: list[str]) -> Path:
@@ -157,8 +157,9 @@ class BatchChatTeacher(ChatTeacher):
             row = json.loads(line) if line.strip() else {}
             response = (row.get("response") or {}).get("body")
             key = row.get("custom_id")
-            if key not in todo or (row.get("response") or {}).get("status_code") != 200:
-                continue
+            ok = (row.get("response") or {}).get("status_code") == 200
+            if key not in todo or not ok or not (response or {}).get("choices"):
+                continue  # a failed request is not cached: a re-run asks it again
             self.server.cache.put(key, url, todo[key], response)
             used = response.get("usage") or {}
             self.sent["requests"] += 1
@@ -179,6 +180,12 @@ class BatchChatTeacher(ChatTeacher):
             ) / 1e6
         batch = {**self.sent, "price_per_million_tokens": price, "cost": cost}
         return super().record() | {"batch": batch}
+
+
+def errors(batch: dict) -> str:
+    """The batch's own error messages (a batch that failed validation), if any."""
+    data = (batch.get("errors") or {}).get("data") or []
+    return "".join(f"; {e.get('message', e)}" for e in data[:3])
 
 
 def counts(batch: dict) -> str:
