@@ -128,18 +128,6 @@ def backend_threads(backend):
     return lr_backends.get(backend).threads or COMPUTE["annotate"]["threads"]
 
 
-def missing_keys():
-    """Where the server teachers the run would ask name an unset API-key variable (onstart)."""
-    return lr_backends.missing_keys(
-        config,
-        [
-            job.wildcards.teacher
-            for job in workflow.dag.needrun_jobs()
-            if getattr(lr_backends.by_rule(job.rule.name), "key_option", None)
-        ],
-    )
-
-
 def backend_local(backend):
     return lr_backends.get(backend).local_rule
 
@@ -153,6 +141,18 @@ def backend_resources(backend):
         "mem_mb": per_attempt("annotate", "mem_mb", at_least=b.mem_mb or 0),
         "runtime": per_attempt("annotate", "runtime"),
     }
+
+
+def missing_keys():
+    """Where the server teachers the run would ask name an unset API-key variable (onstart)."""
+    return lr_backends.missing_keys(
+        config,
+        [
+            job.wildcards.teacher
+            for job in workflow.dag.needrun_jobs()
+            if getattr(lr_backends.by_rule(job.rule.name), "key_option", None)
+        ],
+    )
 
 
 wildcard_constraints:
