@@ -26,7 +26,7 @@ rule fetch_teacher:
         origin=lambda wc: config["teachers"][wc.teacher]["origin"],
         cache="resources/downloads",
     script:
-        "../workflow_scripts/fetch_model.py"
+        "../workflow_scripts/fetch_teacher.py"
 
 
 rule fetch_student:
@@ -45,4 +45,4 @@ rule fetch_student:
         origin=lambda wc: config["students"][wc.student]["origin"],
         cache="resources/downloads",
     script:
-        "../workflow_scripts/fetch_model.py"
+        "../workflow_scripts/fetch_student.py"
