@@ -58,9 +58,10 @@ def test_one_batch_per_job_answers_cached_as_a_direct_call_would_be(stub, tmp_pa
     record = t.record()
     batch = record["batch"]
     assert batch["batches"] == ["batch_0"] and batch["requests"] == 5
-    assert batch["price_per_million_tokens"] == {"prompt": 1.0, "completion": 4.0}
+    assert record["price_per_million_tokens"] == {"prompt": 1.0, "completion": 4.0}
     want = (batch["prompt_tokens"] * 1.0 + 5 * 4.0) / 1e6
     assert batch["completion_tokens"] == 5 and batch["cost"] == pytest.approx(want)
+    assert record["all_answers"]["cost"] == pytest.approx(want)  # every answer, batch rate
     assert record["calls"] == 0 and record["cache_hits"] == 5  # scored from the cache
     # A direct chat teacher on the same cache finds every answer: nothing is asked again.
     chat = ChatTeacher(OPTIONS | {"base_url": stub.url}, str(tmp_path / "answers.sqlite"))

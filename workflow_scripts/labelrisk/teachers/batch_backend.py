@@ -44,6 +44,8 @@ class BatchChatTeacher(ChatTeacher):
             raise ValueError("a batch teacher needs the answer cache (its answers live there)")
         super().__init__(options, cache)
         self.batch = DEFAULTS | dict(batch or {})
+        # Every answer of this teacher is priced at the batch rate (the `.json`'s `server`).
+        self.price = batch_price(self.price, self.batch["discount"])
         self.sleep = sleep
         self.sent = {"batches": [], "requests": 0, "prompt_tokens": 0, "completion_tokens": 0}
 
@@ -169,17 +171,15 @@ class BatchChatTeacher(ChatTeacher):
         return got
 
     def record(self) -> dict:
-        """The chat teacher's record (its answers all read from the cache) and what the
-        batches of this job sent and cost at the batch price."""
-        price = batch_price(self.price, self.batch["discount"])
-        cost = None
+        """The chat teacher's record at the batch price (its answers all read from the cache)
+        and what this job's batches sent and cost."""
+        price, cost = self.price, None
         if price:
             cost = (
                 self.sent["prompt_tokens"] * price["prompt"]
                 + self.sent["completion_tokens"] * price["completion"]
             ) / 1e6
-        batch = {**self.sent, "price_per_million_tokens": price, "cost": cost}
-        return super().record() | {"batch": batch}
+        return super().record() | {"batch": {**self.sent, "cost": cost}}
 
 
 def errors(batch: dict) -> str:
