@@ -197,3 +197,15 @@ def test_only_runs_that_call_a_server_need_its_key_variable(tmp_path):
     assert not (tmp_path / "results").exists()  # stopped before any job, downloads included
     code, out = run("--cores", "1", "results/data/movies/pool.parquet")  # no server asked
     assert code == 0, out
+
+
+def test_the_schema_names_every_registered_backend():
+    schema = yaml.safe_load((ROOT / "schemas" / "config.schema.yaml").read_text())
+    teacher = schema["properties"]["teachers"]["additionalProperties"]
+    assert tuple(teacher["properties"]["backend"]["enum"]) == backends.names()
+    blocks = {b for b in backends.option_blocks()}
+    assert blocks <= set(teacher["properties"])  # every option block has its schema
+    # The schema's own split: backends that need `openai.model`, and those without a folder.
+    server, no_folder = (teacher["allOf"][i]["if"]["properties"]["backend"]["enum"] for i in (0, 1))
+    assert set(server) == {b.name for b in backends.registered() if b.server}
+    assert set(no_folder) == {b.name for b in backends.registered() if not b.folder}
