@@ -127,10 +127,10 @@ def test_chat_frame_cuts_around_the_input():
     assert tpl.full("so so") == "<user>Review:\nso so</user><a>" and tpl.lead == ""
 
 
-def test_real_chat_template(models):
+def test_real_chat_template(tokenizers):
     from transformers import AutoTokenizer
 
-    tok = AutoTokenizer.from_pretrained(models["teacher"])
+    tok = AutoTokenizer.from_pretrained(tokenizers["teacher"])
     frame = chat_frame(tok, Prompt("Classify reviews.", LABELS), [("awful", 0)])
     assert "<|im_start|>user\n### Instruction ###" in frame.prefix
     assert frame.suffix.endswith("<|im_start|>assistant\n")
