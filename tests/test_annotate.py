@@ -305,3 +305,33 @@ def test_the_content_free_job_uses_the_members_prompt(models, teacher, tmp_path)
     np.testing.assert_allclose(
         meta["content_free"]["probs"], direct.filter(like="p_").to_numpy(), atol=1e-5
     )
+
+
+def small_model_folder(root):
+    """A folder with what fingerprints must handle: nested files, a hidden file and folder
+    (left out), a link to a file elsewhere (followed)."""
+    folder = root / "model"
+    (folder / "sub").mkdir(parents=True)
+    (folder / ".cache").mkdir()
+    (folder / "config.json").write_text('{"a": 1}\n')
+    (folder / "sub" / "weights.bin").write_bytes(bytes(range(256)) * 5000)
+    (folder / ".hidden").write_text("left out")
+    (folder / ".cache" / "x").write_text("left out")
+    (root / "elsewhere.txt").write_text("tokenizer")
+    (folder / "tokenizer.json").symlink_to(root / "elsewhere.txt")
+    return folder
+
+
+@pytest.mark.unit
+def test_the_journal_key_fingerprint_is_the_fetched_models_and_stays_the_same(tmp_path):
+    """Annotation journals are keyed by the fingerprint the fetch rule writes beside the model
+    folder (or computes again): one function, whose value must never change, or every journal
+    would be re-scored."""
+    from labelrisk.annotation.job import weights_fingerprint
+    from labelrisk.fetch.fingerprint import fingerprint
+
+    folder = small_model_folder(tmp_path)
+    fp = fingerprint(folder)
+    assert sorted(fp["files"]) == ["config.json", "sub/weights.bin", "tokenizer.json"]
+    assert fp["sha256"] == weights_fingerprint(folder)
+    assert fp["sha256"] == "60d9a2b85bb5c9803104bf91ffa7429a6788dd2029dd281bd5d186819b763c55"
