@@ -24,7 +24,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from labelrisk.teachers.base import entropy
+from labelrisk.teachers.base import entropy, probability_columns
 
 METHODS = ("prior", "content_free")
 
@@ -105,10 +105,6 @@ def content_free_weights(
             f"{_where(context)}"
         )
     return check_weights(probs.mean(axis=0), labels, "content-free mean probability", context)
-
-
-def probability_columns(ann: pd.DataFrame) -> list[str]:
-    return sorted((c for c in ann if c.startswith("p_")), key=lambda c: int(c[2:]))
 
 
 def calibration_weights(
