@@ -11,7 +11,6 @@ from labelrisk.teachers.prompt import (
     PromptError,
     answer_token_ids,
     chat_frame,
-    render,
 )
 
 pytestmark = pytest.mark.unit
@@ -40,7 +39,6 @@ LABELS = ("negative", "positive")
 
 
 def test_render_matches_the_papers_template():
-    assert render("Classify reviews.", {0: "negative", 1: "positive"}, DEMOS, "so so") == EXPECTED
     assert Prompt("Classify reviews.", LABELS).user(DEMOS, "so so") == EXPECTED
     assert TEMPLATE.count("{") == 4
     # The default is the paper's, whatever the config spells out as default.

@@ -156,7 +156,11 @@ def compare(
     split: str = "pool",
 ) -> pd.DataFrame:
     """Accuracy and macro-F1 of the teacher on `split` as labelled and after each calibration
-    (prior, prior EM, content-free where the `.json` has its scores). `gold` is indexed by id."""
+    (prior, prior EM, content-free where the `.json` has its scores). `gold` is indexed by id.
+
+    A reference path, not run by the workflow: the comparison docs/calibration.md reproduces by
+    hand; the workflow's are the calibrated rows of `teacher_quality.csv`
+    (`evaluation.evaluate.calibrated_teacher_rows`)."""
     from sklearn.metrics import accuracy_score, f1_score
 
     rows = []

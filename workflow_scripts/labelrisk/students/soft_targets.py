@@ -1,7 +1,7 @@
 """Training on the teacher's class distribution: cross-entropy against soft targets.
 
 A label set carries p_0..p_{K-1} when the student should learn the distribution rather than
-the argmax; `student.train_and_predict` then wraps its training set and uses this Trainer.
+the argmax; `students.train` then wraps its training set and uses this Trainer.
 """
 
 from __future__ import annotations

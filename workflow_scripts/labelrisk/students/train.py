@@ -425,6 +425,7 @@ def train_and_predict(
     keep_model: bool = False,
     threads: int | None = None,
 ) -> pd.DataFrame:
-    """One run: train on `train`, pick the best epoch on `val`, predict `test`."""
+    """One run: train on `train`, pick the best epoch on `val`, predict `test` (the preflight's
+    training step; the workflow's jobs call `train_runs`)."""
     run = Run(train=train, val=val, seed=seed, work_dir=Path(work_dir))
     return next(train_runs(model_dir, n_classes, [run], test, hp, keep_model, threads))
