@@ -106,8 +106,9 @@ UNIT_RUNNING = False
 
 
 def pytest_runtest_setup(item):
-    """A `unit` test builds no model and runs no Snakemake (`pytest -m unit` takes seconds
-    from a fresh clone): asking for the `models` fixture, or calling `snakemake`, stops it."""
+    """A `unit` test builds no model and runs no Snakemake (`pytest -m unit` downloads and
+    converts nothing): asking for the `models` fixture (or a fixture using it), or calling
+    `snakemake`, stops it."""
     global UNIT_RUNNING
     UNIT_RUNNING = item.get_closest_marker("unit") is not None
     if UNIT_RUNNING and "models" in item.fixturenames:
