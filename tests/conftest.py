@@ -1,7 +1,9 @@
-"""Shared fixtures: the repository root and the small real models the tests run on.
+"""Shared fixtures: the repository root, the small real models the tests run on and their
+tokenizers.
 
 The models are built by the workflow's own resource rules, in a test working directory
-(`tests/.work`, kept between runs as a cache), so the tests use exactly what users get.
+(`tests/.work`, kept between runs as a cache), so the tests use exactly what users get; `unit`
+tests read only the models' tokenizer files, checked in under `tests/data/tokenizers`.
 """
 
 from __future__ import annotations
@@ -20,9 +22,12 @@ WORK = ROOT / "tests" / ".work"
 SNAKEMAKE = [sys.executable, "-m", "snakemake"]
 TEACHER = "smollm2-135m"
 STUDENT = "minilm-l6"
+TOKENIZERS = ROOT / "tests" / "data" / "tokenizers"
 
 
 def snakemake(*args: str, cwd: Path = ROOT, check: bool = True) -> subprocess.CompletedProcess:
+    if UNIT_RUNNING:
+        raise pytest.UsageError("a `unit` test runs Snakemake: mark it `dag` or `e2e`")
     cmd = [*SNAKEMAKE, "-s", str(ROOT / "Snakefile"), *args]
     res = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
     if check and res.returncode != 0:
@@ -41,6 +46,14 @@ def models() -> dict[str, Path]:
         config = str(ROOT / "config.yaml")
         snakemake(teacher, student, "--cores", "2", "-d", str(WORK), "--configfile", config)
     return {"teacher": WORK / teacher, "student": WORK / student}
+
+
+@pytest.fixture(scope="session")
+def tokenizers() -> dict[str, Path]:
+    """The small teacher's and the student's tokenizer files alone (`tests/data/tokenizers`,
+    copies of what the resource rules build, held to them by `test_teacher.py`): unit tests
+    tokenize without building a model."""
+    return {"teacher": TOKENIZERS / TEACHER, "student": TOKENIZERS / STUDENT}
 
 
 @pytest.fixture
@@ -70,9 +83,10 @@ def hub_cache(root, repo, revision, files):
     return root
 
 
-# What a test needs, declared by each test module (`pytestmark`) or test: `unit` (functions, the
-# small models' inference; `pytest -m unit`), `dag` (dry runs of the workflow), `e2e` (jobs run,
-# students fine-tuned), `vllm`, `slurm`.
+# What a test needs, declared by each test module (`pytestmark`) or test, as the markers in
+# pyproject.toml describe them: `unit` (functions and the small models' tokenizers; no model
+# built, no Snakemake), `dag` (dry runs of the workflow), `e2e` (the small models built and run,
+# workflow jobs run), `vllm`, `slurm`.
 KINDS = {"unit", "dag", "e2e", "vllm", "slurm"}
 
 
@@ -86,3 +100,24 @@ def pytest_collection_modifyitems(items):
         raise pytest.UsageError(
             f"a test needs exactly one of {', '.join(sorted(KINDS))}:\n  " + "\n  ".join(bad)
         )
+
+
+UNIT_RUNNING = False
+
+
+def pytest_runtest_setup(item):
+    """A `unit` test builds no model and runs no Snakemake (`pytest -m unit` downloads and
+    converts nothing): asking for the `models` fixture (or a fixture using it), or calling
+    `snakemake`, stops it."""
+    global UNIT_RUNNING
+    UNIT_RUNNING = item.get_closest_marker("unit") is not None
+    if UNIT_RUNNING and "models" in item.fixturenames:
+        raise pytest.UsageError(
+            f"{item.nodeid} is `unit` but uses the `models` fixture: use the tokenizers in "
+            "tests/data/tokenizers, or mark it `e2e`"
+        )
+
+
+def pytest_runtest_teardown(item):
+    global UNIT_RUNNING
+    UNIT_RUNNING = False

@@ -154,7 +154,7 @@ def test_new_weights_never_resume_an_old_journal(models, teacher, tmp_path):
     """Kill a job part-way, replace the weights, re-run: the journal of the old weights is not
     resumed (the key hashes the weight files), so the output is one model's."""
     from labelrisk.annotation.job import run as run_job
-    from labelrisk.annotation.job import weights_fingerprint
+    from labelrisk.fetch.fingerprint import fingerprint
 
     ITEMS.iloc[:6].to_parquet(tmp_path / "pool.parquet")
     ITEMS.iloc[6:].to_parquet(tmp_path / "val.parquet")
@@ -164,8 +164,8 @@ def test_new_weights_never_resume_an_old_journal(models, teacher, tmp_path):
         if f.is_file() and not f.name.startswith("."):
             (folder / f.name).symlink_to(f.resolve())
     other = perturbed_copy(models["teacher"], tmp_path / "perturbed")
-    assert weights_fingerprint(folder) == weights_fingerprint(models["teacher"])
-    assert weights_fingerprint(folder) != weights_fingerprint(other)
+    assert fingerprint(folder)["sha256"] == fingerprint(models["teacher"])["sha256"]
+    assert fingerprint(folder)["sha256"] != fingerprint(other)["sha256"]
 
     def job(teacher_dir, tag):
         return make_job(tmp_path, teacher_dir, tag)
@@ -218,12 +218,13 @@ def test_journal_key_covers_backend_settings_but_not_connection_handling():
 def test_a_fingerprint_written_beside_the_folder_saves_hashing_it(tmp_path):
     import os
 
-    from labelrisk.annotation.job import folder_fingerprint, weights_fingerprint
+    from labelrisk.annotation.job import folder_fingerprint
+    from labelrisk.fetch.fingerprint import fingerprint
 
     folder = tmp_path / "teacher"
     folder.mkdir()
     (folder / "model.safetensors").write_bytes(b"weights")
-    hashed = weights_fingerprint(folder)
+    hashed = fingerprint(folder)["sha256"]
     assert folder_fingerprint(folder) == hashed  # no record: hashed
     record = tmp_path / "teacher.fingerprint.json"
     record.write_text(json.dumps({"sha256": "f" * 64}))
@@ -305,3 +306,33 @@ def test_the_content_free_job_uses_the_members_prompt(models, teacher, tmp_path)
     np.testing.assert_allclose(
         meta["content_free"]["probs"], direct.filter(like="p_").to_numpy(), atol=1e-5
     )
+
+
+def small_model_folder(root):
+    """A folder with what fingerprints must handle: nested files, a hidden file and folder
+    (left out), a link to a file elsewhere (followed)."""
+    folder = root / "model"
+    (folder / "sub").mkdir(parents=True)
+    (folder / ".cache").mkdir()
+    (folder / "config.json").write_text('{"a": 1}\n')
+    (folder / "sub" / "weights.bin").write_bytes(bytes(range(256)) * 5000)
+    (folder / ".hidden").write_text("left out")
+    (folder / ".cache" / "x").write_text("left out")
+    (root / "elsewhere.txt").write_text("tokenizer")
+    (folder / "tokenizer.json").symlink_to(root / "elsewhere.txt")
+    return folder
+
+
+@pytest.mark.unit
+def test_the_journal_key_fingerprint_is_the_fetched_models_and_stays_the_same(tmp_path):
+    """Annotation journals are keyed by the fingerprint the fetch rule writes beside the model
+    folder (or computes again): one function, whose value must never change, or every journal
+    would be re-scored."""
+    from labelrisk.annotation.job import folder_fingerprint
+    from labelrisk.fetch.fingerprint import fingerprint
+
+    folder = small_model_folder(tmp_path)
+    fp = fingerprint(folder)
+    assert sorted(fp["files"]) == ["config.json", "sub/weights.bin", "tokenizer.json"]
+    assert folder_fingerprint(folder) == fp["sha256"]
+    assert fp["sha256"] == "60d9a2b85bb5c9803104bf91ffa7429a6788dd2029dd281bd5d186819b763c55"

@@ -77,6 +77,15 @@ def test_the_labels_stage_imports_no_later_stage():
     assert ("artefacts", "labels") in edges and ("grid", "labels") in edges
 
 
+def test_labels_reaches_only_the_teachers_base_module_outside_itself():
+    """What docs/development.md says: `labels` imports only `teachers.base` beside itself, and
+    nothing that module imports in turn (`labelrisk.teachers` is the package it initialises)."""
+    graph = module_imports()
+    reached = set().union(*(reachable(graph, m) for m in graph if stage(m) == "labels"))
+    outside = {m for m in reached if stage(m) != "labels"}
+    assert outside == {"labelrisk.teachers", "labelrisk.teachers.base"}
+
+
 def test_stages_import_one_way():
     edges = stage_edges(module_imports())
     assert [(a, b) for a, b in edges if (b, a) in edges] == []

@@ -11,7 +11,6 @@ from labelrisk.teachers.prompt import (
     PromptError,
     answer_token_ids,
     chat_frame,
-    render,
 )
 
 pytestmark = pytest.mark.unit
@@ -40,7 +39,6 @@ LABELS = ("negative", "positive")
 
 
 def test_render_matches_the_papers_template():
-    assert render("Classify reviews.", {0: "negative", 1: "positive"}, DEMOS, "so so") == EXPECTED
     assert Prompt("Classify reviews.", LABELS).user(DEMOS, "so so") == EXPECTED
     assert TEMPLATE.count("{") == 4
     # The default is the paper's, whatever the config spells out as default.
@@ -127,10 +125,10 @@ def test_chat_frame_cuts_around_the_input():
     assert tpl.full("so so") == "<user>Review:\nso so</user><a>" and tpl.lead == ""
 
 
-def test_real_chat_template(models):
+def test_real_chat_template(tokenizers):
     from transformers import AutoTokenizer
 
-    tok = AutoTokenizer.from_pretrained(models["teacher"])
+    tok = AutoTokenizer.from_pretrained(tokenizers["teacher"])
     frame = chat_frame(tok, Prompt("Classify reviews.", LABELS), [("awful", 0)])
     assert "<|im_start|>user\n### Instruction ###" in frame.prefix
     assert frame.suffix.endswith("<|im_start|>assistant\n")

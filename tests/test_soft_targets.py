@@ -7,11 +7,11 @@ import torch
 
 from labelrisk.students.soft_targets import (
     SoftTargets,
-    soft_columns,
     soft_cross_entropy,
     soft_training,
 )
 from labelrisk.students.train import Hyper, train_and_predict
+from labelrisk.teachers.base import probability_columns
 
 
 @pytest.mark.unit
@@ -35,7 +35,9 @@ def test_one_hot_targets_give_the_usual_cross_entropy():
 def test_soft_training_only_for_frames_with_probabilities():
     hard = pd.DataFrame({"text": ["a", "b"], "label": [0, 1]})
     soft = hard.assign(p_1=[0.3, 0.6], p_0=[0.7, 0.4])
-    assert soft_columns(hard) == [] and soft_columns(soft) == ["p_0", "p_1"]
+    assert probability_columns(hard) == [] and probability_columns(soft) == ["p_0", "p_1"]
+    many = pd.DataFrame(columns=["p_10", "cal_p_0", "p_9", "p_0"])
+    assert probability_columns(many) == ["p_0", "p_9", "p_10"]  # class order, not text order
     encoded = [{"input_ids": [1, 2], "labels": 0}, {"input_ids": [3], "labels": 1}]
     cls, data = soft_training(hard, encoded)
     assert cls.__name__ == "Trainer" and data is encoded

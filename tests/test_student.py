@@ -98,11 +98,11 @@ def test_runs_sharing_a_job_match_runs_alone(models, tmp_path):
 
 
 @pytest.mark.unit
-def test_tokens_encode_each_text_once(models):
+def test_tokens_encode_each_text_once(tokenizers):
     from transformers import AutoTokenizer
 
     calls = []
-    tok = AutoTokenizer.from_pretrained(str(models["student"]))
+    tok = AutoTokenizer.from_pretrained(str(tokenizers["student"]))
 
     def counting(texts, **kw):
         calls.append(list(texts))

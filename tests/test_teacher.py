@@ -1,10 +1,12 @@
-"""The cached, batched scoring path against a plain whole-prompt forward pass, on a real model."""
+"""The cached, batched scoring path against a plain whole-prompt forward pass, on a real model;
+cutting and encoding texts with the real tokenizer."""
 
 import numpy as np
 import pytest
 
 from labelrisk.teachers.base import entropy
 from labelrisk.teachers.prompt import Prompt, answer_token_ids, chat_frame
+from labelrisk.teachers.tokenizing import Tokenizing
 from labelrisk.teachers.transformers_backend import TransformersTeacher, length_batches
 
 TEXTS = [
@@ -21,10 +23,27 @@ def teacher(models):
     return TransformersTeacher(str(models["teacher"]), dtype="float32", threads=2)
 
 
+@pytest.fixture(scope="module")
+def tokenizing(tokenizers):
+    """The helpers every tokenizing teacher shares, on the small teacher's tokenizer alone."""
+    from transformers import AutoTokenizer
+
+    tok = Tokenizing()
+    tok.tokenizer = AutoTokenizer.from_pretrained(tokenizers["teacher"])
+    return tok
+
+
+@pytest.mark.e2e
+def test_the_checked_in_tokenizers_are_the_built_models(models, tokenizers):
+    for kind in ("teacher", "student"):
+        for f in tokenizers[kind].iterdir():
+            assert f.read_bytes() == (models[kind] / f.name).read_bytes(), f
+
+
 @pytest.mark.unit
-def test_class_tokens_are_single_digits(teacher):
-    ids = answer_token_ids(teacher.tokenizer, Prompt("T.", ("a", "b", "c")).answers)
-    assert [teacher.tokenizer.decode([i]) for i in ids] == ["0", "1", "2"]
+def test_class_tokens_are_single_digits(tokenizing):
+    ids = answer_token_ids(tokenizing.tokenizer, Prompt("T.", ("a", "b", "c")).answers)
+    assert [tokenizing.tokenizer.decode([i]) for i in ids] == ["0", "1", "2"]
 
 
 @pytest.mark.e2e
@@ -48,10 +67,10 @@ def test_cached_batched_path_matches_whole_prompts(teacher):
 
 
 @pytest.mark.unit
-def test_truncation_respects_the_budget(teacher):
-    cut, was_cut = teacher.truncate(TEXTS[3], 5)
-    assert was_cut and len(teacher.encode(cut)) <= 6
-    assert teacher.truncate(TEXTS[2], 50) == (TEXTS[2], False)
+def test_truncation_respects_the_budget(tokenizing):
+    cut, was_cut = tokenizing.truncate(TEXTS[3], 5)
+    assert was_cut and len(tokenizing.encode(cut)) <= 6
+    assert tokenizing.truncate(TEXTS[2], 50) == (TEXTS[2], False)
 
 
 @pytest.mark.unit
@@ -70,8 +89,8 @@ def test_entropy_in_nats():
 
 
 @pytest.mark.unit
-def test_prompt_ids_are_the_whole_prompt_tokenisation(teacher):
+def test_prompt_ids_are_the_whole_prompt_tokenisation(tokenizing):
     """Text and suffix are encoded together, so `.` + newline stays the one token it would be."""
-    frame = chat_frame(teacher.tokenizer, Prompt("Classify.", ("no", "yes")), [("Fine.", 1)])
+    frame = chat_frame(tokenizing.tokenizer, Prompt("Classify.", ("no", "yes")), [("Fine.", 1)])
     for text in ["It was good.", "Bad!", "so-so...", "A line\nbreak."]:
-        assert frame.token_ids(teacher.encode, text) == teacher.encode(frame.full(text))
+        assert frame.token_ids(tokenizing.encode, text) == tokenizing.encode(frame.full(text))

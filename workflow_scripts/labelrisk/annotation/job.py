@@ -7,7 +7,6 @@ the vLLM worker runs it in vLLM's own environment.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import math
@@ -24,6 +23,7 @@ from labelrisk.annotation.journal import (
     score_content_free,
 )
 from labelrisk.devices import resolve_dtype
+from labelrisk.fetch.fingerprint import fingerprint, model_files
 from labelrisk.teachers import backends
 from labelrisk.teachers.prompt import Prompt
 
@@ -100,33 +100,11 @@ def engine_identity(teacher_cfg: dict) -> dict:
     return out
 
 
-def weights_fingerprint(folder: str | Path) -> str:
-    """A sha256 over the relative path and content of every file of a model folder (links
-    followed, hidden files aside): weights, config and tokenizer. Two folders share it only when
-    every file is the same, whatever their names or timestamps."""
-    root = Path(folder).resolve()
-    h = hashlib.sha256()
-    for p in _files(root):
-        digest = hashlib.sha256()
-        with open(p, "rb") as f:
-            while block := f.read(1 << 20):
-                digest.update(block)
-        h.update(f"{p.relative_to(root).as_posix()}\0{digest.hexdigest()}\n".encode())
-    return h.hexdigest()
-
-
-def _files(root: Path) -> list[Path]:
-    return sorted(
-        p
-        for p in root.rglob("*")
-        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(root).parts)
-    )
-
-
 def folder_fingerprint(folder: str | Path) -> str:
-    """The model folder's fingerprint: from `<folder>.fingerprint.json` (written once beside
-    the folder when the model is fetched: `{"sha256": ...}`) when it is newer than every file
-    of the folder, else `weights_fingerprint` (reads every byte: 3 GB for a 1.5B model)."""
+    """The model folder's fingerprint (`labelrisk.fetch.fingerprint`): from
+    `<folder>.fingerprint.json` (written once beside the folder when the model is fetched:
+    `{"sha256": ...}`) when it is newer than every file of the folder, else computed (reads
+    every byte: 3 GB for a 1.5B model)."""
     folder = Path(folder)
     record = folder.parent / f"{folder.name}.fingerprint.json"
     if record.is_file():
@@ -135,11 +113,11 @@ def folder_fingerprint(folder: str | Path) -> str:
             value = value.get("sha256") or value.get("fingerprint")
         except (json.JSONDecodeError, AttributeError):
             value = None
-        newest = max((p.stat().st_mtime for p in _files(folder.resolve())), default=0.0)
+        newest = max((p.stat().st_mtime for p in model_files(folder)), default=0.0)
         if isinstance(value, str) and record.stat().st_mtime >= newest:
             return value
         log.warning("%s is unreadable or older than the folder: hashing the folder", record)
-    return weights_fingerprint(folder)
+    return fingerprint(folder)["sha256"]
 
 
 def prompt_of(job: Job) -> Prompt:

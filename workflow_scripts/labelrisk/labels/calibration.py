@@ -24,7 +24,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from labelrisk.teachers.base import entropy
+from labelrisk.teachers.base import entropy, probability_columns
 
 METHODS = ("prior", "content_free")
 
@@ -107,10 +107,6 @@ def content_free_weights(
     return check_weights(probs.mean(axis=0), labels, "content-free mean probability", context)
 
 
-def probability_columns(ann: pd.DataFrame) -> list[str]:
-    return sorted((c for c in ann if c.startswith("p_")), key=lambda c: int(c[2:]))
-
-
 def calibration_weights(
     ann: pd.DataFrame,
     method: str,
@@ -160,7 +156,11 @@ def compare(
     split: str = "pool",
 ) -> pd.DataFrame:
     """Accuracy and macro-F1 of the teacher on `split` as labelled and after each calibration
-    (prior, prior EM, content-free where the `.json` has its scores). `gold` is indexed by id."""
+    (prior, prior EM, content-free where the `.json` has its scores). `gold` is indexed by id.
+
+    A reference path, not run by the workflow: the comparison docs/calibration.md reproduces by
+    hand; the workflow's are the calibrated rows of `teacher_quality.csv`
+    (`evaluation.evaluate.calibrated_teacher_rows`)."""
     from sklearn.metrics import accuracy_score, f1_score
 
     rows = []

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from labelrisk.students.soft_targets import soft_columns
+from labelrisk.teachers.base import probability_columns
 
 log = logging.getLogger("labelrisk.students.train")
 
@@ -27,7 +27,7 @@ COLLAPSED = 0.9
 def prior_loss(train: pd.DataFrame, n_classes: int) -> float:
     """Cross-entropy of always predicting the training labels' mean distribution: its entropy
     (ln K for balanced labels, 0 for labels of one class)."""
-    cols = soft_columns(train)
+    cols = probability_columns(train)
     if cols:
         q = train[cols].to_numpy(float).mean(0)
     else:

@@ -1,7 +1,7 @@
 """Training on the teacher's class distribution: cross-entropy against soft targets.
 
 A label set carries p_0..p_{K-1} when the student should learn the distribution rather than
-the argmax; `student.train_and_predict` then wraps its training set and uses this Trainer.
+the argmax; `students.train` then wraps its training set and uses this Trainer.
 """
 
 from __future__ import annotations
@@ -11,10 +11,7 @@ import pandas as pd
 import torch
 from transformers import Trainer
 
-
-def soft_columns(frame: pd.DataFrame) -> list[str]:
-    """The frame's p_k columns in class order; empty for hard labels."""
-    return sorted((c for c in frame if c.startswith("p_")), key=lambda c: int(c[2:]))
+from labelrisk.teachers.base import probability_columns
 
 
 def soft_cross_entropy(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
@@ -52,7 +49,7 @@ class SoftTargetTrainer(Trainer):
 
 def soft_training(train: pd.DataFrame, encoded: torch.utils.data.Dataset):
     """(Trainer class, training dataset) for a training frame: soft when it has p_k columns."""
-    cols = soft_columns(train)
+    cols = probability_columns(train)
     if not cols:
         return Trainer, encoded
     return SoftTargetTrainer, SoftTargets(encoded, train[cols].to_numpy())

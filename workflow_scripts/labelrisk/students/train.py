@@ -23,6 +23,7 @@ from transformers import (
     AutoModelForSequenceClassification,
     AutoTokenizer,
     DataCollatorWithPadding,
+    Trainer,
     TrainerCallback,
     TrainingArguments,
     set_seed,
@@ -243,6 +244,138 @@ def _history(log_history: list[dict]) -> tuple[list[float], list[float]]:
     return losses, val_f1
 
 
+@dataclass
+class TrainingJob:
+    """What every run of a training job shares: the model, its tokenizer's rows (each text
+    tokenised once), the test set and the batch collator."""
+
+    model_dir: str
+    n_classes: int
+    hp: Hyper
+    tokens: Tokens
+    test_set: _Encoded
+    collator: DataCollatorWithPadding
+    progress: bool
+
+
+@dataclass
+class Trained:
+    """A run's training: the Trainer of its last attempt, the seeds tried, the label prior's
+    loss and the loss and validation macro-F1 by epoch."""
+
+    trainer: Trainer
+    seeds_tried: list[int]
+    prior: float
+    losses: list[float]
+    val_f1: list[float]
+
+
+def prepare_job(
+    model_dir: str,
+    n_classes: int,
+    test: pd.DataFrame,
+    hp: Hyper,
+    threads: int | None,
+    progress: bool,
+) -> TrainingJob:
+    """The set-up every run of the job shares, made once."""
+    require_gpus()  # a job that asked for a GPU never trains on the CPU
+    if threads:
+        torch.set_num_threads(threads)
+    tok = AutoTokenizer.from_pretrained(model_dir)
+    tokens = Tokens(tok, hp.max_length)
+    test_set = _Encoded(tokens.rows(test.text.tolist()), by_length=True)
+    collator = (
+        DataCollatorWithPadding(tok, padding="max_length", max_length=hp.max_length)
+        if hp.pad_to_max_length
+        else DataCollatorWithPadding(tok)
+    )
+    return TrainingJob(model_dir, n_classes, hp, tokens, test_set, collator, progress)
+
+
+def trainer_for(job: TrainingJob, run: Run, train_rows, val_set: _Encoded, seed: int) -> Trainer:
+    """A Trainer of a new student seeded with `seed`: soft targets when the training frame
+    carries the teacher's p_k columns, the best epoch's weights kept as `hp.best_weights` says."""
+    hp = job.hp
+    set_seed(seed, deterministic=True)  # fixes the new head's initial weights
+    model = student_model(job.model_dir, job.n_classes, hp)
+    encoded = _Encoded(train_rows, run.train.label.tolist())
+    trainer_cls, train_set = soft_training(run.train, encoded)
+    args = training_arguments(hp, seed, run.work_dir, job.progress, epochs_for(hp, len(run.train)))
+    return in_order(trainer_cls)(
+        model=model,
+        args=args,
+        train_dataset=train_set,
+        eval_dataset=val_set,
+        data_collator=job.collator,
+        compute_metrics=macro_f1_metric(job.n_classes),
+        callbacks=[BestInMemory()] if hp.best_weights == "memory" else None,
+    )
+
+
+def train_run(job: TrainingJob, run: Run) -> Trained:
+    """Train one run; a run whose training loss never left the label prior is restarted up to
+    `hp.restarts` times with a derived seed (labels of one class leave nothing to learn beyond
+    the prior: never restarted)."""
+    train_rows = job.tokens.rows(run.train.text.tolist())
+    val_set = _Encoded(job.tokens.rows(run.val.text.tolist()), run.val.label.tolist(), True)
+    prior = prior_loss(run.train, job.n_classes)
+    tried: list[int] = []
+    for attempt in range(job.hp.restarts + 1):
+        seed = derived_seed(run.seed, attempt)
+        tried.append(seed)
+        trainer = trainer_for(job, run, train_rows, val_set, seed)
+        trainer.train()
+        losses, val_f1 = _history(trainer.state.log_history)
+        if left_start(losses, prior) or prior == 0 or attempt == job.hp.restarts:
+            break
+        log.warning(
+            "%d items, seed %d: training loss %s never left the label prior's %.3f; "
+            "restarting with seed %d",
+            len(run.train),
+            seed,
+            " ".join(f"{x:.3f}" for x in losses),
+            prior,
+            derived_seed(run.seed, attempt + 1),
+        )
+        shutil.rmtree(run.work_dir, ignore_errors=True)
+    return Trained(trainer, tried, prior, losses, val_f1)
+
+
+def predict(job: TrainingJob, trainer: Trainer, test: pd.DataFrame) -> pd.DataFrame:
+    """One row per test item: id, pred, p_0..p_{K-1}."""
+    logits = job.test_set.restore(trainer.predict(job.test_set).predictions)
+    probs = torch.softmax(torch.tensor(logits, dtype=torch.float32), -1).numpy()
+    out = pd.DataFrame({"id": test.id.to_numpy(), "pred": probs.argmax(1)})
+    for k in range(job.n_classes):
+        out[f"p_{k}"] = probs[:, k]
+    return out
+
+
+def fit_of(run: Run, trained: Trained, pred: pd.DataFrame, n_classes: int) -> Fit:
+    share = np.bincount(pred.pred, minlength=n_classes) / len(pred)
+    return Fit(
+        size=len(run.train),
+        seed=run.seed,
+        prior_loss=trained.prior,
+        losses=trained.losses,
+        val_f1=trained.val_f1,
+        seeds_tried=trained.seeds_tried,
+        test_share=float(share.max()),
+        test_class=int(share.argmax()),
+    )
+
+
+def clean_up(trainer: Trainer, work_dir: Path, keep_model: bool) -> None:
+    """Keep the best weights alone (`work_dir/best`) or nothing of the run."""
+    if keep_model:
+        trainer.save_model(str(Path(work_dir) / "best"))
+        for ckpt in Path(work_dir).glob("checkpoint-*"):
+            shutil.rmtree(ckpt)
+    else:
+        shutil.rmtree(work_dir, ignore_errors=True)
+
+
 def train_runs(
     model_dir: str,
     n_classes: int,
@@ -261,90 +394,20 @@ def train_runs(
     whose training loss never left the label prior is restarted up to `hp.restarts` times with
     a derived seed; what each run did is logged and appended to `fits`.
     """
-    require_gpus()  # a job that asked for a GPU never trains on the CPU
-    if threads:
-        torch.set_num_threads(threads)
-    tok = AutoTokenizer.from_pretrained(model_dir)
-    tokens = Tokens(tok, hp.max_length)
-    test_set = _Encoded(tokens.rows(test.text.tolist()), by_length=True)
-    collator = (
-        DataCollatorWithPadding(tok, padding="max_length", max_length=hp.max_length)
-        if hp.pad_to_max_length
-        else DataCollatorWithPadding(tok)
-    )
+    job = prepare_job(model_dir, n_classes, test, hp, threads, progress)
     # The Trainer calls gc.collect() for every run; the long-lived objects made so far (modules,
     # tokenizer, test set) need not be traversed each time (0.2-0.5 s per run otherwise).
     # Scoped to this generator: a caller's own objects are collected as before.
     gc.freeze()
     try:
         for run in runs:
-            train_rows = tokens.rows(run.train.text.tolist())
-            val_set = _Encoded(
-                tokens.rows(run.val.text.tolist()), run.val.label.tolist(), by_length=True
-            )
-            prior = prior_loss(run.train, n_classes)
-            tried: list[int] = []
-            for attempt in range(hp.restarts + 1):
-                seed = derived_seed(run.seed, attempt)
-                tried.append(seed)
-                set_seed(seed, deterministic=True)  # fixes the new head's initial weights
-                model = student_model(model_dir, n_classes, hp)
-                # Soft targets when the training frame carries the teacher's p_k columns.
-                trainer_cls, train_set = soft_training(
-                    run.train, _Encoded(train_rows, run.train.label.tolist())
-                )
-                args = training_arguments(
-                    hp, seed, run.work_dir, progress, epochs_for(hp, len(run.train))
-                )
-                trainer = in_order(trainer_cls)(
-                    model=model,
-                    args=args,
-                    train_dataset=train_set,
-                    eval_dataset=val_set,
-                    data_collator=collator,
-                    compute_metrics=macro_f1_metric(n_classes),
-                    callbacks=[BestInMemory()] if hp.best_weights == "memory" else None,
-                )
-                trainer.train()
-                losses, val_f1 = _history(trainer.state.log_history)
-                # Labels of one class leave nothing to learn beyond the prior: no restart.
-                if left_start(losses, prior) or prior == 0 or attempt == hp.restarts:
-                    break
-                log.warning(
-                    "%d items, seed %d: training loss %s never left the label prior's %.3f; "
-                    "restarting with seed %d",
-                    len(run.train),
-                    seed,
-                    " ".join(f"{x:.3f}" for x in losses),
-                    prior,
-                    derived_seed(run.seed, attempt + 1),
-                )
-                shutil.rmtree(run.work_dir, ignore_errors=True)
-            logits = test_set.restore(trainer.predict(test_set).predictions)
-            probs = torch.softmax(torch.tensor(logits, dtype=torch.float32), -1).numpy()
-            out = pd.DataFrame({"id": test.id.to_numpy(), "pred": probs.argmax(1)})
-            for k in range(n_classes):
-                out[f"p_{k}"] = probs[:, k]
-            share = np.bincount(out.pred, minlength=n_classes) / len(out)
-            fit = Fit(
-                size=len(run.train),
-                seed=run.seed,
-                prior_loss=prior,
-                losses=losses,
-                val_f1=val_f1,
-                seeds_tried=tried,
-                test_share=float(share.max()),
-                test_class=int(share.argmax()),
-            )
+            trained = train_run(job, run)
+            out = predict(job, trained.trainer, test)
+            fit = fit_of(run, trained, out, n_classes)
             fit.log()
             if fits is not None:
                 fits.append(fit)
-            if keep_model:
-                trainer.save_model(str(Path(run.work_dir) / "best"))
-                for ckpt in Path(run.work_dir).glob("checkpoint-*"):
-                    shutil.rmtree(ckpt)
-            else:
-                shutil.rmtree(run.work_dir, ignore_errors=True)
+            clean_up(trained.trainer, run.work_dir, keep_model)
             yield out
     finally:
         gc.unfreeze()
@@ -362,6 +425,7 @@ def train_and_predict(
     keep_model: bool = False,
     threads: int | None = None,
 ) -> pd.DataFrame:
-    """One run: train on `train`, pick the best epoch on `val`, predict `test`."""
+    """One run: train on `train`, pick the best epoch on `val`, predict `test` (the preflight's
+    training step; the workflow's jobs call `train_runs`)."""
     run = Run(train=train, val=val, seed=seed, work_dir=Path(work_dir))
     return next(train_runs(model_dir, n_classes, [run], test, hp, keep_model, threads))

@@ -1,4 +1,5 @@
-"""What every teacher backend shares: the scores it returns, entropy.
+"""What every teacher backend shares: the scores it returns, entropy, and the columns that hold
+a class distribution in a table.
 
 Free of torch, so the vLLM and server paths import only what they use.
 """
@@ -19,6 +20,12 @@ class Scores:
     # (n,) items whose reported tokens held no label answer (server teachers; see
     # labelrisk.teachers.logprobs); their `probs` are uniform.
     no_label: np.ndarray | None = None
+
+
+def probability_columns(frame) -> list[str]:
+    """A table's class-distribution columns p_0..p_{K-1} in class order (p_10 after p_9):
+    annotations, soft label sets; empty when it has none."""
+    return sorted((c for c in frame if c.startswith("p_")), key=lambda c: int(c[2:]))
 
 
 def entropy(probs: np.ndarray) -> np.ndarray:

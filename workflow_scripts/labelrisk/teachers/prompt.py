@@ -141,13 +141,6 @@ class Prompt:
         }
 
 
-def render(
-    task: str, labels: Mapping[int, str], demos: Sequence[tuple[str, int]], text: str
-) -> str:
-    """The paper's user message for one item."""
-    return Prompt(task, tuple(labels[k] for k in sorted(labels))).user(demos, text)
-
-
 @dataclass(frozen=True)
 class PromptFrame:
     """A chat-templated prompt cut around the input text: prefix + lead + text + suffix, where

@@ -30,6 +30,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from labelrisk.teachers.base import probability_columns
+
 if TYPE_CHECKING:
     from labelrisk.labels.mitigations.source import Source
 
@@ -184,8 +186,7 @@ def alphas(key: str, method: str) -> Switch:
 
 def probabilities(ann: pd.DataFrame) -> np.ndarray:
     """The member's class distribution, p_0..p_{K-1} in class order."""
-    cols = sorted((c for c in ann if c.startswith("p_")), key=lambda c: int(c[2:]))
-    return ann[cols].to_numpy()
+    return ann[probability_columns(ann)].to_numpy()
 
 
 def relabel(out: pd.DataFrame, labels, mask, teacher) -> pd.DataFrame:
