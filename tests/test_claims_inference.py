@@ -22,25 +22,37 @@ def test_mean_squares_hand_computed():
     assert mean_squares(TABLE) == pytest.approx((13.5, 6.5, 1.5))
 
 
+TABLE3 = np.array([[1.0, 2.0, 3.0], [3.0, 4.0, 8.0], [2.0, 3.0, 4.0]])
+
+
 def test_crossed_variance_and_satterthwaite_df():
-    out = crossed(3.5, TABLE)
-    var = (13.5 + 6.5 - 1.5) / 6
-    df = 18.5**2 / (13.5**2 / 1 + 6.5**2 / 2 + 1.5**2 / 2)
-    assert out.df == pytest.approx(df)
-    half = stats.t.ppf(0.975, df) * np.sqrt(var)
-    assert (out.low, out.high) == pytest.approx((3.5 - half, 3.5 + half))
-    assert out.p == pytest.approx(2 * stats.t.sf(3.5 / np.sqrt(var), df))
+    # grand 10/3; seed means 2, 5, 3 and item means 2, 3, 5: both mean squares
+    # 3 * (16/9 + 25/9 + 1/9) / 2 = 7
+    ms_seed, ms_item, ms_resid = mean_squares(TABLE3)
+    assert (ms_seed, ms_item) == pytest.approx((7.0, 7.0))
+    out = crossed(10 / 3, TABLE3)
+    total = ms_seed + ms_item - ms_resid
+    df = total**2 / (ms_seed**2 / 2 + ms_item**2 / 2 + ms_resid**2 / 4)
+    assert out.df == pytest.approx(df) and out.se == pytest.approx(np.sqrt(total / 9))
+    half = stats.t.ppf(0.975, df) * np.sqrt(total / 9)
+    assert (out.low, out.high) == pytest.approx((10 / 3 - half, 10 / 3 + half))
+    assert out.p == pytest.approx(2 * stats.t.sf(10 / 3 / np.sqrt(total / 9), df))
 
 
-def test_crossed_truncates_a_negative_component():
-    # No seed effect beyond the interaction: MS_seed = 0 < MS_resid; only MS_item is used.
-    table = np.array([[0.0, 1.0, 5.0], [1.0, 0.0, 5.0]])
-    ms_seed, ms_item, _ = mean_squares(table)
-    assert ms_seed == 0
+def test_crossed_floors_a_negative_component_and_keeps_its_df():
+    # No seed effect beyond the interaction: MS_seed = 0 < MS_resid. The seed mean square is
+    # raised to the residual one and keeps its seeds - 1 = 2 degrees of freedom, so the df
+    # stay small instead of jumping to items - 1.
+    table = np.array([[0.0, 1.0, 5.0, 2.0], [1.0, 0.0, 5.0, 2.0], [0.5, 0.5, 5.0, 2.0]])
+    ms_seed, ms_item, ms_resid = mean_squares(table)
+    assert ms_seed == 0 and ms_resid > 0
     out = crossed(table.mean(), table)
-    assert out.df == 2  # items - 1
-    half = stats.t.ppf(0.975, 2) * np.sqrt(ms_item / 6)
-    assert out.high - out.low == pytest.approx(2 * half)
+    df = ms_item**2 / (ms_resid**2 / 2 + ms_item**2 / 3 + ms_resid**2 / 6)
+    assert out.df == pytest.approx(df) and out.se == pytest.approx(np.sqrt(ms_item / 12))
+
+
+def test_crossed_needs_three_seeds():
+    assert np.isnan(crossed(3.5, TABLE).p)  # two seeds: no verdict
 
 
 def test_crossed_seeds_dominate_gives_seeds_minus_one_df():
@@ -49,23 +61,33 @@ def test_crossed_seeds_dominate_gives_seeds_minus_one_df():
     assert crossed(table.mean(), table).df == pytest.approx(4, abs=0.01)
 
 
-def test_crossed_without_noise():
+def test_crossed_p_is_zero_only_without_any_noise():
     assert crossed(0.0, np.zeros((3, 4))).p == 1.0
     certain = crossed(1.0, np.ones((3, 4)))
     assert certain.p == 0.0 and certain.low == certain.high == 1.0
-    assert np.isnan(crossed(0.1, np.zeros((1, 4))).p)  # one seed: no seed variance
+    # seeds and items both without effect, the interaction not: noise, so p > 0
+    inter = np.array([[1.0, -1.0], [-1.0, 1.0], [0.0, 0.0]])[:, [0, 1] * 50] + 0.2
+    ms_seed, ms_item, ms_resid = mean_squares(inter)
+    assert ms_seed == pytest.approx(0) and ms_item == pytest.approx(0) and ms_resid > 0
+    out = crossed(0.2, inter)
+    assert 0 < out.p < 1 and out.low < out.high
 
 
-def test_pitman_morgan():
-    a = np.array([0.70, 0.80, 0.75, 0.60, 0.85])
-    b = np.array([0.78, 0.79, 0.80, 0.77, 0.81])
+def test_brown_forsythe_on_paired_seed_spreads():
+    a = np.array([0.70, 0.80, 0.75, 0.60, 0.85, 0.65])
+    b = np.array([0.78, 0.79, 0.80, 0.77, 0.81, 0.78])
     out = seed_variances(a, b)
-    assert out.p == pytest.approx(stats.pearsonr(a + b, a - b).pvalue)
+    d = np.abs(a - np.median(a)) - np.abs(b - np.median(b))
+    assert out.p == pytest.approx(stats.ttest_1samp(d, 0).pvalue)
     assert out.estimate == pytest.approx(np.std(a, ddof=1) - np.std(b, ddof=1))
-    assert np.isnan(out.low)
-    assert seed_variances(a, a + 0.1).p == 1.0  # a shift leaves the variance equal
+    assert np.isnan(out.low) and out.df == 5
+    assert seed_variances(a, a + 0.1).p == 1.0  # a shift leaves the spread equal
     assert seed_variances(a, 1 - a).p == 1.0
-    assert np.isnan(seed_variances(a[:2], b[:2]).p)
+    assert np.isnan(seed_variances(a[:5], b[:5]).p)  # fewer than 6 seeds
+    # one bad seed: |deviations| differ on one seed only, t = 1, p far from 0.05
+    bad = b.copy()
+    bad[2] -= 0.3
+    assert seed_variances(bad, b).p > 0.3
 
 
 def test_holm_hand_computed():

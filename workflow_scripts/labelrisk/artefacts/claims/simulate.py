@@ -163,7 +163,7 @@ def groups_for(claim: str, sim: Simulator, effect: float) -> dict:
     raise ValueError(claim)
 
 
-def verdict(claim: str, sim: Simulator, effect: float, collapse_share: float = 0.9) -> str:
+def verdict(claim: str, sim: Simulator, effect: float) -> str:
     """One simulated run through the claims' planning, tests and Holm step."""
     runs, _ = sim.run(groups_for(claim, sim, effect))
     sizes = sorted({size for _, size in runs.preds})
@@ -172,7 +172,7 @@ def verdict(claim: str, sim: Simulator, effect: float, collapse_share: float = 0
     )
     srcs = list(dict.fromkeys(src for src, _ in runs.preds))
     (c,) = [c for c in plan("sim", srcs, setting) if c.claim == claim]
-    (row,) = finish([assess(c, runs, collapse_share)])
+    (row,) = finish([assess(c, runs)])
     return row["verdict"]
 
 
