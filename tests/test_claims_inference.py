@@ -8,7 +8,13 @@ from scipy import stats
 from sklearn.metrics import f1_score
 
 from labelrisk.artefacts.claims.inference import crossed, holm, mean_squares, seed_variances
-from labelrisk.artefacts.claims.pseudo import scores, stability, two_way
+from labelrisk.artefacts.claims.pseudo import (
+    chance_agreement,
+    scores,
+    stability,
+    symmetric_f1,
+    two_way,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -159,3 +165,61 @@ def test_two_way_pseudo_values_of_a_mean_are_the_values():
         ),
     )
     np.testing.assert_allclose(ps, x)
+
+
+def _chance(gold, p):
+    """Two distinct predictions of one gold class, drawn without replacement from every seed's
+    predictions of that class's items, agree: averaged over items by their gold class."""
+    out = []
+    for i in range(len(gold)):
+        pool = p[:, gold == gold[i]].ravel()
+        same = sum(
+            (pool[a] == pool[b]) for a in range(len(pool)) for b in range(len(pool)) if a != b
+        )
+        out.append(same / (len(pool) * (len(pool) - 1)))
+    return np.mean(out)
+
+
+def test_chance_agreement_and_its_pseudo_values_by_brute_force():
+    t, ps = chance_agreement(GOLD, PREDS, 3)
+    s, n = PREDS.shape
+    assert t == pytest.approx(_chance(GOLD, PREDS))
+    t_seed = [_chance(GOLD, np.delete(PREDS, k, 0)) for k in range(s)]
+    t_item = [_chance(np.delete(GOLD, i), np.delete(PREDS, i, 1)) for i in range(n)]
+    t_both = [
+        [_chance(np.delete(GOLD, i), np.delete(np.delete(PREDS, k, 0), i, 1)) for i in range(n)]
+        for k in range(s)
+    ]
+    np.testing.assert_allclose(ps, two_way(t, t_seed, t_item, np.array(t_both)), atol=1e-9)
+
+
+def _symmetric(gold, base, other_acc, k=3):
+    """Expected per-class F1 of `base` after each prediction is moved, with probability eps,
+    to one of the k - 1 other classes at random, eps chosen to reach accuracy `other_acc`."""
+    acc = (base == gold).mean()
+    eps = (acc - other_acc) / (acc - (1 - acc) / (k - 1))
+    conf = np.zeros((k, k))
+    for g, p in zip(gold, base, strict=True):
+        conf[g, p] += 1 - eps
+        for c in range(k):
+            if c != p:
+                conf[g, c] += eps / (k - 1)
+    tp, pred, act = np.diag(conf), conf.sum(0), conf.sum(1)
+    return 2 * tp / (pred + act)
+
+
+def test_symmetric_noise_f1_and_its_pseudo_values_by_brute_force():
+    other = np.roll(PREDS, 1, axis=1)
+    f1, ps = symmetric_f1(GOLD, PREDS, other, 3)
+    n = len(GOLD)
+    for seed in range(len(PREDS)):
+        acc = (other[seed] == GOLD).mean()
+        np.testing.assert_allclose(f1[seed], _symmetric(GOLD, PREDS[seed], acc))
+        for i in (0, 5, n - 1):
+            keep = np.arange(n) != i
+            acc_i = (other[seed][keep] == GOLD[keep]).mean()
+            ref = n * f1[seed] - (n - 1) * _symmetric(GOLD[keep], PREDS[seed][keep], acc_i)
+            np.testing.assert_allclose(ps[seed, i], ref)
+    # at the same accuracy, no noise: the base students' own F1
+    same_f1, _ = symmetric_f1(GOLD, PREDS, PREDS, 3)
+    np.testing.assert_allclose(same_f1, scores(GOLD, PREDS, 3).class_f1)
