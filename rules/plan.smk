@@ -34,6 +34,7 @@ rule plan:
                 "calibration",
                 "datasets",
                 "teachers",
+                "claims",
             )
         },
     script:
