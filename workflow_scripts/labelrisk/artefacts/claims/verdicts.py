@@ -95,12 +95,12 @@ def assess(
     claim = CLAIMS[c.claim]
     if row["collapsed"] and claim.collapse_sensitive:
         row["verdict"] = COLLAPSED
-    elif len(runs.seeds) < claim.min_seeds:
-        row["verdict"], row["why"] = TOO_FEW, f"needs {claim.min_seeds} seeds"
     elif c.same and runs.same(*c.same):
         # Both answering one class everywhere is a collapse, not a calibration that did nothing.
         one = all(runs.one_class(k) for k in c.same)
         row["verdict"] = COLLAPSED if one else UNCHANGED
+    elif len(runs.seeds) < claim.min_seeds:
+        row["verdict"], row["why"] = TOO_FEW, f"needs {claim.min_seeds} seeds"
     elif any(not np.isfinite(t.p) for t in deciding):
         row["verdict"], row["why"] = UNDETERMINED, "undefined"
     elif c.margin is not None:
