@@ -38,7 +38,10 @@ def test_crossed_variance_and_satterthwaite_df():
     assert (ms_seed, ms_item) == pytest.approx((7.0, 7.0))
     out = crossed(10 / 3, TABLE3)
     total = ms_seed + ms_item - ms_resid
-    df = total**2 / (ms_seed**2 / 2 + ms_item**2 / 2 + ms_resid**2 / 4)
+    # the df take MS_seed at its 90% upper bound: 2 MS_seed / chi2(0.1; 2) = 7 / 0.10536
+    up = 2 * ms_seed / stats.chi2.ppf(0.1, 2)
+    assert up == pytest.approx(66.44, abs=0.01)
+    df = (up + ms_item - ms_resid) ** 2 / (up**2 / 2 + ms_item**2 / 2 + ms_resid**2 / 4)
     assert out.df == pytest.approx(df) and out.se == pytest.approx(np.sqrt(total / 9))
     half = stats.t.ppf(0.975, df) * np.sqrt(total / 9)
     assert (out.low, out.high) == pytest.approx((10 / 3 - half, 10 / 3 + half))
@@ -53,18 +56,22 @@ def test_crossed_floors_a_negative_component_and_keeps_its_df():
     ms_seed, ms_item, ms_resid = mean_squares(table)
     assert ms_seed == 0 and ms_resid > 0
     out = crossed(table.mean(), table)
-    df = ms_item**2 / (ms_resid**2 / 2 + ms_item**2 / 3 + ms_resid**2 / 6)
+    up = 2 * ms_resid / stats.chi2.ppf(0.1, 2)
+    df = (up + ms_item - ms_resid) ** 2 / (up**2 / 2 + ms_item**2 / 3 + ms_resid**2 / 6)
     assert out.df == pytest.approx(df) and out.se == pytest.approx(np.sqrt(ms_item / 12))
+    assert out.df < 4  # near seeds - 1 = 2, not items - 1 = 3
 
 
 def test_crossed_needs_three_seeds():
     assert np.isnan(crossed(3.5, TABLE).p)  # two seeds: no verdict
 
 
-def test_crossed_seeds_dominate_gives_seeds_minus_one_df():
+def test_crossed_df_seeds_minus_one_where_seeds_dominate_many_where_items_do():
     rng = np.random.default_rng(0)
     table = rng.normal(0, 5, (5, 1))[:, [0] * 200] + rng.normal(0, 0.01, (5, 200))
     assert crossed(table.mean(), table).df == pytest.approx(4, abs=0.01)
+    items = rng.normal(0, 1, (1, 200))[[0] * 5] + rng.normal(0, 0.1, (5, 200))
+    assert crossed(items.mean(), items).df > 100
 
 
 def test_crossed_p_is_zero_only_without_any_noise():

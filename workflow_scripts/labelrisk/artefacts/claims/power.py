@@ -28,6 +28,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import optimize, stats
 
+from labelrisk.artefacts.claims.inference import satterthwaite
+
 
 @dataclass(frozen=True)
 class Components:
@@ -40,15 +42,15 @@ ASSUMED = Components()
 
 
 def se_and_df(seeds: int, items: int, c: Components = ASSUMED) -> tuple[float, float]:
-    """Standard error of C1's accuracy difference and Satterthwaite's degrees of freedom, from
-    the expected mean squares of the seeds x items ANOVA."""
+    """Standard error of C1's accuracy difference and the degrees of freedom the crossed test
+    would use (inference.satterthwaite), from the expected mean squares of the ANOVA."""
     ms_seed = items * c.seed_var + c.interaction_var
     ms_item = seeds * c.item_var + c.interaction_var
     ms_resid = c.interaction_var
     total = ms_seed + ms_item - ms_resid
     dfs = (seeds - 1, items - 1, (seeds - 1) * (items - 1))
-    df = total**2 / sum(m**2 / d for m, d in zip((ms_seed, ms_item, ms_resid), dfs, strict=True))
-    return float(np.sqrt(total / (seeds * items))), float(df)
+    df = satterthwaite((ms_seed, ms_item, ms_resid), dfs)
+    return float(np.sqrt(total / (seeds * items))), df
 
 
 def detectable(se: float, df: float, level: float = 0.05, power: float = 0.8) -> float:
