@@ -234,8 +234,8 @@ def c8(x: Ctx) -> list[Comparison]:
             x.row(
                 "C8",
                 f"{Source.parse(cal).method} labels (no gold) train better students than "
-                f"{x.teacher}'s plain labels in macro-F1, losing less than {100 * margin:g} "
-                f"accuracy points {x.at}",
+                f"{x.teacher}'s plain labels in macro-F1, losing less than {_points(margin)} of "
+                f"accuracy {x.at}",
                 lambda r, kc=kc: [m.macro_f1(r, kc, llm), m.accuracy(r, kc, llm)],
                 1,
                 [gold, llm, kc],
@@ -246,6 +246,10 @@ def c8(x: Ctx) -> list[Comparison]:
             )
         )
     return out
+
+
+def _points(x: float) -> str:
+    return f"{100 * x:g} point" + ("" if 100 * x == 1 else "s")
 
 
 @dataclass(frozen=True)

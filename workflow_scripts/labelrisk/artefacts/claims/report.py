@@ -25,7 +25,7 @@ the F1 lost beyond what symmetric noise at the teacher-label students' accuracy 
 class, with the raw F1 lost beside. Seed spreads (C7) are compared with a paired Brown-Forsythe
 test (t over seeds on absolute deviations from the median), which one bad seed cannot decide; it
 needs 6 seeds. C8 holds only where macro-F1 rises and the accuracy loss is shown to be below
-{margin:g} points (non-inferiority); a macro-F1 gain with accuracy shown to fall is a trade.
+{margin:g} accuracy point(s) (non-inferiority); a macro-F1 gain with accuracy shown to fall is a trade.
 Where a row names two measures that decide, it holds only when both do. Verdicts: `holds` when
 the difference has the claim's sign and Holm's correction ({scope}) leaves p below {level:g};
 `does not hold` when it has the other sign; `undetermined` otherwise. A student that predicts a

@@ -168,7 +168,10 @@ def _gap(row: dict) -> str:
             " Gold labels did not beat the teacher's here, so there is no gap to gold to "
             "recover; the row compares macro-F1 only."
         )
-    return f" Of the gap between the teacher's labels and gold, a recovers {100 * rec:.0f}%."
+    return (
+        f" The first source named recovers {100 * rec:.0f}% of the macro-F1 gap between the "
+        "teacher's labels and gold."
+    )
 
 
 def _collapse_caveat(row: dict) -> str:
