@@ -359,3 +359,39 @@ def test_config_sections_claims_and_evaluation():
         validate({**config, "evaluation": {"collapse_margin": 1.5}}, schema)
     with pytest.raises(ConfigError, match="claims.correction"):
         validate({**config, "claims": {"correction": "none"}}, schema)
+
+
+def test_c2_is_about_stability_not_accuracy():
+    """Students that err independently agree across seeds as their accuracy implies: less
+    accurate teacher-label students alone do not make C2 hold (the raw agreement does fall).
+    Gold students erring on the same items every seed agree beyond chance: C2 holds."""
+    independent = run(
+        {"gold": {100: lambda s: flip(0.05, s)}, "t/llm": {100: lambda s: flip(0.25, 10 + s)}}
+    )
+    c2 = rows(independent, "C2").iloc[0]
+    assert c2.measure == "agreement beyond accuracy" and abs(c2.difference) < 0.02
+    assert c2.measure_2 == "agreement" and c2.difference_2 > 0.2 and c2.ci_low_2 > 0
+    assert c2.verdict == UNDETERMINED
+    stable = run(
+        {"gold": {100: lambda s: flip(0.2, 0)}, "t/llm": {100: lambda s: flip(0.2, 10 + s)}}
+    )
+    c2 = rows(stable, "C2").iloc[0]
+    assert c2.verdict == HOLDS and c2.a > 0.25 and abs(c2.b) < 0.02
+
+
+def test_c4_symmetric_noise_alone_does_not_make_it_hold():
+    """Teacher-label students are the gold ones with 20% of answers flipped whatever the class:
+    the rare class loses more F1 (the raw reading), but no more than symmetric noise costs it."""
+
+    def gold_students(s):
+        return flip(0.03, s)
+
+    table = run(
+        {
+            "gold": {100: gold_students},
+            "t/llm": {100: lambda s: flip(0.2, 50 + s, gold_students(s))},
+        }
+    )
+    c4 = rows(table, "C4").iloc[0]
+    assert c4.difference_2 > 0.05 and c4.ci_low_2 > 0  # raw: the minority loses more
+    assert abs(c4.difference) < 0.03 and c4.verdict == UNDETERMINED
