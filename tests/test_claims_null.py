@@ -1,14 +1,13 @@
-"""The claims table under a global null, on a generator of its own
-(labelrisk.artefacts.claims.nullsim: not the `simulate` module's): four task shapes (two classes
-50/50 and 67/33, three classes balanced and 60/25/15), normal and heavy-tailed seed and item
-noise, one bad seed just below the collapse flag, 3 and 5 seeds. Every label source is drawn
-alike, so every decided verdict is false.
+"""The claims table under a global null (labelrisk.artefacts.claims.nullsim): four task
+shapes (two classes 50/50 and 67/33, three classes balanced and 60/25/15), normal and
+heavy-tailed seed and item noise, one bad seed just below the collapse flag, 3 and 5 seeds.
+Every label source is drawn alike, so every decided verdict is false.
 
 Monte Carlo margin: with r runs a true 5% rate is measured with standard error
 sqrt(0.05 x 0.95 / r); each cell's rate, per claim, must stay within 3 standard errors above
 5% (0.153 at the 40 runs per cell here). The larger run in docs/default-results.md (400 runs per
-cell, 8 seeds for C7) is `PYTHONPATH=workflow_scripts .venv/bin/python -m
-labelrisk.artefacts.claims.nullsim --reps 400`.
+cell, 8 seeds as well for C7) is `PYTHONPATH=workflow_scripts .venv/bin/python -m
+labelrisk.artefacts.claims.nullsim --reps 400 --power-reps 150`.
 """
 
 import numpy as np

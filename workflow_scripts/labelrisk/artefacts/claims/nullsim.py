@@ -1,5 +1,5 @@
-"""A global-null simulation of the claims table, independent of `simulate`'s generator: every
-label source is drawn alike, so every decided verdict (holds, does not hold, trade) is false.
+"""A global-null simulation of the claims table: every label source is drawn alike, so every
+decided verdict (holds, does not hold, trade) is false.
 
 One run: a test set of `items` items in the shape's class shares; students of gold, teacher
 (`t/llm`) and calibrated (`t/calibrated_prior`) labels at two sizes, `seeds` seeds each. A
