@@ -200,6 +200,7 @@ def risk_table(
             c1 = {} if claims is None else claim_intervals(claims, dataset, teacher)
             row |= c1
             row["interval"] = "seeds and test items (C1)" if c1 else "seeds (t)"
+            row["items"] = int(gold_items.id.nunique())
             row["detectable_cost"] = detectable_cost(gold_items, llm_items, size, level)
             row["collapsed_gold"] = collapsed_seeds(gold_items, size, len(names), collapse)
             row["collapsed_teacher"] = collapsed_seeds(llm_items, size, len(names), collapse)
@@ -237,7 +238,7 @@ def power_sentence(r: dict) -> str:
     if not np.isfinite(x):
         return "Power: with fewer than 3 seeds the run gives no detectable cost."
     return (
-        f"Power: with these {r['seeds']} seeds and test items, an accuracy cost below "
+        f"Power: with these {r['seeds']} seeds and {r['items']} test items, an accuracy cost below "
         f"{100 * x:.1f} points could not be seen (C1 finds a cost this large 80% of the time; "
         "more seeds or test items lower it)."
     )
