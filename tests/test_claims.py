@@ -355,6 +355,8 @@ def test_config_sections_claims_and_evaluation():
         validate({**config, "analysis": {"bootstrap": 1000}}, schema)
     with pytest.raises(ConfigError, match="claims.level"):
         validate({**config, "claims": {"level": 0.7}}, schema)
+    with pytest.raises(ConfigError, match="`collapse_share` is now `collapse_margin`"):
+        validate({**config, "evaluation": {"collapse_share": 0.9}}, schema)
     with pytest.raises(ConfigError, match="evaluation.collapse_margin"):
         validate({**config, "evaluation": {"collapse_margin": 1.5}}, schema)
     with pytest.raises(ConfigError, match="claims.correction"):
