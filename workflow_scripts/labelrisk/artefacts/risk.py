@@ -10,6 +10,9 @@ Reads three tables, through small interfaces:
   `measure`, `difference`, `ci_low`, `ci_high` and the same with `_2`, whose intervals cover
   the variation over seeds and test items: the cost's interval is C1's where the table has it,
   else a t interval over the seeds alone (narrow by chance with few seeds).
+
+Beside them, from the predictions: the smallest accuracy cost the run's own seeds and test items
+detect with 80% power (`detectable_cost`) and the near-collapsed students of each side.
 """
 
 from __future__ import annotations

@@ -14,9 +14,9 @@ ORDER = list(Verdict)
 METHOD = """\
 Each row compares a quantity of students trained one way (a) with the same quantity of students
 trained another way (b), paired by seed (a seed's students share their initialisation and
-training subset) and by test item. Accuracy, macro-F1, per-class F1 and gains are tested on
-the seeds x test-items design with both noises: the variance of the mean difference is that of
-a two-way random-effects ANOVA of the per-(seed, item) values (jackknife pseudo-values for F1),
+training subset) and by test item. Accuracy, macro-F1, per-class F1 and gains are tested on the
+seeds x test-items design with both noises: the variance of the mean difference is that of a
+two-way random-effects ANOVA of the per-(seed, item) values (jackknife pseudo-values for F1),
 with Satterthwaite's degrees of freedom (a seed or item component estimated below 0 is set to 0
 but keeps its degrees of freedom), and needs 3 seeds. C2 is decided on agreement between seeds
 beyond the agreement the students' accuracy alone implies (two students erring independently
@@ -25,13 +25,13 @@ the F1 lost beyond what symmetric noise at the teacher-label students' accuracy 
 class, with the raw F1 lost beside. Seed spreads (C7) are compared with a paired Brown-Forsythe
 test (t over seeds on absolute deviations from the median), which one bad seed cannot decide; it
 needs 6 seeds. C8 holds only where macro-F1 rises and the accuracy loss is shown to be below
-{margin:g} accuracy point(s) (non-inferiority); a macro-F1 gain with accuracy shown to fall is a trade.
-Where a row names two measures that decide, it holds only when both do. Verdicts: `holds` when
-the difference has the claim's sign and Holm's correction ({scope}) leaves p below {level:g};
-`does not hold` when it has the other sign; `undetermined` otherwise. A student that predicts a
-class on far more of the test set than the class's share, or all but never finds some class, is
-near-collapsed (`evaluation.collapse_margin`, `collapse_recall`): rows of C2, C3, C6 and C7 that
-involve one read `{collapsed}`; every other sentence resting on one says so.
+{margin:g} accuracy point(s) (non-inferiority); a macro-F1 gain with accuracy shown to fall is a
+trade. Where a row names two measures that decide, it holds only when both do. Verdicts: `holds`
+when the difference has the claim's sign and Holm's correction ({scope}) leaves p below
+{level:g}; `does not hold` when it has the other sign; `undetermined` otherwise. A student that
+predicts a class on far more of the test set than the class's share, or all but never finds some
+class, is near-collapsed (`evaluation.collapse_margin`, `collapse_recall`): rows of C2, C3, C6
+and C7 that involve one read `{collapsed}`; every other sentence resting on one says so.
 """
 
 SKIPPED = {
