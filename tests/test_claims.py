@@ -5,7 +5,7 @@ import yaml
 
 from conftest import ROOT
 from labelrisk.artefacts.claims import claims_markdown, claims_table
-from labelrisk.artefacts.claims.plan import NO_ORDER, NOT_BALANCED
+from labelrisk.artefacts.claims.plan import NO_ORDER, NOT_BALANCED, minority_class
 from labelrisk.artefacts.claims.runs import Runs
 from labelrisk.artefacts.claims.verdicts import (
     COLLAPSED,
@@ -397,3 +397,12 @@ def test_c4_symmetric_noise_alone_does_not_make_it_hold():
     c4 = rows(table, "C4").iloc[0]
     assert c4.difference_2 > 0.05 and c4.ci_low_2 > 0  # raw: the minority loses more
     assert abs(c4.difference) < 0.03 and c4.verdict == UNDETERMINED
+
+
+def test_c4_asks_only_where_one_class_is_clearly_the_minority():
+    assert minority_class(np.array([0.7, 0.3]), 0.4) == (1, "")
+    lo, why = minority_class(np.array([1 / 3, 1 / 3, 1 / 3]), 0.4)
+    assert lo == -1 and "not below 27%" in why  # 0.4 x 2 / 3
+    assert minority_class(np.array([0.6, 0.25, 0.15]), 0.4) == (2, "")
+    lo, why = minority_class(np.array([0.5, 0.26, 0.24]), 0.4)
+    assert lo == -1 and "too close to the next (26.0%)" in why
