@@ -239,7 +239,7 @@ rule claims:
     params:
         labels=LABELS,
         claims=config["claims"],
-        collapse_share=config["evaluation"]["collapse_share"],
+        collapse={k: config["evaluation"][f"collapse_{k}"] for k in ("margin", "recall")},
         # Each teacher's declared size orders the teachers for C6.
         parameters={t: config["teachers"][t].get("parameters") for t in TEACHERS},
     script:

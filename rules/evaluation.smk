@@ -16,7 +16,7 @@ rule evaluate_source:
     params:
         runs=source_runs,
         n_classes=n_classes,
-        collapse_share=config["evaluation"]["collapse_share"],
+        collapse={k: config["evaluation"][f"collapse_{k}"] for k in ("margin", "recall")},
     script:
         "../workflow_scripts/evaluate_source.py"
 

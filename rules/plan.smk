@@ -29,6 +29,7 @@ rule plan:
                 "calibration",
                 "datasets",
                 "teachers",
+                "claims",
             )
         },
     script:

@@ -26,5 +26,7 @@ rule risk:
         pairs=[(d, s) for d in DATASETS for s in RISK_SOURCES],
         labels=LABELS,
         teachers=TEACHERS,
+        collapse={k: config["evaluation"][f"collapse_{k}"] for k in ("margin", "recall")},
+        level=config["claims"]["level"],
     script:
         "../workflow_scripts/risk.py"

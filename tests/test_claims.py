@@ -5,12 +5,13 @@ import yaml
 
 from conftest import ROOT
 from labelrisk.artefacts.claims import claims_markdown, claims_table
-from labelrisk.artefacts.claims.plan import NO_ORDER, NOT_BALANCED
+from labelrisk.artefacts.claims.plan import NO_ORDER, NOT_BALANCED, minority_class
 from labelrisk.artefacts.claims.runs import Runs
 from labelrisk.artefacts.claims.verdicts import (
     COLLAPSED,
     FAILS,
     HOLDS,
+    TOO_FEW,
     TRADE,
     UNCHANGED,
     UNDETERMINED,
@@ -106,7 +107,10 @@ def test_claims_on_results_where_the_answer_is_known():
         assert rows(table, claim).verdict.tolist() == [COLLAPSED], claim
     assert "n=10" in rows(table, "C3").collapsed.iloc[0]
     c4 = rows(table, "C4").iloc[0]  # the rare class loses all its F1, the common one a little
-    assert c4.verdict == HOLDS and c4.a > 0.9 and c4.b < 0.2
+    # raw reading beside (measure 2); decided beyond what symmetric noise would cost each class
+    assert c4.measure_2 == "F1 lost" and c4.a_2 > 0.9 and c4.b_2 < 0.2
+    assert c4.measure == "F1 lost beyond symmetric noise" and c4.a > c4.b
+    assert c4.verdict == HOLDS and "Near-collapsed students take part (t/llm n=100" in c4.reads
     c5 = rows(table, "C5").iloc[0]
     assert c5.verdict == HOLDS and (c5.gold_a, c5.gold_b) == (12.5, 25)
     assert c5.recovered_a > 0.8 and c5.recovered_b < 0.5 and c5.measure == "macro-F1"
@@ -167,18 +171,41 @@ def test_c6_orders_teachers_by_declared_parameters():
     assert none.verdict == NO_ORDER and "no `parameters` declared for small" in none.reads
 
 
-def test_c7_seed_spread_with_the_pitman_morgan_test():
-    spread = {1: 0.05, 2: 0.15, 3: 0.3, 4: 0.45, 5: 0.1}
+SEEDS8 = tuple(range(1, 9))
+
+
+def test_c7_seed_spread_with_the_brown_forsythe_test():
+    spread = {1: 0.05, 2: 0.15, 3: 0.3, 4: 0.45, 5: 0.1, 6: 0.35, 7: 0.02, 8: 0.25}
     table = run(
         {
             "gold": {100: lambda s: flip(0.1, s)},
             "t/llm": {100: lambda s: flip(spread[s], 20 + s)},
-        }
+        },
+        seeds=SEEDS8,
     )
     c7 = rows(table, "C7").iloc[0]
-    acc = [(flip(spread[s], 20 + s) == GOLD).mean() for s in SEEDS]
+    acc = [(flip(spread[s], 20 + s) == GOLD).mean() for s in SEEDS8]
     assert c7.a == pytest.approx(np.std(acc, ddof=1)) and c7.b < 0.03 < c7.a
     assert np.isnan(c7.ci_low) and c7.verdict == HOLDS
+
+
+def test_c7_one_bad_seed_decides_nothing():
+    """Seven seeds alike on both sources, one seed of the teacher-label students 25 points
+    worse (below the collapse flag): the seed spread differs by one seed only."""
+
+    def llm(s):
+        return flip(0.35 if s == 3 else 0.1, 20 + s)
+
+    table = run({"gold": {100: lambda s: flip(0.1, s)}, "t/llm": {100: llm}}, seeds=SEEDS8)
+    c7 = rows(table, "C7").iloc[0]
+    assert c7.a > 3 * c7.b and c7.collapsed == ""
+    assert c7.verdict == UNDETERMINED
+
+
+def test_c7_needs_six_seeds():
+    table = run({"gold": {100: lambda s: flip(0.1, s)}, "t/llm": {100: lambda s: flip(0.2, s)}})
+    c7 = rows(table, "C7").iloc[0]
+    assert c7.verdict == TOO_FEW and "this test needs 6 seeds" in c7.reads
 
 
 def test_c8_trade_when_macro_f1_rises_and_accuracy_falls():
@@ -207,6 +234,22 @@ def test_c8_trade_when_macro_f1_rises_and_accuracy_falls():
     assert c8.reads.startswith("Trade: macro-F1 rises but accuracy falls")
 
 
+def test_c8_small_accuracy_loss_is_not_ruled_out_so_no_holds():
+    """Macro-F1 up clearly, accuracy down about 2 points with an interval that reaches past
+    the 1-point margin: neither `holds` (the loss is not shown below the margin) nor, where the
+    loss is not shown either, `trade`."""
+    sources = {
+        "gold": {100: lambda s: flip(0.05, s)},
+        "t/llm": {100: lambda s: np.zeros(N, int)},
+        "t/calibrated_prior": {100: lambda s: flip(0.32, 40 + s)},
+    }
+    c8 = rows(run(sources), "C8").iloc[0]
+    assert c8.difference > 0.1 and c8.ci_low_2 < -0.01
+    assert c8.verdict != HOLDS
+    c8 = rows(run(sources, accuracy_margin=0.5), "C8").iloc[0]
+    assert c8.verdict == HOLDS and "losing less than 50 points of accuracy" in c8.reads
+
+
 def test_c8_reads_same_predictions_when_calibration_changed_nothing():
     sources = {
         "gold": {100: lambda s: flip(0.05, s)},
@@ -215,6 +258,13 @@ def test_c8_reads_same_predictions_when_calibration_changed_nothing():
     }
     c8 = rows(run(sources), "C8").iloc[0]
     assert c8.difference == 0 and c8.verdict == UNCHANGED
+
+
+def test_c8_both_sources_answering_one_class_is_a_collapse_not_same_predictions():
+    one = {100: lambda s: np.zeros(N, int)}
+    sources = {"gold": {100: lambda s: flip(0.05, s)}, "t/llm": one, "t/calibrated_prior": one}
+    c8 = rows(run(sources), "C8").iloc[0]
+    assert c8.verdict == COLLAPSED and "calibration moved no" not in c8.reads
 
 
 def test_c8_recovered_share_is_reported_not_tested():
@@ -228,7 +278,19 @@ def test_c8_recovered_share_is_reported_not_tested():
     prior = c8.loc[[q for q in c8.index if q.startswith("calibrated_prior")][0]]
     cf = c8.loc[[q for q in c8.index if q.startswith("calibrated_cf")][0]]
     assert prior.verdict == HOLDS and 0.5 < prior.recovered_a < 1
+    assert f"recovers {100 * prior.recovered_a:.0f}% of the macro-F1 gap" in prior.reads
     assert cf.verdict == FAILS and cf.recovered_a < 0
+
+
+def test_no_gap_to_recover_where_gold_does_not_beat_the_teacher():
+    sources = {
+        "gold": {100: lambda s: flip(0.35, s)},
+        "t/llm": {100: lambda s: flip(0.25, 30 + s)},
+        "t/calibrated_prior": {100: lambda s: flip(0.1, 40 + s)},
+    }
+    c8 = rows(run(sources), "C8").iloc[0]
+    assert np.isnan(c8.recovered_a) and "there is no gap to gold to recover" in c8.reads
+    assert "recovering" not in c8.claim_tested
 
 
 def test_holm_within_each_claim():
@@ -242,19 +304,25 @@ def test_holm_within_each_claim():
     # C1: sorted 0.01, 0.03, 0.04 -> 0.03, 0.06, 0.06 (Holm); C2 alone keeps its p
     assert [r["p_holm"] for r in out] == pytest.approx([0.03, 0.06, 0.06, 0.04])
     assert [r["verdict"] for r in out] == [HOLDS, UNDETERMINED, UNDETERMINED, HOLDS]
-    assert "Holm's correction over this claim's 3 checks" in out[0]["reads"]
+    assert "Holm's correction over 3 checks" in out[0]["reads"]
+    # over the whole table: 0.01, 0.03, 0.04, 0.04 -> 0.04, 0.09, 0.09, 0.09
+    out = finish(
+        [row("C1", 0.01), row("C1", 0.04), row("C1", 0.03, -1), row("C2", 0.04)],
+        correction="table",
+    )
+    assert [r["p_holm"] for r in out] == pytest.approx([0.04, 0.09, 0.09, 0.09])
     (mixed,) = finish([row("C1", 1.0, 0) | {"disagree": True}])
     assert mixed["verdict"] == UNDETERMINED and "point different ways" in mixed["reads"]
 
 
-def test_two_seeds_leave_stability_claims_undetermined():
+def test_two_seeds_decide_nothing():
     table = run(
         {"gold": {100: lambda s: flip(0.05, s)}, "t/llm": {100: lambda s: flip(0.3, s)}},
         seeds=(1, 2),
     )
-    assert rows(table, "C2").verdict.tolist() == [UNDETERMINED]
-    assert "needs at least 3 seeds" in rows(table, "C2").reads.iloc[0]
-    assert rows(table, "C7").verdict.tolist() == [UNDETERMINED]
+    for claim in ("C1", "C2", "C4", "C7"):
+        assert rows(table, claim).verdict.tolist() == [TOO_FEW], claim
+    assert "this test needs 3 seeds" in rows(table, "C1").reads.iloc[0]
 
 
 def test_markdown_leads_with_counts_then_sentences_then_table():
@@ -268,6 +336,7 @@ def test_markdown_leads_with_counts_then_sentences_then_table():
     assert "**C6**: not checked" in head and "**C8**: not checked" in head
     assert md.index("## Every verdict in words") < md.index("## The table")
     assert "- **C4, d, t**: Not applicable" in md
+    assert "expected to hold at most 0.1 claims with a false verdict" in head
 
 
 def test_runs_refuse_missing_seeds():
@@ -286,5 +355,54 @@ def test_config_sections_claims_and_evaluation():
         validate({**config, "analysis": {"bootstrap": 1000}}, schema)
     with pytest.raises(ConfigError, match="claims.level"):
         validate({**config, "claims": {"level": 0.7}}, schema)
-    with pytest.raises(ConfigError, match="evaluation.collapse_share"):
-        validate({**config, "evaluation": {"collapse_share": 1.5}}, schema)
+    with pytest.raises(ConfigError, match="`collapse_share` is now `collapse_margin`"):
+        validate({**config, "evaluation": {"collapse_share": 0.9}}, schema)
+    with pytest.raises(ConfigError, match="evaluation.collapse_margin"):
+        validate({**config, "evaluation": {"collapse_margin": 1.5}}, schema)
+    with pytest.raises(ConfigError, match="claims.correction"):
+        validate({**config, "claims": {"correction": "none"}}, schema)
+
+
+def test_c2_is_about_stability_not_accuracy():
+    """Students that err independently agree across seeds as their accuracy implies: less
+    accurate teacher-label students alone do not make C2 hold (the raw agreement does fall).
+    Gold students erring on the same items every seed agree beyond chance: C2 holds."""
+    independent = run(
+        {"gold": {100: lambda s: flip(0.05, s)}, "t/llm": {100: lambda s: flip(0.25, 10 + s)}}
+    )
+    c2 = rows(independent, "C2").iloc[0]
+    assert c2.measure == "agreement beyond accuracy" and abs(c2.difference) < 0.02
+    assert c2.measure_2 == "agreement" and c2.difference_2 > 0.2 and c2.ci_low_2 > 0
+    assert c2.verdict == UNDETERMINED
+    stable = run(
+        {"gold": {100: lambda s: flip(0.2, 0)}, "t/llm": {100: lambda s: flip(0.2, 10 + s)}}
+    )
+    c2 = rows(stable, "C2").iloc[0]
+    assert c2.verdict == HOLDS and c2.a > 0.25 and abs(c2.b) < 0.02
+
+
+def test_c4_symmetric_noise_alone_does_not_make_it_hold():
+    """Teacher-label students are the gold ones with 20% of answers flipped whatever the class:
+    the rare class loses more F1 (the raw reading), but no more than symmetric noise costs it."""
+
+    def gold_students(s):
+        return flip(0.03, s)
+
+    table = run(
+        {
+            "gold": {100: gold_students},
+            "t/llm": {100: lambda s: flip(0.2, 50 + s, gold_students(s))},
+        }
+    )
+    c4 = rows(table, "C4").iloc[0]
+    assert c4.difference_2 > 0.05 and c4.ci_low_2 > 0  # raw: the minority loses more
+    assert abs(c4.difference) < 0.03 and c4.verdict == UNDETERMINED
+
+
+def test_c4_asks_only_where_one_class_is_clearly_the_minority():
+    assert minority_class(np.array([0.7, 0.3]), 0.4) == (1, "")
+    lo, why = minority_class(np.array([1 / 3, 1 / 3, 1 / 3]), 0.4)
+    assert lo == -1 and "not below 27%" in why  # 0.4 x 2 / 3
+    assert minority_class(np.array([0.6, 0.25, 0.15]), 0.4) == (2, "")
+    lo, why = minority_class(np.array([0.5, 0.26, 0.24]), 0.4)
+    assert lo == -1 and "too close to the next (26.0%)" in why

@@ -8,7 +8,13 @@ from scipy import stats
 from sklearn.metrics import f1_score
 
 from labelrisk.artefacts.claims.inference import crossed, holm, mean_squares, seed_variances
-from labelrisk.artefacts.claims.pseudo import scores, stability, two_way
+from labelrisk.artefacts.claims.pseudo import (
+    chance_agreement,
+    scores,
+    stability,
+    symmetric_f1,
+    two_way,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -22,50 +28,79 @@ def test_mean_squares_hand_computed():
     assert mean_squares(TABLE) == pytest.approx((13.5, 6.5, 1.5))
 
 
+TABLE3 = np.array([[1.0, 2.0, 3.0], [3.0, 4.0, 8.0], [2.0, 3.0, 4.0]])
+
+
 def test_crossed_variance_and_satterthwaite_df():
-    out = crossed(3.5, TABLE)
-    var = (13.5 + 6.5 - 1.5) / 6
-    df = 18.5**2 / (13.5**2 / 1 + 6.5**2 / 2 + 1.5**2 / 2)
-    assert out.df == pytest.approx(df)
-    half = stats.t.ppf(0.975, df) * np.sqrt(var)
-    assert (out.low, out.high) == pytest.approx((3.5 - half, 3.5 + half))
-    assert out.p == pytest.approx(2 * stats.t.sf(3.5 / np.sqrt(var), df))
+    # grand 10/3; seed means 2, 5, 3 and item means 2, 3, 5: both mean squares
+    # 3 * (16/9 + 25/9 + 1/9) / 2 = 7
+    ms_seed, ms_item, ms_resid = mean_squares(TABLE3)
+    assert (ms_seed, ms_item) == pytest.approx((7.0, 7.0))
+    out = crossed(10 / 3, TABLE3)
+    total = ms_seed + ms_item - ms_resid
+    # the df take MS_seed at its 90% upper bound: 2 MS_seed / chi2(0.1; 2) = 7 / 0.10536
+    up = 2 * ms_seed / stats.chi2.ppf(0.1, 2)
+    assert up == pytest.approx(66.44, abs=0.01)
+    df = (up + ms_item - ms_resid) ** 2 / (up**2 / 2 + ms_item**2 / 2 + ms_resid**2 / 4)
+    assert out.df == pytest.approx(df) and out.se == pytest.approx(np.sqrt(total / 9))
+    half = stats.t.ppf(0.975, df) * np.sqrt(total / 9)
+    assert (out.low, out.high) == pytest.approx((10 / 3 - half, 10 / 3 + half))
+    assert out.p == pytest.approx(2 * stats.t.sf(10 / 3 / np.sqrt(total / 9), df))
 
 
-def test_crossed_truncates_a_negative_component():
-    # No seed effect beyond the interaction: MS_seed = 0 < MS_resid; only MS_item is used.
-    table = np.array([[0.0, 1.0, 5.0], [1.0, 0.0, 5.0]])
-    ms_seed, ms_item, _ = mean_squares(table)
-    assert ms_seed == 0
+def test_crossed_floors_a_negative_component_and_keeps_its_df():
+    # No seed effect beyond the interaction: MS_seed = 0 < MS_resid. The seed mean square is
+    # raised to the residual one and keeps its seeds - 1 = 2 degrees of freedom, so the df
+    # stay small instead of jumping to items - 1.
+    table = np.array([[0.0, 1.0, 5.0, 2.0], [1.0, 0.0, 5.0, 2.0], [0.5, 0.5, 5.0, 2.0]])
+    ms_seed, ms_item, ms_resid = mean_squares(table)
+    assert ms_seed == 0 and ms_resid > 0
     out = crossed(table.mean(), table)
-    assert out.df == 2  # items - 1
-    half = stats.t.ppf(0.975, 2) * np.sqrt(ms_item / 6)
-    assert out.high - out.low == pytest.approx(2 * half)
+    up = 2 * ms_resid / stats.chi2.ppf(0.1, 2)
+    df = (up + ms_item - ms_resid) ** 2 / (up**2 / 2 + ms_item**2 / 3 + ms_resid**2 / 6)
+    assert out.df == pytest.approx(df) and out.se == pytest.approx(np.sqrt(ms_item / 12))
+    assert out.df < 4  # near seeds - 1 = 2, not items - 1 = 3
 
 
-def test_crossed_seeds_dominate_gives_seeds_minus_one_df():
+def test_crossed_needs_three_seeds():
+    assert np.isnan(crossed(3.5, TABLE).p)  # two seeds: no verdict
+
+
+def test_crossed_df_seeds_minus_one_where_seeds_dominate_many_where_items_do():
     rng = np.random.default_rng(0)
     table = rng.normal(0, 5, (5, 1))[:, [0] * 200] + rng.normal(0, 0.01, (5, 200))
     assert crossed(table.mean(), table).df == pytest.approx(4, abs=0.01)
+    items = rng.normal(0, 1, (1, 200))[[0] * 5] + rng.normal(0, 0.1, (5, 200))
+    assert crossed(items.mean(), items).df > 100
 
 
-def test_crossed_without_noise():
+def test_crossed_p_is_zero_only_without_any_noise():
     assert crossed(0.0, np.zeros((3, 4))).p == 1.0
     certain = crossed(1.0, np.ones((3, 4)))
     assert certain.p == 0.0 and certain.low == certain.high == 1.0
-    assert np.isnan(crossed(0.1, np.zeros((1, 4))).p)  # one seed: no seed variance
+    # seeds and items both without effect, the interaction not: noise, so p > 0
+    inter = np.array([[1.0, -1.0], [-1.0, 1.0], [0.0, 0.0]])[:, [0, 1] * 50] + 0.2
+    ms_seed, ms_item, ms_resid = mean_squares(inter)
+    assert ms_seed == pytest.approx(0) and ms_item == pytest.approx(0) and ms_resid > 0
+    out = crossed(0.2, inter)
+    assert 0 < out.p < 1 and out.low < out.high
 
 
-def test_pitman_morgan():
-    a = np.array([0.70, 0.80, 0.75, 0.60, 0.85])
-    b = np.array([0.78, 0.79, 0.80, 0.77, 0.81])
+def test_brown_forsythe_on_paired_seed_spreads():
+    a = np.array([0.70, 0.80, 0.75, 0.60, 0.85, 0.65])
+    b = np.array([0.78, 0.79, 0.80, 0.77, 0.81, 0.78])
     out = seed_variances(a, b)
-    assert out.p == pytest.approx(stats.pearsonr(a + b, a - b).pvalue)
+    d = np.abs(a - np.median(a)) - np.abs(b - np.median(b))
+    assert out.p == pytest.approx(stats.ttest_1samp(d, 0).pvalue)
     assert out.estimate == pytest.approx(np.std(a, ddof=1) - np.std(b, ddof=1))
-    assert np.isnan(out.low)
-    assert seed_variances(a, a + 0.1).p == 1.0  # a shift leaves the variance equal
+    assert np.isnan(out.low) and out.df == 5
+    assert seed_variances(a, a + 0.1).p == 1.0  # a shift leaves the spread equal
     assert seed_variances(a, 1 - a).p == 1.0
-    assert np.isnan(seed_variances(a[:2], b[:2]).p)
+    assert np.isnan(seed_variances(a[:5], b[:5]).p)  # fewer than 6 seeds
+    # one bad seed: |deviations| differ on one seed only, t = 1, p far from 0.05
+    bad = b.copy()
+    bad[2] -= 0.3
+    assert seed_variances(bad, b).p > 0.3
 
 
 def test_holm_hand_computed():
@@ -137,3 +172,61 @@ def test_two_way_pseudo_values_of_a_mean_are_the_values():
         ),
     )
     np.testing.assert_allclose(ps, x)
+
+
+def _chance(gold, p):
+    """Two distinct predictions of one gold class, drawn without replacement from every seed's
+    predictions of that class's items, agree: averaged over items by their gold class."""
+    out = []
+    for i in range(len(gold)):
+        pool = p[:, gold == gold[i]].ravel()
+        same = sum(
+            (pool[a] == pool[b]) for a in range(len(pool)) for b in range(len(pool)) if a != b
+        )
+        out.append(same / (len(pool) * (len(pool) - 1)))
+    return np.mean(out)
+
+
+def test_chance_agreement_and_its_pseudo_values_by_brute_force():
+    t, ps = chance_agreement(GOLD, PREDS, 3)
+    s, n = PREDS.shape
+    assert t == pytest.approx(_chance(GOLD, PREDS))
+    t_seed = [_chance(GOLD, np.delete(PREDS, k, 0)) for k in range(s)]
+    t_item = [_chance(np.delete(GOLD, i), np.delete(PREDS, i, 1)) for i in range(n)]
+    t_both = [
+        [_chance(np.delete(GOLD, i), np.delete(np.delete(PREDS, k, 0), i, 1)) for i in range(n)]
+        for k in range(s)
+    ]
+    np.testing.assert_allclose(ps, two_way(t, t_seed, t_item, np.array(t_both)), atol=1e-9)
+
+
+def _symmetric(gold, base, other_acc, k=3):
+    """Expected per-class F1 of `base` after each prediction is moved, with probability eps,
+    to one of the k - 1 other classes at random, eps chosen to reach accuracy `other_acc`."""
+    acc = (base == gold).mean()
+    eps = (acc - other_acc) / (acc - (1 - acc) / (k - 1))
+    conf = np.zeros((k, k))
+    for g, p in zip(gold, base, strict=True):
+        conf[g, p] += 1 - eps
+        for c in range(k):
+            if c != p:
+                conf[g, c] += eps / (k - 1)
+    tp, pred, act = np.diag(conf), conf.sum(0), conf.sum(1)
+    return 2 * tp / (pred + act)
+
+
+def test_symmetric_noise_f1_and_its_pseudo_values_by_brute_force():
+    other = np.roll(PREDS, 1, axis=1)
+    f1, ps = symmetric_f1(GOLD, PREDS, other, 3)
+    n = len(GOLD)
+    for seed in range(len(PREDS)):
+        acc = (other[seed] == GOLD).mean()
+        np.testing.assert_allclose(f1[seed], _symmetric(GOLD, PREDS[seed], acc))
+        for i in (0, 5, n - 1):
+            keep = np.arange(n) != i
+            acc_i = (other[seed][keep] == GOLD[keep]).mean()
+            ref = n * f1[seed] - (n - 1) * _symmetric(GOLD[keep], PREDS[seed][keep], acc_i)
+            np.testing.assert_allclose(ps[seed, i], ref)
+    # at the same accuracy, no noise: the base students' own F1
+    same_f1, _ = symmetric_f1(GOLD, PREDS, PREDS, 3)
+    np.testing.assert_allclose(same_f1, scores(GOLD, PREDS, 3).class_f1)

@@ -1,47 +1,43 @@
-"""The verdicts' error rate, measured: runs of the default's shape (5 seeds, 200 test items, a
-seed spread of about 4.5 points, 2 and 3 classes) simulated with errors independent and with
-errors on shared hard items, under the null and under a 5-point effect, each decided by the
-claims' own planning, tests and Holm step (labelrisk.artefacts.claims.simulate).
+"""The claims table under a global null (labelrisk.artefacts.claims.nullsim): four task
+shapes (two classes 50/50 and 67/33, three classes balanced and 60/25/15), normal and
+heavy-tailed seed and item noise, one bad seed just below the collapse flag, 3 and 5 seeds.
+Every label source is drawn alike, so every decided verdict is false.
 
 Monte Carlo margin: with r runs a true 5% rate is measured with standard error
-sqrt(0.05 x 0.95 / r). Pooled over every cell (250 runs each, 5,500 in all) the measured rate
-must stay within 3 standard errors of 5% (0.059); each cell within 3.5 (0.098 at 250 runs).
-The power is printed, not asserted. `python -m labelrisk.artefacts.claims.simulate --reps 2000`
-measures the same with 2,000 runs per cell.
+sqrt(0.05 x 0.95 / r); each cell's rate, per claim, must stay within 3 standard errors above
+5% (0.153 at the 40 runs per cell here). The larger run in docs/default-results.md (400 runs per
+cell, 8 seeds as well for C7) is `PYTHONPATH=workflow_scripts .venv/bin/python -m
+labelrisk.artefacts.claims.nullsim --reps 400 --power-reps 150`.
 """
 
 import numpy as np
 import pytest
 
-from labelrisk.artefacts.claims.simulate import REGIMES, SHAPES, rates
+from labelrisk.artefacts.claims.nullsim import CLAIMS, Cell, cells, rates
 
 pytestmark = pytest.mark.unit
 
-NULL_RUNS, EFFECT_RUNS = 250, 80
-CELLS = [
-    (claim, shape, regime)
-    for claim in ("C1", "C2", "C3", "C7", "C8")
-    for shape in ("2 classes", "3 classes")
-    for regime in REGIMES
-] + [("C4", "2 classes, 33% minority", regime) for regime in REGIMES]
+RUNS = 40
+LIMIT = 0.05 + 3 * np.sqrt(0.05 * 0.95 / RUNS)
 
 
-def margin(runs: int, k: float) -> float:
-    return 0.05 + k * np.sqrt(0.05 * 0.95 / runs)
-
-
-def test_false_verdicts_stay_at_five_percent(capsys):
-    lines = ["claim | shape | regime | false verdicts (null) | power (5-point effect)"]
-    nulls = []
-    for i, (claim, shape, regime) in enumerate(CELLS):
-        null, _ = rates(claim, SHAPES[shape], regime, 0.0, NULL_RUNS, seed=i)
-        _, power = rates(claim, SHAPES[shape], regime, 0.05, EFFECT_RUNS, seed=1000 + i)
-        nulls.append(null)
-        lines.append(f"{claim} | {shape} | {regime} | {null:.3f} | {power:.2f}")
-    pooled = float(np.mean(nulls))
-    lines.append(f"pooled false-verdict rate {pooled:.4f} over {NULL_RUNS * len(CELLS)} runs")
+def test_every_cell_keeps_false_verdicts_near_five_percent(capsys):
+    lines = ["shape | regime | seeds | " + " | ".join(CLAIMS)]
+    worst = (0.0, None)
+    for i, cell in enumerate(cells((3, 5))):
+        r = rates(cell, RUNS, seed=i)
+        lines.append(
+            f"{cell.shape} | {cell.regime} | {cell.seeds} | "
+            + " | ".join("n/a" if np.isnan(r[c]) else f"{r[c]:.3f}" for c in CLAIMS)
+        )
+        for claim, rate in r.items():
+            if np.isfinite(rate) and rate > worst[0]:
+                worst = (rate, (claim, cell))
     with capsys.disabled():
         print("\n" + "\n".join(lines))
-    assert pooled <= margin(NULL_RUNS * len(CELLS), 3)
-    worst = max(nulls)
-    assert worst <= margin(NULL_RUNS, 3.5), CELLS[nulls.index(worst)]
+    assert worst[0] <= LIMIT, worst
+
+
+def test_a_large_cost_is_found():
+    """A teacher-label student about 12 points less accurate: C1 holds in most runs."""
+    assert rates(Cell("2 classes 50/50", "normal", 5), 20, seed=5, effect=1.0)["C1"] >= 0.6

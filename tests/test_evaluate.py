@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 
 from labelrisk.evaluation.evaluate import evaluate_source, item_predictions, teacher_table
+from labelrisk.evaluation.metrics import CollapseRule
 
 pytestmark = pytest.mark.unit
 
@@ -48,13 +49,18 @@ def test_evaluate_source_rows(tmp_path):
     assert small.train_label_noise == pytest.approx((2 / 4 + 0) / 2)
     assert large.acc_mean == 0.5 and large.f1_std == 0.0 and large.p_uc == 1.0
     assert np.isnan(large.alpha)  # both seeds predict one class everywhere
-    # near-collapse, per seed: size 4 answers class 1 on at most 3 of 4 items
-    assert small.pred_share_max == 0.75 and small.collapsed == ""
+    # near-collapse, per seed: at size 4 seed 2 answers class 1 on 3 of 4 items (test share 1/2)
+    assert small.pred_share_max == 0.75 and small.collapsed == "seed 2 (0.75)"
     assert large.pred_share_max == 1.0 and large.collapsed == "seed 1 (1.00); seed 2 (1.00)"
     lenient = evaluate_source(
-        TEST, [(4, 1), (4, 2)], [r[0] for r in runs[:2]], [r[1] for r in runs[:2]], 2, 0.7
+        TEST,
+        [(4, 1), (4, 2)],
+        [r[0] for r in runs[:2]],
+        [r[1] for r in runs[:2]],
+        2,
+        CollapseRule(margin=0.3),
     )
-    assert lenient.collapsed.iloc[0] == "seed 2 (0.75)"
+    assert lenient.collapsed.iloc[0] == ""
 
 
 def test_item_predictions_take_size_and_seed_from_the_caller(tmp_path):

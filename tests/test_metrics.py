@@ -2,7 +2,9 @@ import numpy as np
 import pytest
 
 from labelrisk.evaluation.metrics import (
+    CollapseRule,
     alpha_nominal,
+    collapse_flags,
     collapsed,
     largest_class_share,
     over_seeds,
@@ -54,19 +56,37 @@ def test_over_seeds_values():
     assert out["f1_class_0"] == pytest.approx((1 + 2 / 3) / 2)
     assert out["p_uc"] == pytest.approx(0.75)
     assert out["alpha"] == pytest.approx(8 / 15)
-    # the second seed predicts class 1 on 3 of 4 items: the worst share, not collapsed at 0.9
-    assert out["pred_share_max"] == pytest.approx(0.75) and out["collapsed"] == ""
-    flagged = over_seeds(gold, preds, 2, seeds=[7, 9], collapse_share=0.75)
-    assert flagged["collapsed"] == "seed 9 (0.75)"
+    # the second seed predicts class 1 on 3 of 4 items, 25 points above its test share of 50%
+    assert out["pred_share_max"] == pytest.approx(0.75) and out["collapsed"] == "seed 2 (0.75)"
+    lenient = over_seeds(gold, preds, 2, seeds=[7, 9], collapse=CollapseRule(margin=0.3))
+    assert lenient["collapsed"] == ""
 
 
 def test_near_collapse_counts_the_largest_predicted_class():
     preds = np.array([[0] * 9 + [1], [2] * 10, [0, 1, 2, 0, 1, 2, 0, 1, 2, 2]])
     np.testing.assert_allclose(largest_class_share(preds, 3), [0.9, 1.0, 0.4])
-    assert (
-        collapsed([1, 2, 3], largest_class_share(preds, 3), 0.9) == "seed 1 (0.90); seed 2 (1.00)"
+    assert collapsed([1, 2, 3], largest_class_share(preds, 3), [True, False, True]) == (
+        "seed 1 (0.90); seed 3 (0.40)"
     )
-    assert collapsed([1, 2, 3], largest_class_share(preds, 3), 0.95) == "seed 2 (1.00)"
+
+
+def test_collapse_is_relative_to_the_test_set():
+    """A 92/8 task: an accurate student predicting the majority on 92% of items is not
+    flagged (no margin over the test share, the minority found); one answering the majority
+    everywhere is (minority recall 0), and so is one that over-predicts the minority."""
+    gold = np.array([0] * 92 + [1] * 8)
+    accurate = gold.copy()
+    accurate[[0, 92]] = [1, 0]  # one error each way: 99% predicted majority 92%
+    majority = np.zeros(100, int)
+    over = np.where(np.arange(100) < 30, 1, gold)  # 38% minority predicted against 8%
+    flags = collapse_flags(gold, np.stack([accurate, majority, over]), 2, CollapseRule())
+    assert flags.tolist() == [False, True, True]
+    # recall near 0 on one class of three, shares otherwise plausible
+    gold3 = np.repeat([0, 1, 2], 20)
+    never2 = np.where(gold3 == 2, np.tile([0, 1], 30), gold3)
+    assert collapse_flags(gold3, never2[None], 3, CollapseRule()).tolist() == [True]
+    assert collapse_flags(gold3, never2[None], 3, CollapseRule(recall=0.0, margin=0.5))[0]
+    assert not collapse_flags(gold3, never2[None], 3, CollapseRule(recall=-1, margin=0.5))[0]
 
 
 def test_teacher_quality_confusion():

@@ -5,6 +5,8 @@ import pandas as pd
 import pytest
 
 from labelrisk.artefacts import risk
+from labelrisk.artefacts.claims.inference import crossed
+from labelrisk.artefacts.claims.power import detectable
 
 pytestmark = pytest.mark.unit
 
@@ -52,9 +54,19 @@ def test_cost_and_minority_by_hand():
     assert row.best_gold_free == "t/calibrated_prior"
     said = risk.summary_lines(row.to_dict(), pd.DataFrame(columns=["claim", "dataset", "teacher"]))
     assert (
-        "Mitigation: t/entropy25 recovers the most per gold label: 50.0% of the gap to gold for "
-        "80 gold training labels (62.5% of the gap per 100 gold labels)."
+        "Mitigation per gold label: t/entropy25 recovers the most per gold label: 50.0% of the "
+        "gap to gold for 80 gold training labels (62.5% of the gap per 100 gold labels)."
     ) in said
+    assert (
+        "Mitigation without gold: t/calibrated_prior recovers the most of those that spend no "
+        "gold label: 25.0% of the gap, for 0 gold training labels."
+    ) in said
+    assert risk._mitigation_cell(row.to_dict()) == (
+        "entropy25 (50.0%, 80 gold) / calibrated_prior (25.0%, no gold)"
+    )
+    # two seeds: no crossed test, no detectable cost
+    assert np.isnan(row.detectable_cost)
+    assert "Power: with fewer than 3 seeds the run gives no detectable cost." in said
     none = risk.risk_table(
         items, recovered[recovered.source == "t/llm"], {"d": ["rare", "common"]}, ["t"]
     )
@@ -149,3 +161,28 @@ def test_first_page_is_a_narrow_table_and_sentences_with_the_verdicts():
     assert header.count("     - ") == 5 and "verdicts" not in header  # six columns
     assert "     - none run" in page  # no mitigation ran on t's labels
     assert page.rstrip().endswith("Verdicts: C1 supported.")
+
+
+def test_detectable_cost_and_collapsed_students_in_the_sentences():
+    """Three seeds; the teacher-label students of seeds 2 and 3 answer the common class
+    everywhere (the rare class's recall is 0): collapsed, and every sentence says so."""
+    gold = pd.concat([run(s, GOLD) for s in (1, 2, 3)])
+    llm = pd.concat(
+        [run(1, [1, 0, 0, 1, 1, 1, 1, 0]), run(2, [1] * 8), run(3, [1] * 8)], ignore_index=True
+    )
+    items = {("d", "gold"): gold, ("d", "t/llm"): llm}
+    recovered = pd.DataFrame(columns=["dataset", "teacher", "source", "method", "gold_train"])
+    recovered["recovered"] = []
+    row = risk.risk_table(items, recovered, {"d": ["rare", "common"]}, ["t"]).iloc[0]
+    assert row.collapsed_teacher == "seeds 2, 3" and row.collapsed_gold == ""
+    # d = gold right minus teacher right: seed 1 [1,0,0,0,0,0,0,1], seeds 2-3 [1,1,1,0,...]
+    d = np.array([[1, 0, 0, 0, 0, 0, 0, 1], [1, 1, 1, 0, 0, 0, 0, 0], [1, 1, 1, 0, 0, 0, 0, 0]])
+    t = crossed(d.mean(), d.astype(float))
+    assert row.detectable_cost == pytest.approx(detectable(t.se, t.df))
+    said = risk.summary_lines(row.to_dict(), pd.DataFrame(columns=["claim", "dataset", "teacher"]))
+    caveat = "rests partly on near-collapsed students (teacher's labels seeds 2, 3)"
+    assert all(caveat in line for line in said[:1] + said[2:4])
+    assert (
+        f"an accuracy cost below {100 * row.detectable_cost:.1f} points could not be seen"
+        in (said[1])
+    )

@@ -97,10 +97,13 @@ def test_analysis_artefacts(run):
     claims = pd.read_csv(work / "results/tables/claims.csv")
     # one teacher: no C6 (claims.md says why); calibrated sources: C8
     assert set(claims.claim) == {"C1", "C2", "C3", "C4", "C5", "C7", "C8"}
-    verdicts = {"holds", "does not hold", "undetermined", "undetermined: collapsed"}
-    verdicts |= {"does not hold: same predictions", "trade: macro-F1 up, accuracy down"}
-    verdicts |= {"not applicable: balanced"}
-    assert set(claims.verdict) <= verdicts
+    # two seeds: no crossed test, so no verdict is decided (`undetermined: too few seeds`)
+    assert set(claims.verdict) <= {
+        "undetermined: too few seeds",
+        "undetermined: collapsed",
+        "does not hold: same predictions",
+        "not applicable: balanced",
+    }
     # a calibrated source that moved no label is the llm source, seed for seed
     for row in claims[claims.verdict == "does not hold: same predictions"].itertuples():
         assert row.claim == "C8" and row.difference == 0

@@ -6,6 +6,7 @@ import pandas as pd
 
 from labelrisk.artefacts.claims import claims_markdown, claims_table
 from labelrisk.artefacts.minority import class_shares
+from labelrisk.evaluation.metrics import CollapseRule
 
 summary = pd.read_csv(snakemake.input.summary)
 teachers = pd.read_csv(snakemake.input.teachers)
@@ -19,10 +20,12 @@ table = claims_table(
     {ds: len(names) for ds, names in labels.items()},
     labels,
     parameters=snakemake.params.parameters,
-    collapse_share=snakemake.params.collapse_share,
+    collapse=CollapseRule(**snakemake.params.collapse),
     minority_below=settings["minority_below"],
     level=settings["level"],
+    accuracy_margin=settings["accuracy_margin"],
+    correction=settings["correction"],
 )
 table.to_csv(snakemake.output.csv, index=False)
 with open(snakemake.output.md, "w") as f:
-    f.write(claims_markdown(table, snakemake.params.collapse_share, settings["level"]))
+    f.write(claims_markdown(table, settings["level"], settings["accuracy_margin"]))

@@ -5,6 +5,7 @@ to_log(snakemake.log[0])
 import pandas as pd
 
 from labelrisk.evaluation.evaluate import evaluate_source, item_predictions
+from labelrisk.evaluation.metrics import CollapseRule
 from labelrisk.students.jobs import split_runs
 
 test = pd.read_parquet(snakemake.input.test)
@@ -19,7 +20,7 @@ table = evaluate_source(
     predictions,
     label_sets,
     snakemake.params.n_classes,
-    snakemake.params.collapse_share,
+    CollapseRule(**snakemake.params.collapse),
 )
 pd.concat([pd.DataFrame(key, index=table.index), table], axis=1).to_parquet(
     snakemake.output.metrics, index=False

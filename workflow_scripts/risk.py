@@ -6,6 +6,7 @@ import pandas as pd
 
 from labelrisk.artefacts import risk
 from labelrisk.artefacts.budget import gap_recovered
+from labelrisk.evaluation.metrics import CollapseRule
 
 p = snakemake.params
 items = {
@@ -13,7 +14,9 @@ items = {
 }
 recovered = gap_recovered(pd.read_csv(snakemake.input.summary))
 claims = pd.read_csv(snakemake.input.claims)
-table = risk.risk_table(items, recovered, p.labels, p.teachers, claims)
+table = risk.risk_table(
+    items, recovered, p.labels, p.teachers, claims, CollapseRule(**p.collapse), p.level
+)
 table.to_csv(snakemake.output.csv, index=False)
 with open(snakemake.output.md, "w") as f:
     f.write(risk.markdown(table, claims))

@@ -11,7 +11,11 @@ class ConfigError(ValueError):
 
 
 # Keys renamed since earlier releases: a config that still uses one is told the new name.
-RENAMED = {"source": "origin", "analysis": "claims` and `evaluation"}
+RENAMED = {
+    "source": "origin",
+    "analysis": "claims` and `evaluation",
+    "collapse_share": "collapse_margin` and `collapse_recall",
+}
 
 
 def _is_integer(checker, value) -> bool:

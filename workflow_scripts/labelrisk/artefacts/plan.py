@@ -16,6 +16,7 @@ import pandas as pd
 
 from labelrisk import grid as lr_grid
 from labelrisk.annotation.demonstrations import draw_demonstrations
+from labelrisk.artefacts.claims import power
 from labelrisk.teachers import backends
 from labelrisk.teachers.prompt import Prompt
 
@@ -146,6 +147,12 @@ def markdown(teachers: pd.DataFrame, training: pd.DataFrame, config: dict) -> st
         f"- fine-tuning runs: {training.runs.sum():,}; training tokens: "
         f"{training.training_tokens.sum():,}",
         f"- fine-tuning {training.device.iloc[0]}-hours: {training.hours.sum():,.3g}",
+        "",
+        "## Power: the smallest cost the claims check can see",
+        "",
+        *power.plan_lines(
+            len(config["grid"]["seeds"]), config["splits"]["test_size"], config["claims"]["level"]
+        ),
         "",
     ]
     return "\n".join(lines)

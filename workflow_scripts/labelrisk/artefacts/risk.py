@@ -10,6 +10,9 @@ Reads three tables, through small interfaces:
   `measure`, `difference`, `ci_low`, `ci_high` and the same with `_2`, whose intervals cover
   the variation over seeds and test items: the cost's interval is C1's where the table has it,
   else a t interval over the seeds alone (narrow by chance with few seeds).
+
+Beside them, from the predictions: the smallest accuracy cost the run's own seeds and test items
+detect with 80% power (`detectable_cost`) and the near-collapsed students of each side.
 """
 
 from __future__ import annotations
@@ -21,16 +24,10 @@ import pandas as pd
 from scipy import stats
 from sklearn.metrics import accuracy_score, f1_score
 
-# A verdict in words, read before the claim's own sentence.
-PLAIN = {
-    "holds": "the run supports it",
-    "does not hold": "the run contradicts it",
-    "undetermined": "the run cannot tell (the difference is within noise)",
-    "undetermined: collapsed": "the run cannot tell (a student answered one class)",
-    "does not hold: same predictions": "the run contradicts it (no prediction changed)",
-    "trade: macro-F1 up, accuracy down": "a trade (macro-F1 up, accuracy down)",
-    "not applicable: balanced": "not applicable (the classes are balanced)",
-}
+from labelrisk.artefacts.claims.inference import crossed
+from labelrisk.artefacts.claims.power import detectable
+from labelrisk.artefacts.claims.verdict import Verdict
+from labelrisk.evaluation.metrics import DEFAULT_COLLAPSE, CollapseRule, collapse_flags
 
 
 def per_seed(items: pd.DataFrame, size: int, n_classes: int) -> pd.DataFrame:
@@ -90,6 +87,31 @@ def claim_intervals(claims: pd.DataFrame, dataset: str, teacher: str) -> dict:
     return out
 
 
+def _table(items: pd.DataFrame, size: int, value: str) -> pd.DataFrame:
+    """seeds x items of one column at one size."""
+    return items[items["size"] == size].pivot(index="seed", columns="id", values=value)
+
+
+def collapsed_seeds(items: pd.DataFrame, size: int, n_classes: int, rule: CollapseRule) -> str:
+    """`seeds 2, 5`: the near-collapsed students at one size (`rule`), empty when none."""
+    preds, gold = _table(items, size, "pred"), _table(items, size, "gold")
+    flags = collapse_flags(gold.iloc[0].to_numpy(), preds.to_numpy(), n_classes, rule)
+    hit = [str(s) for s, f in zip(preds.index, flags, strict=True) if f]
+    return ("seed " if len(hit) == 1 else "seeds ") + ", ".join(hit) if hit else ""
+
+
+def detectable_cost(gold: pd.DataFrame, llm: pd.DataFrame, size: int, level: float) -> float:
+    """The smallest accuracy cost C1's crossed test finds with 80% power, from this run's own
+    seed and item variance (NaN below 3 seeds)."""
+    g, t = _table(gold, size, "pred"), _table(llm, size, "pred")
+    truth = _table(gold, size, "gold")
+    seeds = g.index.intersection(t.index)
+    right = (g.loc[seeds] == truth.loc[seeds]).astype(float)
+    d = right.to_numpy() - (t.loc[seeds, g.columns] == truth.loc[seeds]).to_numpy()
+    test = crossed(float(d.mean()), d)
+    return detectable(test.se, test.df, level)
+
+
 def minority(items: pd.DataFrame) -> int:
     """The class with the fewest gold test items (the first of a tie)."""
     counts = items.drop_duplicates("id").gold.value_counts()
@@ -125,7 +147,7 @@ def verdicts(claims: pd.DataFrame, dataset: str, teacher: str) -> list[str]:
     mine = claims[(claims.dataset == dataset) & (claims.teacher.fillna(teacher) == teacher)]
     out = []
     for r in mine.itertuples():
-        plain = PLAIN.get(r.verdict, r.verdict)
+        plain = Verdict.plain_of(r.verdict)
         said = getattr(r, text, "")
         out.append(f"{r.claim}: {plain}." + (f" {said}" if isinstance(said, str) else ""))
     return out
@@ -159,10 +181,14 @@ def risk_table(
     labels: dict[str, Sequence[str]],
     teachers: Sequence[str],
     claims: pd.DataFrame | None = None,
+    collapse: CollapseRule = DEFAULT_COLLAPSE,
+    level: float = 0.05,
 ) -> pd.DataFrame:
     """One row per (dataset, teacher) at the dataset's largest size. `items` maps (dataset,
     source id) to its per-item predictions, for `gold` and each `<teacher>/llm`; the cost's
-    interval is C1's from `claims` where it has one (`interval`: which)."""
+    interval is C1's from `claims` where it has one (`interval`: which). `detectable_cost`:
+    the smallest accuracy cost this run's seeds and test items find with 80% power;
+    `collapsed_gold`, `collapsed_teacher`: the near-collapsed students (`collapse`)."""
     rows = []
     for dataset, names in labels.items():
         gold_items = items[(dataset, "gold")]
@@ -170,12 +196,17 @@ def risk_table(
         gold = per_seed(gold_items, size, len(names))
         low = minority(gold_items)
         for teacher in teachers:
-            llm = per_seed(items[(dataset, f"{teacher}/llm")], size, len(names))
+            llm_items = items[(dataset, f"{teacher}/llm")]
+            llm = per_seed(llm_items, size, len(names))
             row = {"dataset": dataset, "teacher": teacher, "size": size}
             row |= cost_row(gold, llm, names)
             c1 = {} if claims is None else claim_intervals(claims, dataset, teacher)
             row |= c1
             row["interval"] = "seeds and test items (C1)" if c1 else "seeds (t)"
+            row["items"] = int(gold_items.id.nunique())
+            row["detectable_cost"] = detectable_cost(gold_items, llm_items, size, level)
+            row["collapsed_gold"] = collapsed_seeds(gold_items, size, len(names), collapse)
+            row["collapsed_teacher"] = collapsed_seeds(llm_items, size, len(names), collapse)
             row |= {"minority": names[low], "minority_share": _share(gold_items, low)}
             row["minority_f1_gold"] = gold[f"f1_class_{low}"].mean()
             row["minority_f1_teacher"] = llm[f"f1_class_{low}"].mean()
@@ -189,36 +220,76 @@ def _share(items: pd.DataFrame, k: int) -> float:
     return float((test.gold == k).mean())
 
 
-def summary_lines(r: dict, claims: pd.DataFrame) -> list[str]:
-    """The sentences of one (dataset, teacher): cost, stability, minority, mitigation, verdicts."""
-    lines = [cost_sentence(r)]
-    lines.append(
-        f"Stability: macro-F1 varies by {_pts(r['f1_sd_teacher'], False)} points (standard "
-        f"deviation over {r['seeds']} seeds) on the teacher's labels, "
-        f"{_pts(r['f1_sd_gold'], False)} on gold."
+def collapse_note(r: dict) -> str:
+    """` (near-collapsed students: teacher's labels seeds 1, 3)` where the row has any."""
+    parts = [
+        f"{who} {r.get(k)}"
+        for who, k in (("gold", "collapsed_gold"), ("teacher's labels", "collapsed_teacher"))
+        if isinstance(r.get(k), str) and r.get(k)
+    ]
+    if not parts:
+        return ""
+    return (
+        f" This rests partly on near-collapsed students ({'; '.join(parts)}), which answer "
+        "(almost) one class whatever the input."
     )
-    lines.append(
-        f"Minority class '{r['minority']}' ({_pts(r['minority_share'], False)}% of the test "
-        f"set): F1 {_pts(r['minority_f1_teacher'], False)} on the teacher's labels against "
-        f"{_pts(r['minority_f1_gold'], False)} on gold."
+
+
+def power_sentence(r: dict) -> str:
+    """What the run could not see: the accuracy cost below its 80%-power detectable cost."""
+    x = r.get("detectable_cost", np.nan)
+    if not np.isfinite(x):
+        return "Power: with fewer than 3 seeds the run gives no detectable cost."
+    return (
+        f"Power: with these {r['seeds']} seeds and {r['items']} test items, an accuracy cost below "
+        f"{100 * x:.1f} points could not be seen (C1 finds a cost this large 80% of the time; "
+        "more seeds or test items lower it)."
     )
+
+
+def mitigation_lines(r: dict) -> list[str]:
+    """The mitigation that recovers most of the gap per gold label spent, and the one that
+    recovers most without gold, each with what it costs and recovers; neither is called best
+    outright (which is better depends on what a gold label costs the reader)."""
+    if not r.get("mitigations_run"):
+        return ["Mitigation: none was run on this teacher's labels (`mitigations.teachers`)."]
+    lines = []
     if r.get("best_per_gold"):
         lines.append(
-            f"Mitigation: {r['best_per_gold']} recovers the most per gold label: "
+            f"Mitigation per gold label: {r['best_per_gold']} recovers the most per gold label: "
             f"{_pts(r['best_per_gold_recovered'], False)}% of the gap to gold for "
             f"{r['best_per_gold_spent']:.0f} gold training labels "
             f"({r['recovered_per_100_gold']:.1f}% of the gap per 100 gold labels)."
         )
-    elif not r.get("mitigations_run"):
-        lines.append("Mitigation: none was run on this teacher's labels (`mitigations.teachers`).")
     else:
-        lines.append("Mitigation: no mitigation that spends gold recovered part of the gap here.")
+        lines.append("Mitigation per gold label: none that spends gold recovered part of the gap.")
     if r.get("best_gold_free"):
         lines.append(
-            f"Without gold, {r['best_gold_free']} recovers "
-            f"{_pts(r['gold_free_recovered'], False)}% of the gap."
+            f"Mitigation without gold: {r['best_gold_free']} recovers the most of those that "
+            f"spend no gold label: {_pts(r['gold_free_recovered'], False)}% of the gap, for 0 "
+            "gold training labels."
         )
-    return lines + verdicts(claims, r["dataset"], r["teacher"])
+    else:
+        lines.append("Mitigation without gold: none recovered part of the gap.")
+    return lines
+
+
+def summary_lines(r: dict, claims: pd.DataFrame) -> list[str]:
+    """The sentences of one (dataset, teacher): cost, power, stability, minority, mitigation,
+    verdicts; each resting on near-collapsed students says so."""
+    caveat = collapse_note(r)
+    lines = [cost_sentence(r) + caveat, power_sentence(r)]
+    lines.append(
+        f"Stability: macro-F1 varies by {_pts(r['f1_sd_teacher'], False)} points (standard "
+        f"deviation over {r['seeds']} seeds) on the teacher's labels, "
+        f"{_pts(r['f1_sd_gold'], False)} on gold.{caveat}"
+    )
+    lines.append(
+        f"Minority class '{r['minority']}' ({_pts(r['minority_share'], False)}% of the test "
+        f"set): F1 {_pts(r['minority_f1_teacher'], False)} on the teacher's labels against "
+        f"{_pts(r['minority_f1_gold'], False)} on gold.{caveat}"
+    )
+    return lines + mitigation_lines(r) + verdicts(claims, r["dataset"], r["teacher"])
 
 
 def markdown(table: pd.DataFrame, claims: pd.DataFrame) -> str:
@@ -227,18 +298,6 @@ def markdown(table: pd.DataFrame, claims: pd.DataFrame) -> str:
         out += [f"## {r['dataset']}, teacher {r['teacher']} (n = {r['size']})", ""]
         out += [f"- {line}" for line in summary_lines(r, claims)] + [""]
     return "\n".join(out)
-
-
-# Short verdicts for the first page's table (the sentences are in risk.md and Claims).
-SHORT = {
-    "holds": "supported",
-    "does not hold": "contradicted",
-    "undetermined": "cannot tell",
-    "undetermined: collapsed": "cannot tell (collapsed)",
-    "does not hold: same predictions": "contradicted (no change)",
-    "trade: macro-F1 up, accuracy down": "trade",
-    "not applicable: balanced": "n/a",
-}
 
 
 def first_page(table: pd.DataFrame, claims: pd.DataFrame) -> str:
@@ -253,7 +312,7 @@ def first_page(table: pd.DataFrame, claims: pd.DataFrame) -> str:
             "macro-F1 cost",
             "F1 SD teacher / gold",
             "minority F1 teacher / gold",
-            "best per gold label",
+            "mitigation: per gold label / without gold",
         ]
     ]
     words = []
@@ -266,12 +325,10 @@ def first_page(table: pd.DataFrame, claims: pd.DataFrame) -> str:
             (claims.dataset == r["dataset"]) & (claims.teacher.fillna(r["teacher"]) == r["teacher"])
         ]
         said = "; ".join(
-            f"{c.claim} {SHORT.get(c.verdict, c.verdict)}"
+            f"{c.claim} {Verdict.short_of(c.verdict)}"
             for c in mine.drop_duplicates(["claim", "verdict"]).itertuples()
         )
-        best = r.get("best_per_gold") or (
-            "none recovered" if r.get("mitigations_run") else "none run"
-        )
+        best = _mitigation_cell(r)
         rows.append(
             [
                 f"{r['dataset']}, {r['teacher']} (n = {r['size']})",
@@ -279,11 +336,11 @@ def first_page(table: pd.DataFrame, claims: pd.DataFrame) -> str:
                 f"{_pts(r['f1_sd_teacher'], False)} / {_pts(r['f1_sd_gold'], False)}",
                 f"{r['minority']}: {_pts(r['minority_f1_teacher'], False)} / "
                 f"{_pts(r['minority_f1_gold'], False)}",
-                best.rpartition("/")[2],  # the teacher is the row's
+                best,
             ]
         )
         words.append(
-            f"- {r['dataset']}, {r['teacher']}: {cost_sentence(r)}"
+            f"- {r['dataset']}, {r['teacher']}: {cost_sentence(r)}{collapse_note(r)}"
             + (f" Verdicts: {said}." if said else "")
         )
     out = [".. list-table::", "   :header-rows: 1", ""]
@@ -292,6 +349,27 @@ def first_page(table: pd.DataFrame, claims: pd.DataFrame) -> str:
     out += ["", "In words:", ""]
     out += [_escape(w) for w in words]
     return "\n".join(out) + "\n"
+
+
+def _mitigation_cell(r: dict) -> str:
+    """`entropy25 (27%, 250 gold) / calibrated_prior (63%, no gold)`: the best per gold label
+    and the best without gold, each with the share of the gap it recovers and its gold cost
+    (the teacher is the row's)."""
+    if not r.get("mitigations_run"):
+        return "none run"
+    per, free = r.get("best_per_gold"), r.get("best_gold_free")
+    a = (
+        f"{per.rpartition('/')[2]} ({_pts(r['best_per_gold_recovered'], False)}%, "
+        f"{r['best_per_gold_spent']:.0f} gold)"
+        if per
+        else "none recovered"
+    )
+    b = (
+        f"{free.rpartition('/')[2]} ({_pts(r['gold_free_recovered'], False)}%, no gold)"
+        if free
+        else "none recovered"
+    )
+    return f"{a} / {b}"
 
 
 def _escape(text: str) -> str:

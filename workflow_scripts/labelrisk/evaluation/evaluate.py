@@ -9,7 +9,13 @@ import numpy as np
 import pandas as pd
 
 from labelrisk.evaluation.diagnostics import teacher_diagnostics
-from labelrisk.evaluation.metrics import over_seeds, runs_table, teacher_quality
+from labelrisk.evaluation.metrics import (
+    DEFAULT_COLLAPSE,
+    CollapseRule,
+    over_seeds,
+    runs_table,
+    teacher_quality,
+)
 from labelrisk.labels.calibration import calibrate
 
 
@@ -24,10 +30,10 @@ def evaluate_source(
     predictions: Sequence[pd.DataFrame | str],
     label_sets: Sequence[pd.DataFrame | str],
     n_classes: int,
-    collapse_share: float = 0.9,
+    collapse: CollapseRule = DEFAULT_COLLAPSE,
 ) -> pd.DataFrame:
     """Metrics over seeds for each size, with the gold labels each training set used and the
-    near-collapsed students (largest predicted-class share >= `collapse_share`).
+    near-collapsed students (flagged by the `collapse` rule).
 
     `runs` holds the (size, seed) of each run's predictions and label set, in their order.
     """
@@ -44,7 +50,7 @@ def evaluate_source(
         runs = runs_table(preds[size])
         y = gold.loc[preds[size][min(preds[size])]["id"]].to_numpy()
         seeds = sorted(preds[size])
-        row = {"size": size, **over_seeds(y, runs, n_classes, seeds, collapse_share)}
+        row = {"size": size, **over_seeds(y, runs, n_classes, seeds, collapse)}
         tr = [s[s.split == "train"] for s in sets[size]]
         va = sets[size][0][sets[size][0].split == "val"]
         row["gold_train"] = float(np.mean([t.is_gold.sum() for t in tr]))

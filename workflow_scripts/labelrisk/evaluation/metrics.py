@@ -3,6 +3,8 @@ and the near-collapsed students."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import krippendorff
 import numpy as np
 import pandas as pd
@@ -40,11 +42,41 @@ def largest_class_share(preds: np.ndarray, n_classes: int) -> np.ndarray:
     return counts.max(1) / preds.shape[1]
 
 
-def collapsed(seeds, shares, threshold: float) -> str:
-    """`seed 3 (0.99); seed 5 (0.93)`: the seeds whose student answers one class on at least
-    `threshold` of the test items, with that share; empty when none does."""
+@dataclass(frozen=True)
+class CollapseRule:
+    """When a student counts as near-collapsed, relative to the task: it predicts some class on
+    `margin` more of the test set than that class's share of the test set, or it finds at most
+    `recall` of some class's test items (it all but never answers that class). On a 92/8 task
+    an accurate student predicting the majority 92% of the time is not flagged; one predicting
+    it on every item is (the minority's recall is 0)."""
+
+    margin: float = 0.25
+    recall: float = 0.05
+
+
+DEFAULT_COLLAPSE = CollapseRule()
+
+
+def collapse_flags(gold: np.ndarray, preds: np.ndarray, n_classes: int, rule: CollapseRule):
+    """Per seed (row of `preds`): whether the student is near-collapsed under `rule`."""
+    preds = np.atleast_2d(preds)
+    gold = np.asarray(gold)
+    k = np.arange(n_classes)
+    predicted = (preds[..., None] == k).mean(1)  # seeds x classes
+    actual = (gold[:, None] == k).mean(0)
+    present = actual > 0
+    hits = ((preds == gold)[..., None] & (gold[:, None] == k)[None]).sum(1)
+    recall = hits[:, present] / (actual[present] * len(gold))
+    over = (predicted - actual[None] >= rule.margin - 1e-12).any(1)
+    missed = (recall <= rule.recall + 1e-12).any(1) if present.sum() > 1 else False
+    return over | missed
+
+
+def collapsed(seeds, shares, flags) -> str:
+    """`seed 3 (0.99); seed 5 (0.93)`: the flagged seeds, with the largest predicted-class
+    share of each; empty when none is flagged."""
     return "; ".join(
-        f"seed {s} ({x:.2f})" for s, x in zip(seeds, shares, strict=True) if x >= threshold
+        f"seed {s} ({x:.2f})" for s, x, f in zip(seeds, shares, flags, strict=True) if f
     )
 
 
@@ -53,14 +85,14 @@ def over_seeds(
     preds: np.ndarray,
     n_classes: int,
     seeds=None,
-    collapse_share: float = 0.9,
+    collapse: CollapseRule = DEFAULT_COLLAPSE,
 ) -> dict:
     """Aggregate the runs of one (dataset, source, size): `preds` has one row per seed (named
     by `seeds`, 1, 2, ... when not given).
 
     Standard deviations are sample deviations (ddof=1) across seeds. `pred_share_max` is the
-    largest predicted-class share of the worst student; `collapsed` names every student at or
-    above `collapse_share` (a near-collapse: the run answers one class, whatever the input).
+    largest predicted-class share of the worst student; `collapsed` names every student the
+    `collapse` rule flags (a near-collapse: the run answers one class, whatever the input).
     """
     runs = [per_run(gold, p, n_classes) for p in preds]
     acc = np.array([r["accuracy"] for r in runs])
@@ -78,7 +110,8 @@ def over_seeds(
     shares = largest_class_share(preds, n_classes)
     seeds = range(1, len(preds) + 1) if seeds is None else seeds
     out["pred_share_max"] = float(shares.max())
-    out["collapsed"] = collapsed(seeds, shares, collapse_share)
+    flags = collapse_flags(gold, preds, n_classes, collapse)
+    out["collapsed"] = collapsed(seeds, shares, flags)
     out.update({f"f1_class_{k}": v for k, v in enumerate(cls.mean(axis=0))})
     return out
 

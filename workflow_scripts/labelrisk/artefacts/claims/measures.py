@@ -4,7 +4,9 @@ A claim's first `decides` measures decide its verdict (all of them must agree); 
 reported beside it. Per-seed quantities (accuracy, macro-F1, per-class F1, gains) are tested on
 the crossed seeds x items design with their item pseudo-values; agreement between seeds and
 Krippendorff's alpha with their two-way pseudo-values; seed standard deviations with the paired
-Pitman-Morgan test over seeds.
+Brown-Forsythe test over seeds. C2 and C4 are decided against what the students' accuracy
+alone implies (agreement beyond chance; F1 lost beyond symmetric noise), the paper's raw
+readings beside.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from labelrisk.artefacts.claims.inference import UNDEFINED, Test, crossed, seed_variances
+from labelrisk.artefacts.claims.pseudo import symmetric_f1
 from labelrisk.artefacts.claims.runs import Key, Runs
 
 
@@ -69,6 +72,32 @@ def class_f1_lost(r: Runs, gold: Key, llm: Key, minority: int, majority: int) ->
     lost, lost_ps = g.class_f1 - t.class_f1, g.class_f1_ps - t.class_f1_ps
     ps = lost_ps[..., minority] - lost_ps[..., majority]
     return _paired("F1 lost", lost[:, minority], lost[:, majority], ps)
+
+
+def class_f1_lost_beyond_noise(
+    r: Runs, gold: Key, llm: Key, minority: int, majority: int
+) -> Measure:
+    """C4 as a claim about the labels, not about accuracy: F1 lost on the minority class beyond
+    what symmetric noise at the LLM-label students' accuracy would cost it, against the same
+    for the majority (any noise costs a small class's F1 more; this removes that part)."""
+    t = r.scores(llm)
+    sym, sym_ps = symmetric_f1(r.gold, r.preds[gold], r.preds[llm], r.n_classes)
+    lost, lost_ps = sym - t.class_f1, sym_ps - t.class_f1_ps
+    ps = lost_ps[..., minority] - lost_ps[..., majority]
+    return _paired("F1 lost beyond symmetric noise", lost[:, minority], lost[:, majority], ps)
+
+
+def agreement_beyond_chance(r: Runs, a: Key, b: Key) -> Measure:
+    """C2 as a claim about stability, not accuracy: agreement between seeds minus the agreement
+    the students' confusion alone implies (independent errors), a's against b's."""
+    sa, sb = r.stability(a), r.stability(b)
+    name = "agreement beyond accuracy"
+    if sa is None or sb is None:
+        return Measure(name, np.nan, np.nan, UNDEFINED)
+    (ca, ca_ps), (cb, cb_ps) = r.chance(a), r.chance(b)
+    va, vb = sa.agreement - ca, sb.agreement - cb
+    ps = (sa.agreement_ps - ca_ps) - (sb.agreement_ps - cb_ps)
+    return Measure(name, va, vb, crossed(va - vb, ps))
 
 
 def stability(r: Runs, a: Key, b: Key, instability: bool = False) -> list[Measure]:

@@ -137,3 +137,65 @@ def stability(preds: np.ndarray, k: int) -> Stability:
             al, alpha(a_seed, de_seed), alpha(a_item, de_item), alpha(a_both, de_both)
         ),
     )
+
+
+def _chance_agreement(q: np.ndarray, n_g: np.ndarray) -> np.ndarray:
+    """Agreement of two independent students with confusion counts `q` (..., gold x predicted)
+    on items whose gold classes number `n_g` (..., K): per gold class, the chance that two
+    draws without replacement from its row agree (unbiased for the sum of squared rates)."""
+    r = q.sum(-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        same = np.where(n_g > 0, (q * (q - 1)).sum(-1) / (r * (r - 1)), 0.0)
+    return (n_g * same).sum(-1) / n_g.sum(-1)
+
+
+def chance_agreement(gold: np.ndarray, preds: np.ndarray, k: int) -> tuple[float, np.ndarray]:
+    """The agreement between seeds that the students' confusion (pooled over seeds) alone
+    implies, were their errors independent, with its two-way pseudo-values (3 seeds or more).
+    Less accurate students agree less by this arithmetic alone."""
+    preds = np.asarray(preds)
+    s, n = preds.shape
+    g, o = _onehot(gold, k), _onehot(preds, k)  # items x k; seeds x items x k
+    per_seed = np.einsum("ig,sic->sgc", g, o)
+    q = per_seed.sum(0)
+    col = o.sum(0)  # items x k
+    item = g[:, :, None] * col[:, None, :]  # items x k x k: each item's counts
+    n_g = g.sum(0)
+    t = _chance_agreement(q, n_g)
+    t_seed = _chance_agreement(q[None] - per_seed, n_g[None])
+    t_item = _chance_agreement(q[None] - item, n_g[None] - g)
+    own = g[None, :, :, None] * o[:, :, None, :]  # seeds x items x k x k
+    both = q[None, None] - per_seed[:, None] - item[None] + own
+    t_both = _chance_agreement(both, (n_g[None] - g)[None])
+    return float(t), two_way(t, t_seed, t_item, t_both)
+
+
+def _symmetric_f1(conf: np.ndarray, accuracy: np.ndarray) -> np.ndarray:
+    """Per-class F1 of students with confusion counts `conf` (..., gold x predicted) after
+    symmetric noise (a wrong class drawn uniformly) that brings their accuracy to `accuracy`."""
+    k = conf.shape[-1]
+    n = conf.sum((-2, -1))
+    acc = np.trace(conf, axis1=-2, axis2=-1) / n
+    slope = acc - (1 - acc) / (k - 1)  # accuracy lost per unit of noise
+    with np.errstate(invalid="ignore", divide="ignore"):
+        eps = np.where(slope > 0, (acc - accuracy) / slope, 0.0)[..., None, None]
+    rows = conf.sum(-1, keepdims=True)
+    noisy = (1 - eps) * conf + eps * (rows - conf) / (k - 1)
+    tp = np.diagonal(noisy, axis1=-2, axis2=-1)
+    return _f1(tp, noisy.sum(-2), rows[..., 0])
+
+
+def symmetric_f1(gold: np.ndarray, base: np.ndarray, other: np.ndarray, k: int):
+    """Per seed, the per-class F1 that `base`'s students (seeds x items) would keep under
+    symmetric noise bringing their accuracy to that of `other`'s students of the same seed,
+    with leave-one-item-out pseudo-values (seeds x items x classes)."""
+    base, other = np.atleast_2d(base), np.atleast_2d(other)
+    n = base.shape[1]
+    g, o = _onehot(gold, k), _onehot(base, k)
+    conf = np.einsum("ig,sic->sgc", g, o)
+    right = (other == gold).astype(float)
+    f1 = _symmetric_f1(conf, right.mean(1))
+    conf_i = conf[:, None] - g[None, :, :, None] * o[:, :, None, :]
+    acc_i = (right.sum(1, keepdims=True) - right) / (n - 1)
+    without = _symmetric_f1(conf_i, acc_i)
+    return f1, n * f1[:, None] - (n - 1) * without

@@ -6,35 +6,32 @@ import numpy as np
 import pandas as pd
 
 from labelrisk.artefacts.claims.plan import TITLES
-from labelrisk.artefacts.claims.verdicts import (
-    COLLAPSED,
-    FAILS,
-    HOLDS,
-    TRADE,
-    UNCHANGED,
-    UNDETERMINED,
-    measure_text,
-)
+from labelrisk.artefacts.claims.verdict import Verdict
+from labelrisk.artefacts.claims.verdicts import all_measures
 
-ORDER = [HOLDS, FAILS, UNCHANGED, TRADE, UNDETERMINED, COLLAPSED]
+ORDER = list(Verdict)
 
 METHOD = """\
 Each row compares a quantity of students trained one way (a) with the same quantity of students
 trained another way (b), paired by seed (a seed's students share their initialisation and
-training subset) and by test item. Accuracy, macro-F1, per-class F1 and gains are tested on
-the seeds x test-items design with both noises: the variance of the mean difference is that of
-a two-way random-effects ANOVA of the per-(seed, item) values (jackknife pseudo-values for F1),
-with Satterthwaite's degrees of freedom. Agreement between seeds is the mean over pairs of
-seeds of the share of test items they predict alike (the p_uc of two seeds, whatever the seed
-count); it and Krippendorff's alpha are tested the same way on their pseudo-values over seeds
-and items. p_uc over all the run's seeds, as the paper defines it, is reported beside (it falls
-as seeds are added, so it is not tested). Seed standard deviations are compared with the paired
-Pitman-Morgan test. Where a row names two measures that decide, it holds only when both do.
-Verdicts: `holds` when the difference has the claim's sign and Holm's correction over the
-claim's rows leaves p below {level:g}; `does not hold` when it has the other sign; `undetermined`
-otherwise. A student whose largest predicted-class share on the test set is {share:g} or more is
-near-collapsed: rows of C2, C3, C6 and C7 that involve one read `{collapsed}`; other rows name it.
-Under a simulated null these verdicts are wrong at most 5% of the time (docs/default-results.md).
+training subset) and by test item. Accuracy, macro-F1, per-class F1 and gains are tested on the
+seeds x test-items design with both noises: the variance of the mean difference is that of a
+two-way random-effects ANOVA of the per-(seed, item) values (jackknife pseudo-values for F1),
+with Satterthwaite's degrees of freedom (a seed or item component estimated below 0 is set to 0
+but keeps its degrees of freedom), and needs 3 seeds. C2 is decided on agreement between seeds
+beyond the agreement the students' accuracy alone implies (two students erring independently
+with the same confusion), with the raw pairwise agreement and Krippendorff's alpha beside; C4 on
+the F1 lost beyond what symmetric noise at the teacher-label students' accuracy would cost each
+class, with the raw F1 lost beside. Seed spreads (C7) are compared with a paired Brown-Forsythe
+test (t over seeds on absolute deviations from the median), which one bad seed cannot decide; it
+needs 6 seeds. C8 holds only where macro-F1 rises and the accuracy loss is shown to be below
+{margin:g} accuracy point(s) (non-inferiority); a macro-F1 gain with accuracy shown to fall is a
+trade. Where a row names two measures that decide, it holds only when both do. Verdicts: `holds`
+when the difference has the claim's sign and Holm's correction ({scope}) leaves p below
+{level:g}; `does not hold` when it has the other sign; `undetermined` otherwise. A student that
+predicts a class on far more of the test set than the class's share, or all but never finds some
+class, is near-collapsed (`evaluation.collapse_margin`, `collapse_recall`): rows of C2, C3, C6
+and C7 that involve one read `{collapsed}`; every other sentence resting on one says so.
 """
 
 SKIPPED = {
@@ -53,6 +50,25 @@ def _count(verdicts: pd.Series) -> str:
     return ", ".join(f"{counts[v]} {v}" for v in keys)
 
 
+def error_rate(table: pd.DataFrame, level: float) -> str:
+    """What a global null (no real difference anywhere) would give this table."""
+    testable = table[table.get("p_holm", pd.Series(dtype=float)).notna()]
+    if table.attrs.get("correction") == "table":
+        return (
+            f"Were there no real difference anywhere, this table would hold a false verdict "
+            f"with probability at most {level:g} (Holm's correction over its "
+            f"{len(testable)} testable rows together)."
+        )
+    claims = testable.claim.nunique()
+    return (
+        f"Were there no real difference anywhere, each claim would give a false verdict with "
+        f"probability at most {level:g}; this table tests {claims} claims, so it is expected to "
+        f"hold at most {claims * level:.2g} claims with a false verdict, and at least one with "
+        f"probability up to {min(1.0, claims * level):.2g} (`claims.correction: table` bounds "
+        f"the whole table at {level:g}, at the price of fewer verdicts)."
+    )
+
+
 def _beside(row: pd.Series) -> str:
     """What the row reports without testing: p_uc, the share of the gap recovered, gold cost."""
     parts = []
@@ -66,13 +82,15 @@ def _beside(row: pd.Series) -> str:
     return "; ".join(parts)
 
 
-def claims_markdown(table: pd.DataFrame, collapse_share: float = 0.9, level: float = 0.05) -> str:
-    """The verdict counts, one sentence per verdict, the method, then every row."""
+def claims_markdown(table: pd.DataFrame, level: float = 0.05, margin: float = 0.01) -> str:
+    """The verdict counts and the table's error rate, one sentence per verdict, the method,
+    then every row."""
     n_seeds = table.attrs.get("n_seeds")
     lines = ["# The paper's claims on this run", ""]
     if len(table):
         scope = f" on {n_seeds} seeds" if n_seeds else ""
         lines += [f"**{len(table)} verdicts**{scope}: {_count(table.verdict)}.", ""]
+        lines += [error_rate(table, level), ""]
         for claim, sub in table.groupby("claim"):
             lines.append(f"- **{claim}** ({TITLES.get(claim, '')}): {_count(sub.verdict)}")
     for claim, why in SKIPPED.items():
@@ -81,7 +99,8 @@ def claims_markdown(table: pd.DataFrame, collapse_share: float = 0.9, level: flo
     lines += ["", "## Every verdict in words", ""]
     for r in table.itertuples():
         lines.append(f"- **{r.claim}, {r.dataset}, {r.teacher}**: {r.reads}")
-    text = METHOD.format(level=level, share=collapse_share, collapsed=COLLAPSED)
+    scope = "over the whole table" if table.attrs.get("correction") == "table" else "per claim"
+    text = METHOD.format(level=level, margin=100 * margin, scope=scope, collapsed=Verdict.COLLAPSED)
     lines += ["", "## How the verdicts are reached", "", text.strip(), ""]
     if len(table):
         show = pd.DataFrame(
@@ -89,10 +108,7 @@ def claims_markdown(table: pd.DataFrame, collapse_share: float = 0.9, level: flo
                 "claim": table.claim,
                 "dataset": table.dataset,
                 "teacher": table.teacher,
-                "measured (a vs b, x100)": [
-                    "; ".join(filter(None, (measure_text(r), measure_text(r, "_2"))))
-                    for _, r in table.iterrows()
-                ],
+                "measured (a vs b, x100)": [all_measures(r) for _, r in table.iterrows()],
                 "p (Holm)": [f"{p:.2g}" if np.isfinite(p) else "–" for p in table.p_holm],
                 "seeds for": table.get("seeds_for"),
                 "beside": [_beside(r) for _, r in table.iterrows()],

@@ -8,7 +8,14 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from labelrisk.artefacts.claims.pseudo import Scores, Stability, scores, stability
+from labelrisk.artefacts.claims.pseudo import (
+    Scores,
+    Stability,
+    chance_agreement,
+    scores,
+    stability,
+)
+from labelrisk.evaluation.metrics import CollapseRule, collapse_flags
 
 Key = tuple[str, int]  # (label source, training-set size)
 
@@ -24,6 +31,7 @@ class Runs:
     seeds: np.ndarray
     _scores: dict = field(default_factory=dict, repr=False)
     _stability: dict = field(default_factory=dict, repr=False)
+    _chance: dict = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_items(cls, items: pd.DataFrame, n_classes: int) -> Runs:
@@ -61,7 +69,19 @@ class Runs:
         """Whether the students of these keys predict the same class on every item and seed."""
         return all(np.array_equal(self.preds[keys[0]], self.preds[k]) for k in keys[1:])
 
-    def collapsed(self, key: Key, share: float) -> list[tuple[int, float]]:
-        """(seed, largest predicted-class share) of every seed's student at or above `share`."""
+    def chance(self, key: Key) -> tuple[float, np.ndarray]:
+        """The agreement between seeds the students' confusion alone implies, with its
+        pseudo-values (pseudo.chance_agreement)."""
+        if key not in self._chance:
+            self._chance[key] = chance_agreement(self.gold, self.preds[key], self.n_classes)
+        return self._chance[key]
+
+    def collapsed(self, key: Key, rule: CollapseRule) -> list[tuple[int, float]]:
+        """(seed, largest predicted-class share) of every seed's student `rule` flags."""
         largest = self.scores(key).largest_share
-        return [(int(s), float(x)) for s, x in zip(self.seeds, largest, strict=True) if x >= share]
+        flags = collapse_flags(self.gold, self.preds[key], self.n_classes, rule)
+        return [(int(s), float(x)) for s, x, f in zip(self.seeds, largest, flags, strict=True) if f]
+
+    def one_class(self, key: Key) -> bool:
+        """Whether every student of `key` answers one class on every item."""
+        return bool((self.scores(key).largest_share == 1).all())
