@@ -47,6 +47,7 @@ include: "rules/preflight.smk"
 include: "rules/plan.smk"
 include: "rules/risk.smk"
 include: "rules/export.smk"
+include: "rules/product.smk"
 
 
 rule all:

@@ -1,0 +1,213 @@
+"""The product: the unlabelled table (leaks left out and counted), predict on an exported folder,
+the product's plan, and end to end on the tiny grid: the teacher labels only new unlabelled rows,
+the product loads with transformers and predicts, no test item reaches its training set."""
+
+import json
+import re
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from conftest import ROOT, WORK, snakemake
+
+CONFIGS = [str(ROOT / "config.yaml"), str(ROOT / "tests" / "data" / "tiny_config.yaml")]
+SMALL = """
+grid: {datasets: [movies], seeds: [1, 2], sizes: [8, 16]}
+mitigations: {teachers: [], ensemble: false, entropy_alphas: [], learned_alphas: [],
+  cleanlab: [], soft: false, calibrated: []}
+annotation: {members: 1}
+"""
+PRODUCT = """
+datasets:
+  movies:
+    unlabelled: {kind: local, path: %s, format: csv}
+product: {source: smollm2-135m/llm, language: en, predict: {input: %s}}
+"""
+
+
+def planned(stdout):
+    return dict(re.findall(r"^(\w+)\s+(\d+)$", stdout, flags=re.M))
+
+
+def overlay(folder, name, text):
+    path = folder / f"{name}.yaml"
+    path.write_text(text)
+    return str(path)
+
+
+@pytest.mark.unit
+def test_unlabelled_rows_in_the_splits_are_left_out_and_counted(tmp_path):
+    from labelrisk.product.unlabelled import unlabelled_table
+
+    splits = {
+        "pool": pd.DataFrame({"id": ["p1"], "text": ["Pool text."], "label": [0]}),
+        "val": pd.DataFrame({"id": ["v1"], "text": ["Val text."], "label": [1]}),
+        "test": pd.DataFrame({"id": ["t1"], "text": ["A  test\ttext."], "label": [0]}),
+    }
+    table = pd.DataFrame(
+        {
+            "key": ["a", "b", "p1", "c", "d", "e", "", "f"],
+            "body": ["New one.", " A test text. ", "Other.", "Val  text.", "New one.",
+                     "", "No id.", "Fresh."],
+        }
+    )
+    path = tmp_path / "u.csv"
+    table.to_csv(path, index=False)
+    origin = {"kind": "local", "path": str(path), "format": "csv", "text_column": "body",
+              "id_column": "key", "label_column": "label"}
+    rows, report = unlabelled_table("ds", origin, splits, tmp_path, "drop")
+    assert rows.source_id.tolist() == ["a", "f"]
+    assert rows.text.tolist() == ["New one.", "Fresh."]
+    assert rows.id.str.startswith("u:a:").tolist() == [True, False]
+    assert report == {
+        "read": 8,
+        "kept": 2,
+        "dropped": {"no_id": 1, "no_text": 1},
+        # b: the test text with other white space; p1: a pool id; c: val text; d: a repeat.
+        "left_out": {"in_test": 1, "in_val": 1, "in_pool": 1, "duplicate_text": 1},
+    }
+    # Without an id column, row numbers are no ids to match: only texts are.
+    origin = {**origin, "id_column": None}
+    rows, report = unlabelled_table("ds", origin, splits, tmp_path, "drop")
+    assert report["left_out"] == {"in_test": 1, "in_val": 1, "duplicate_text": 1}
+    assert rows.source_id.tolist() == ["0", "2", "6", "7"]
+
+
+@pytest.mark.unit
+def test_unlabelled_table_of_leaks_only_stops(tmp_path):
+    from labelrisk.data.dataset import DataError
+    from labelrisk.product.unlabelled import unlabelled_table
+
+    splits = {p: pd.DataFrame({"id": [p], "text": [p], "label": [0]}) for p in ("pool", "val", "test")}
+    path = tmp_path / "u.jsonl"
+    path.write_text('{"text": "test"}\n{"text": "pool"}\n')
+    origin = {"kind": "local", "path": str(path), "format": "jsonl", "text_column": "text",
+              "id_column": None, "label_column": "label"}
+    with pytest.raises(DataError, match="every row of its unlabelled table"):
+        unlabelled_table("ds", origin, splits, tmp_path, "drop")
+
+
+@pytest.fixture
+def classifier(models, tmp_path):
+    """The tiny student with a classification head, saved as an exported folder is."""
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    folder = tmp_path / "tiny-classifier"
+    model = AutoModelForSequenceClassification.from_pretrained(
+        models["student"], num_labels=2, id2label={0: "neg", 1: "pos"}
+    )
+    model.save_pretrained(folder)
+    AutoTokenizer.from_pretrained(models["student"]).save_pretrained(folder)
+    return folder
+
+
+@pytest.mark.unit
+def test_predict_writes_a_row_per_text_with_probabilities(classifier, tmp_path):
+    texts = pd.DataFrame({"id": [3, 1, 2], "text": ["Great.", "A dull, long and tired film.", "Ok"]})
+    texts.to_parquet(tmp_path / "in.parquet")
+    out = tmp_path / "out.jsonl"
+    env = {"PYTHONPATH": str(ROOT / "workflow_scripts"), "HF_HUB_OFFLINE": "1", "PATH": ""}
+    cmd = [sys.executable, "-m", "labelrisk.predict", str(classifier),
+           str(tmp_path / "in.parquet"), str(out), "--batch-size", "2", "--device", "cpu"]
+    subprocess.run(cmd, check=True, env=env, cwd=tmp_path, capture_output=True)
+    got = pd.read_json(out, lines=True)
+    assert got.id.tolist() == [3, 1, 2] and len(got) == 3
+    probs = got[["p_neg", "p_pos"]].to_numpy()
+    assert np.allclose(probs.sum(1), 1.0)
+    assert got.label.tolist() == [["neg", "pos"][k] for k in probs.argmax(1)]
+    assert set(got.model) == {"tiny-classifier"}
+    # In one batch the same probabilities: padding does not change a prediction.
+    from labelrisk.predict import predict
+
+    alone, _ = predict(classifier, texts.text.tolist(), batch_size=8, device="cpu")
+    assert np.allclose(alone, probs, atol=1e-5)
+
+
+@pytest.mark.unit
+def test_predict_refuses_a_table_without_its_text_column(classifier, tmp_path):
+    from labelrisk.predict import main
+
+    (tmp_path / "in.csv").write_text("body\nfine\n")
+    with pytest.raises(SystemExit, match="no column 'text'"):
+        main([str(classifier), str(tmp_path / "in.csv"), str(tmp_path / "o.csv")])
+
+
+@pytest.mark.dag
+def test_product_changes_no_study_job_and_plans_its_own(tmp_path):
+    table = tmp_path / "u.csv"
+    table.write_text("text\nA new review.\n")
+    args = ["-n", "-d", str(tmp_path), "--configfile", *CONFIGS]
+    without = planned(snakemake(*args).stdout)
+    product = overlay(tmp_path, "product", PRODUCT % (table, table))
+    assert planned(snakemake(*args, product).stdout) == without
+    jobs = planned(snakemake("-n", "product", "-d", str(tmp_path), "--configfile", *CONFIGS,
+                             product).stdout)
+    # One unlabelled table, one choice, one teacher member, one product; the study's jobs below.
+    assert {k: jobs[k] for k in ("product_unlabelled", "product_choice", "product")} == {
+        "product_unlabelled": "1", "product_choice": "1", "product": "1"}
+
+
+@pytest.fixture(scope="module")
+def study(models, tmp_path_factory):
+    work = tmp_path_factory.mktemp("product")
+    (work / "resources").symlink_to(WORK / "resources", target_is_directory=True)
+    args = ["-d", str(work), "--configfile", *CONFIGS, overlay(work, "small", SMALL)]
+    snakemake("results/metrics/movies/smollm2-135m/llm.parquet", "--cores", "2", *args)
+    return work, args
+
+
+def reviews(n, start=0):
+    good = ["wonderful", "moving", "sharp", "funny", "warm"]
+    bad = ["dull", "tired", "clumsy", "empty", "slow"]
+    words = [good, bad]
+    return [f"Review {i}: a {words[i % 2][i % 5]} film, {words[i % 2][(i + 2) % 5]} to the end."
+            for i in range(start, start + n)]
+
+
+@pytest.mark.e2e
+def test_product_end_to_end(study):
+    from transformers import AutoModelForSequenceClassification, pipeline
+
+    work, args = study
+    test = pd.read_parquet(work / "results/data/movies/test.parquet")
+    leaked = "  " + test.text[0].replace(" ", "  ") + " "
+    table = work / "unlabelled.csv"
+    pd.DataFrame({"text": reviews(20) + [leaked, ""]}).to_csv(table, index=False)
+    new = work / "new.tsv"
+    pd.DataFrame({"text": ["Lovely.", "Awful, awful film.", "Fine."]}).to_csv(new, sep="\t", index=False)
+    args = [*args, overlay(work, "product", PRODUCT % (table, new))]
+    started = time.monotonic()
+    snakemake("predict", "--cores", "2", *args)
+    root = work / "results/product/movies"
+    left = json.loads((root / "unlabelled.json").read_text())
+    assert left == {"read": 22, "kept": 20, "dropped": {"no_text": 1}, "left_out": {"in_test": 1}}
+    trained = pd.read_parquet(root / "training_set.parquet")
+    assert not trained.text.str.split().str.join(" ").isin(test.text).any()
+    assert len(trained) == 32 + 20  # the pool and the unlabelled rows
+    summary = json.loads((root / "product.json").read_text())
+    assert summary["counts"]["unlabelled_rows"] == 20 and summary["counts"]["gold_train"] == 0
+    model = AutoModelForSequenceClassification.from_pretrained(root / "model")
+    assert model.config.id2label == {0: "negative", 1: "positive"}
+    answers = pipeline("text-classification", model=str(root / "model"))(["Great fun."])
+    assert answers[0]["label"] in {"negative", "positive"}
+    card = (root / "model/README.md").read_text()
+    assert card.startswith("---\nlibrary_name: transformers") and "language:\n- en" in card
+    assert "at most 16 items" in card and "52 items labelled by the label source" in card
+    preds = pd.read_csv(root / "predictions.csv")
+    assert len(preds) == 3
+    assert np.allclose(preds[["p_negative", "p_positive"]].sum(1), 1.0)
+    assert set(preds.model) == {"model"}
+    first = time.monotonic() - started
+    # Ten more rows: the teacher is asked only about them; the product trains once more.
+    pd.DataFrame({"text": reviews(20) + [leaked, ""] + reviews(10, 20)}).to_csv(table, index=False)
+    jobs = planned(snakemake("-n", "product", *args).stdout)
+    assert jobs == {"product_unlabelled": "1", "product_annotate": "1", "train_product": "1",
+                    "product": "1", "total": "4"}
+    snakemake("product", "--cores", "2", *args)
+    log = (work / "logs/product/movies/annotate_smollm2-135m_member0.log").read_text()
+    assert "resuming: 20 of 30 items already scored" in log
+    print(f"product e2e: first run {first:.0f} s, second {time.monotonic() - started - first:.0f} s")

@@ -1,0 +1,60 @@
+"""What the product's rules read of the config and of the chosen source (parse-time helpers kept
+out of rules/product.smk). The backends the product's annotation rules cover are named once,
+in BACKENDS."""
+
+from __future__ import annotations
+
+from labelrisk.labels.mitigations import Source
+from labelrisk.product.choice import RECOMMENDED, ProductError, check_source, teacher_of
+
+# The teacher backends with a product annotation rule (rules/product.smk).
+BACKENDS = ("transformers", "openai_chat")
+
+
+def datasets(config: dict) -> list[str]:
+    """The grid's datasets with an unlabelled table; the target stops when there is none."""
+    out = [d for d in config["grid"]["datasets"] if config["datasets"][d].get("unlabelled")]
+    if not out:
+        raise ProductError(
+            "product: no dataset of grid.datasets has an unlabelled table; add "
+            "datasets.<id>.unlabelled (docs/own-data.md, 'From verdict to product')"
+        )
+    return out
+
+
+def teacher(config: dict) -> str:
+    """The product's teacher, checked to have a product annotation rule."""
+    name = teacher_of(config["product"], config["grid"]["teachers"])
+    backend = config["teachers"][name].get("backend", "transformers")
+    if backend not in BACKENDS:
+        raise ProductError(
+            f"product.teacher: {name!r} runs on backend {backend!r}; the product's annotation "
+            f"covers {list(BACKENDS)}"
+        )
+    return name
+
+
+def check(config: dict, sources: list[str]) -> None:
+    """A named product.source must be one the product can train on (before any job)."""
+    if config["product"]["source"] not in RECOMMENDED:
+        check_source(config["product"]["source"], sources)
+
+
+def members(source: str, all_members: list[int]) -> list[int]:
+    """The annotation members a source reads."""
+    kind = Source.parse(source).members
+    return [] if kind == "none" else all_members if kind == "all" else [0]
+
+
+def seed(config: dict) -> int:
+    """`product.seed`, or the grid's first seed."""
+    value = config["product"]["seed"]
+    return config["grid"]["seeds"][0] if value is None else value
+
+
+def predict_input(config: dict) -> str:
+    """The table `snakemake predict` labels: `product.predict.input`."""
+    path = config["product"]["predict"]["input"]
+    if not path:
+        raise ProductError("product.predict.input: name the table of texts to label")
+    return path
