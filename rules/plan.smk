@@ -11,6 +11,8 @@ rule plan:
     input:
         pool=expand(POOL, dataset=DATASETS),
         val=expand(VAL, dataset=DATASETS),
+        # The product's unlabelled tables (rules/product.smk), when datasets name one.
+        unlabelled=lambda wc: expand(UNLABELLED, dataset=lr_product.plan_datasets(config)),
     output:
         md=report("results/plan.md", caption="../report/plan.rst", category="Plan"),
         teachers="results/plan/teachers.csv",
@@ -21,6 +23,7 @@ rule plan:
         "../envs/tables.yaml"
     params:
         datasets=DATASETS,
+        product_datasets=lambda wc: lr_product.plan_datasets(config),
         config={
             k: config[k]
             for k in (
@@ -34,6 +37,7 @@ rule plan:
                 "calibration",
                 "datasets",
                 "teachers",
+                "product",
             )
         },
     script:

@@ -23,9 +23,7 @@ rule product:
 
 rule predict:
     input:
-        lambda wc: expand(
-            f"{PRODUCT_ROOT}/predictions.csv", dataset=lr_product.datasets(config)
-        ),
+        lambda wc: expand(f"{PRODUCT_ROOT}/predictions.csv", dataset=lr_product.datasets(config)),
 
 
 rule product_unlabelled:
@@ -127,7 +125,9 @@ def product_inputs(wildcards):
     members = lr_product.members(source, MEMBERS)
     where = {"dataset": wildcards.dataset}
     return {
-        "study_answers": expand(rules.annotate.output.labels, **where, teacher=teacher, member=members),
+        "study_answers": expand(
+            rules.annotate.output.labels, **where, teacher=teacher, member=members
+        ),
         "product_answers": expand(PRODUCT_ANSWERS, **where, teacher=teacher, member=members),
         "meta": calibration_meta(SimpleNamespace(**where, source=source)),
         "metrics": METRICS.format(**where, source=source),
@@ -149,6 +149,13 @@ rule train_product:
         model=directory(PRODUCT_MODEL),
         summary=f"{PRODUCT_ROOT}/product.json",
         training=f"{PRODUCT_ROOT}/training_set.parquet",
+        # The folder's model card, shown in the report beside the risk summary.
+        card=report(
+            f"{PRODUCT_ROOT}/model_card.md",
+            caption="../report/product.rst",
+            category="Risk summary",
+            subcategory="{dataset}: product",
+        ),
     log:
         "logs/product/{dataset}/train.log",
     benchmark:

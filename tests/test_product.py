@@ -51,14 +51,28 @@ def test_unlabelled_rows_in_the_splits_are_left_out_and_counted(tmp_path):
     table = pd.DataFrame(
         {
             "key": ["a", "b", "p1", "c", "d", "e", "", "f"],
-            "body": ["New one.", " A test text. ", "Other.", "Val  text.", "New one.",
-                     "", "No id.", "Fresh."],
+            "body": [
+                "New one.",
+                " A test text. ",
+                "Other.",
+                "Val  text.",
+                "New one.",
+                "",
+                "No id.",
+                "Fresh.",
+            ],
         }
     )
     path = tmp_path / "u.csv"
     table.to_csv(path, index=False)
-    origin = {"kind": "local", "path": str(path), "format": "csv", "text_column": "body",
-              "id_column": "key", "label_column": "label"}
+    origin = {
+        "kind": "local",
+        "path": str(path),
+        "format": "csv",
+        "text_column": "body",
+        "id_column": "key",
+        "label_column": "label",
+    }
     rows, report = unlabelled_table("ds", origin, splits, tmp_path, "drop")
     assert rows.source_id.tolist() == ["a", "f"]
     assert rows.text.tolist() == ["New one.", "Fresh."]
@@ -82,11 +96,19 @@ def test_unlabelled_table_of_leaks_only_stops(tmp_path):
     from labelrisk.data.dataset import DataError
     from labelrisk.product.unlabelled import unlabelled_table
 
-    splits = {p: pd.DataFrame({"id": [p], "text": [p], "label": [0]}) for p in ("pool", "val", "test")}
+    splits = {
+        p: pd.DataFrame({"id": [p], "text": [p], "label": [0]}) for p in ("pool", "val", "test")
+    }
     path = tmp_path / "u.jsonl"
     path.write_text('{"text": "test"}\n{"text": "pool"}\n')
-    origin = {"kind": "local", "path": str(path), "format": "jsonl", "text_column": "text",
-              "id_column": None, "label_column": "label"}
+    origin = {
+        "kind": "local",
+        "path": str(path),
+        "format": "jsonl",
+        "text_column": "text",
+        "id_column": None,
+        "label_column": "label",
+    }
     with pytest.raises(DataError, match="every row of its unlabelled table"):
         unlabelled_table("ds", origin, splits, tmp_path, "drop")
 
@@ -107,12 +129,24 @@ def classifier(models, tmp_path):
 
 @pytest.mark.unit
 def test_predict_writes_a_row_per_text_with_probabilities(classifier, tmp_path):
-    texts = pd.DataFrame({"id": [3, 1, 2], "text": ["Great.", "A dull, long and tired film.", "Ok"]})
+    texts = pd.DataFrame(
+        {"id": [3, 1, 2], "text": ["Great.", "A dull, long and tired film.", "Ok"]}
+    )
     texts.to_parquet(tmp_path / "in.parquet")
     out = tmp_path / "out.jsonl"
     env = {"PYTHONPATH": str(ROOT / "workflow_scripts"), "HF_HUB_OFFLINE": "1", "PATH": ""}
-    cmd = [sys.executable, "-m", "labelrisk.predict", str(classifier),
-           str(tmp_path / "in.parquet"), str(out), "--batch-size", "2", "--device", "cpu"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "labelrisk.predict",
+        str(classifier),
+        str(tmp_path / "in.parquet"),
+        str(out),
+        "--batch-size",
+        "2",
+        "--device",
+        "cpu",
+    ]
     subprocess.run(cmd, check=True, env=env, cwd=tmp_path, capture_output=True)
     got = pd.read_json(out, lines=True)
     assert got.id.tolist() == [3, 1, 2] and len(got) == 3
@@ -144,11 +178,15 @@ def test_product_changes_no_study_job_and_plans_its_own(tmp_path):
     without = planned(snakemake(*args).stdout)
     product = overlay(tmp_path, "product", PRODUCT % (table, table))
     assert planned(snakemake(*args, product).stdout) == without
-    jobs = planned(snakemake("-n", "product", "-d", str(tmp_path), "--configfile", *CONFIGS,
-                             product).stdout)
+    jobs = planned(
+        snakemake("-n", "product", "-d", str(tmp_path), "--configfile", *CONFIGS, product).stdout
+    )
     # One unlabelled table, one choice, one teacher member, one product; the study's jobs below.
     assert {k: jobs[k] for k in ("product_unlabelled", "product_choice", "product")} == {
-        "product_unlabelled": "1", "product_choice": "1", "product": "1"}
+        "product_unlabelled": "1",
+        "product_choice": "1",
+        "product": "1",
+    }
 
 
 @pytest.fixture(scope="module")
@@ -164,8 +202,10 @@ def reviews(n, start=0):
     good = ["wonderful", "moving", "sharp", "funny", "warm"]
     bad = ["dull", "tired", "clumsy", "empty", "slow"]
     words = [good, bad]
-    return [f"Review {i}: a {words[i % 2][i % 5]} film, {words[i % 2][(i + 2) % 5]} to the end."
-            for i in range(start, start + n)]
+    return [
+        f"Review {i}: a {words[i % 2][i % 5]} film, {words[i % 2][(i + 2) % 5]} to the end."
+        for i in range(start, start + n)
+    ]
 
 
 @pytest.mark.e2e
@@ -178,7 +218,9 @@ def test_product_end_to_end(study):
     table = work / "unlabelled.csv"
     pd.DataFrame({"text": reviews(20) + [leaked, ""]}).to_csv(table, index=False)
     new = work / "new.tsv"
-    pd.DataFrame({"text": ["Lovely.", "Awful, awful film.", "Fine."]}).to_csv(new, sep="\t", index=False)
+    pd.DataFrame({"text": ["Lovely.", "Awful, awful film.", "Fine."]}).to_csv(
+        new, sep="\t", index=False
+    )
     args = [*args, overlay(work, "product", PRODUCT % (table, new))]
     started = time.monotonic()
     snakemake("predict", "--cores", "2", *args)
@@ -205,9 +247,16 @@ def test_product_end_to_end(study):
     # Ten more rows: the teacher is asked only about them; the product trains once more.
     pd.DataFrame({"text": reviews(20) + [leaked, ""] + reviews(10, 20)}).to_csv(table, index=False)
     jobs = planned(snakemake("-n", "product", *args).stdout)
-    assert jobs == {"product_unlabelled": "1", "product_annotate": "1", "train_product": "1",
-                    "product": "1", "total": "4"}
+    assert jobs == {
+        "product_unlabelled": "1",
+        "product_annotate": "1",
+        "train_product": "1",
+        "product": "1",
+        "total": "4",
+    }
     snakemake("product", "--cores", "2", *args)
     log = (work / "logs/product/movies/annotate_smollm2-135m_member0.log").read_text()
     assert "resuming: 20 of 30 items already scored" in log
-    print(f"product e2e: first run {first:.0f} s, second {time.monotonic() - started - first:.0f} s")
+    print(
+        f"product e2e: first run {first:.0f} s, second {time.monotonic() - started - first:.0f} s"
+    )

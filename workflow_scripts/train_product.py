@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from labelrisk import predict
 from labelrisk.product import card, training
 from labelrisk.students import export
 from labelrisk.students.train import Hyper, Run, train_runs
@@ -64,6 +65,8 @@ work = folder.with_name(folder.name + ".work")
 shutil.move(work / "best", folder)
 shutil.rmtree(work)
 export.name_labels(folder, inp.student, p.labels)
+# The folder runs on its own: `python predict.py . texts.csv predictions.csv` inside it.
+shutil.copy(predict.__file__, folder / "predict.py")
 own = card.test_measures(
     test.set_index("id").loc[preds.id, "label"].to_numpy(), preds.pred.to_numpy(), p.n_classes
 )
@@ -88,5 +91,6 @@ text = card.card(
     test=own,
 )
 (folder / "README.md").write_text(text)
+Path(snakemake.output.card).write_text(text)
 summary = {"choice": choice, "counts": dict(counts), "test": own, "study": study}
 Path(snakemake.output.summary).write_text(json.dumps(summary, indent=2, default=str))

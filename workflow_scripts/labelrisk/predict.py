@@ -37,8 +37,10 @@ def read_texts(path: str | Path, column: str = "text") -> pd.DataFrame:
     else:
         table = pd.read_parquet(path)
     if column not in table:
-        raise SystemExit(f"{path}: no column {column!r} (it has {list(table.columns)}); "
-                         "name the text column with --text-column")
+        raise SystemExit(
+            f"{path}: no column {column!r} (it has {list(table.columns)}); "
+            "name the text column with --text-column"
+        )
     empty = table[column].isna() | (table[column].astype(str).str.strip() == "")
     if empty.any():
         rows = (np.flatnonzero(empty) + 1)[:5].tolist()

@@ -150,12 +150,15 @@ def card(
         "",
         "## Use",
         "",
+        "In this folder (needs pandas, pyarrow, torch, transformers, tqdm): a table of texts "
+        "(.csv, .tsv, .jsonl or .parquet, column `text`) to one row per text with the label, "
+        "a probability per class and the model's name:",
+        "",
         "```",
-        "python -m labelrisk.predict MODEL_FOLDER texts.csv predictions.csv",
+        "python predict.py . texts.csv predictions.csv",
         "```",
         "",
-        "(with labelrisk's `workflow_scripts` on PYTHONPATH), or with transformers: "
-        '`pipeline("text-classification", model=MODEL_FOLDER)`.',
+        'or with transformers: `pipeline("text-classification", model="path/to/this/folder")`.',
         "",
     ]
     return header(name, dataset, base, language, test) + "\n" + "\n".join(lines)

@@ -55,5 +55,6 @@ def choose(product: dict, dataset: str, teacher: str, risk: pd.DataFrame | None)
         return {"source": best, "reason": f"the risk summary's {what} for {dataset}, {teacher}"}
     return {
         "source": f"{teacher}/{LLM}",
-        "reason": f"the risk summary names no {what} for {dataset}, {teacher}: the teacher's own labels",
+        "reason": f"the risk summary names no {what} for {dataset}, {teacher}: "
+        "the teacher's own labels",
     }

@@ -13,13 +13,18 @@ BACKENDS = ("transformers", "openai_chat")
 
 def datasets(config: dict) -> list[str]:
     """The grid's datasets with an unlabelled table; the target stops when there is none."""
-    out = [d for d in config["grid"]["datasets"] if config["datasets"][d].get("unlabelled")]
+    out = plan_datasets(config)
     if not out:
         raise ProductError(
             "product: no dataset of grid.datasets has an unlabelled table; add "
             "datasets.<id>.unlabelled (docs/own-data.md, 'From verdict to product')"
         )
     return out
+
+
+def plan_datasets(config: dict) -> list[str]:
+    """The datasets whose unlabelled table the plan counts (none: the plan is the study's)."""
+    return [d for d in config["grid"]["datasets"] if config["datasets"][d].get("unlabelled")]
 
 
 def teacher(config: dict) -> str:

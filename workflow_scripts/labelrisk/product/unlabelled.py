@@ -17,7 +17,10 @@ from labelrisk.data import dataset as lr_data
 
 log = logging.getLogger(__name__)
 
-def read_rows(name: str, origin: dict, cache: Path, on_bad_rows: str) -> tuple[pd.DataFrame, int, Counter]:
+
+def read_rows(
+    name: str, origin: dict, cache: Path, on_bad_rows: str
+) -> tuple[pd.DataFrame, int, Counter]:
     """(id, text) rows of the unlabelled table, the rows read and the malformed rows dropped by
     reason. The one place that calls the labelled data's reader and cleaner: the table is read
     with its text column standing in for the label column, every row given the same label."""
