@@ -260,3 +260,67 @@ def test_product_end_to_end(study):
     print(
         f"product e2e: first run {first:.0f} s, second {time.monotonic() - started - first:.0f} s"
     )
+
+
+def _answers(ids, preds, entropies):
+    return pd.DataFrame({"id": ids, "pred": preds, "entropy": entropies})
+
+
+@pytest.mark.unit
+def test_gold_the_source_asks_for_is_spent_on_pool_rows_only():
+    from labelrisk.product.training import members, training_set
+
+    pool = pd.DataFrame(
+        {"id": ["p0", "p1", "p2", "p3"], "text": list("abcd"), "label": [1, 0, 1, 0]}
+    )
+    val = pd.DataFrame({"id": ["v0", "v1"], "text": ["e", "f"], "label": [0, 1]})
+    rest = pd.DataFrame({"id": ["u0", "u1", "u2", "u3"], "text": list("ghij")})
+    study = _answers(
+        ["p0", "p1", "p2", "p3", "v0", "v1"], [0, 0, 0, 0, 0, 0], [0.9, 0.1, 0.1, 0.1, 0.1, 0.1]
+    )
+    product = _answers(["u0", "u1", "u2", "u3"], [1, 1, 0, 1], [0.1, 0.8, 0.1, 0.1])
+    answers = members([study], [product])
+    # The teacher's own labels: every pool and unlabelled row, no gold.
+    train, val_set, counts = training_set("t/llm", pool, val, rest, answers, 1)
+    assert dict(zip(train.id, train.label)) == {
+        "p0": 0,
+        "p1": 0,
+        "p2": 0,
+        "p3": 0,
+        "u0": 1,
+        "u1": 1,
+        "u2": 0,
+        "u3": 1,
+    }
+    assert counts["teacher_labelled"] == 8 and counts["gold_train"] == 0
+    assert counts["unlabelled_rows"] == 4 and val_set.label.tolist() == [0, 0]
+    # Entropy 25% of 8 rows: the two most uncertain go to gold, p0 (gold 1) and u1 (no gold).
+    train, _, counts = training_set("t/entropy25", pool, val, rest, answers, 1)
+    assert sorted(train.id) == ["p0", "p1", "p2", "p3", "u0", "u2", "u3"]
+    assert train.set_index("id").loc["p0", "label"] == 1
+    assert counts["no_gold"] == 1 and counts["gold_train"] == 1 and counts["teacher_labelled"] == 6
+
+
+@pytest.mark.unit
+def test_the_product_source_is_the_risk_summarys_or_named():
+    from labelrisk.product.choice import ProductError, check_source, choose
+
+    risk = pd.DataFrame(
+        {
+            "dataset": ["d", "d"],
+            "teacher": ["t", "s"],
+            "best_gold_free": ["t/calibrated_prior", ""],
+            "best_per_gold": ["t/entropy25", np.nan],
+        }
+    )
+    pick = lambda source, teacher: choose({"source": source}, "d", teacher, risk)["source"]  # noqa: E731
+    assert pick("best_gold_free", "t") == "t/calibrated_prior"
+    assert pick("best_per_gold", "t") == "t/entropy25"
+    assert pick("best_per_gold", "s") == "s/llm"  # none recommended: the teacher's own labels
+    assert pick("t/llm", "t") == "t/llm"
+    with pytest.raises(ProductError, match="no row for dataset 'd' and teacher 'x'"):
+        pick("best_gold_free", "x")
+    with pytest.raises(ProductError, match="not a label source of this grid"):
+        check_source("t/entropy5", ["gold", "t/llm"])
+    with pytest.raises(ProductError, match="student embeddings"):
+        check_source("t/learned25", ["t/learned25"])
