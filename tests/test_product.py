@@ -243,6 +243,12 @@ def test_product_end_to_end(study):
     assert len(preds) == 3
     assert np.allclose(preds[["p_negative", "p_positive"]].sum(1), 1.0)
     assert set(preds.model) == {"model"}
+    # The folder alone, as docs/own-data.md runs it: no PYTHONPATH, no Snakemake.
+    model = "results/product/movies/model"
+    cmd = [sys.executable, f"{model}/predict.py", model, "new.tsv", "alone.csv"]
+    subprocess.run(cmd, check=True, cwd=work, capture_output=True, env={"HF_HUB_OFFLINE": "1"})
+    alone = pd.read_csv(work / "alone.csv")
+    assert np.allclose(alone[["p_negative", "p_positive"]], preds[["p_negative", "p_positive"]])
     first = time.monotonic() - started
     # Ten more rows: the teacher is asked only about them; the product trains once more.
     pd.DataFrame({"text": reviews(20) + [leaked, ""] + reviews(10, 20)}).to_csv(table, index=False)
@@ -282,7 +288,7 @@ def test_gold_the_source_asks_for_is_spent_on_pool_rows_only():
     answers = members([study], [product])
     # The teacher's own labels: every pool and unlabelled row, no gold.
     train, val_set, counts = training_set("t/llm", pool, val, rest, answers, 1)
-    assert dict(zip(train.id, train.label)) == {
+    assert dict(zip(train.id, train.label, strict=True)) == {
         "p0": 0,
         "p1": 0,
         "p2": 0,
@@ -324,3 +330,32 @@ def test_the_product_source_is_the_risk_summarys_or_named():
         check_source("t/entropy5", ["gold", "t/llm"])
     with pytest.raises(ProductError, match="student embeddings"):
         check_source("t/learned25", ["t/learned25"])
+
+
+@pytest.mark.unit
+def test_plan_counts_the_prompts_of_the_unlabelled_table():
+    from labelrisk.artefacts.plan import product_rows, prompt_tokens
+
+    entry = {"task": "Sort messages.", "labels": ["a", "b"], "prompt": {}}
+    config = {
+        "plan": {"chars_per_token": 4.0, "cpu_flops": {"annotation": 1e12}},
+        "annotation": {"members": 3, "shots": 2, "seed": 0, "max_text_tokens": 8},
+        "compute": {"annotate": {"gpu": 0}},
+        "product": {"source": "t/llm", "teacher": None},
+        "grid": {"teachers": ["t"]},
+        "teachers": {"t": {"backend": "transformers", "parameters": 0.5}},
+        "datasets": {"d": entry},
+    }
+    items = pd.DataFrame(
+        {"id": ["p0", "p1", "p2"], "text": ["one", "two", "three"], "label": [0, 1, 0]}
+    )
+    # 40 characters: 10 tokens, cut at 8; 4 characters: 1 token.
+    rest = pd.DataFrame({"id": ["u0", "u1"], "text": ["x" * 40, "abcd"]})
+    (row,) = product_rows(config, {"d": items}, {"d": rest}).to_dict("records")
+    frame = prompt_tokens(entry, config["annotation"], rest.iloc[:0], 0, 4.0, items)
+    assert frame == 0  # no item, no prompt
+    one = prompt_tokens(entry, config["annotation"], rest.iloc[1:], 0, 4.0, items)
+    assert row["prompts"] == 2 and row["members"] == 1
+    assert row["prompt_tokens"] == 2 * (one - 1) + 8 + 1
+    assert row["dataset"] == "d (unlabelled)" and row["teacher"] == "t"
+    assert row["hours"] == pytest.approx(2 * 0.5e9 * row["prompt_tokens"] / 1e12 / 3600)
