@@ -4,7 +4,6 @@
 # labels new texts with it. No job of the study reads these files: the default target is unchanged.
 
 import json
-from types import SimpleNamespace
 
 from labelrisk.product import rules as lr_product  # noqa: E402
 
@@ -116,29 +115,23 @@ localrules:
     product_annotate_chat,
 
 
-def product_inputs(wildcards):
-    """The chosen source's answers (study and unlabelled rows) and what its card reports."""
-    path = checkpoints.product_choice.get(dataset=wildcards.dataset).output[0]
-    with open(path) as f:
-        source = json.load(f)["source"]
-    teacher = Source.parse(source).teacher
-    members = lr_product.members(source, MEMBERS)
-    where = {"dataset": wildcards.dataset}
-    return {
-        "study_answers": expand(
-            rules.annotate.output.labels, **where, teacher=teacher, member=members
-        ),
-        "product_answers": expand(PRODUCT_ANSWERS, **where, teacher=teacher, member=members),
-        "meta": calibration_meta(SimpleNamespace(**where, source=source)),
-        "metrics": METRICS.format(**where, source=source),
-        "source_items": ITEMS.format(**where, source=source),
-        "gold_items": ITEMS.format(**where, source="gold"),
-    }
-
-
 rule train_product:
     input:
-        unpack(product_inputs),
+        # The chosen source's answers (study and unlabelled rows) and what its card reports.
+        unpack(
+            lambda wc: lr_product.inputs(
+                checkpoints.product_choice.get(dataset=wc.dataset).output[0],
+                wc.dataset,
+                MEMBERS,
+                {
+                    "study_answers": rules.annotate.output.labels,
+                    "product_answers": PRODUCT_ANSWERS,
+                    "meta": CONTENT_FREE,
+                    "metrics": METRICS,
+                    "items": ITEMS,
+                },
+            )
+        ),
         student=f"resources/students/{STUDENT}",
         choice=rules.product_choice.output[0],
         pool=POOL,

@@ -241,7 +241,7 @@ def test_product_end_to_end(study):
     assert "at most 16 items" in card and "52 items labelled by the label source" in card
     preds = pd.read_csv(root / "predictions.csv")
     assert len(preds) == 3
-    assert np.allclose(preds[["p_negative", "p_positive"]].sum(1), 1.0)
+    assert np.allclose(preds[["p_negative", "p_positive"]].sum(axis=1), 1.0)
     assert set(preds.model) == {"model"}
     # The folder alone, as docs/own-data.md runs it: no PYTHONPATH, no Snakemake.
     model = "results/product/movies/model"
@@ -252,14 +252,15 @@ def test_product_end_to_end(study):
     first = time.monotonic() - started
     # Ten more rows: the teacher is asked only about them; the product trains once more.
     pd.DataFrame({"text": reviews(20) + [leaked, ""] + reviews(10, 20)}).to_csv(table, index=False)
-    jobs = planned(snakemake("-n", "product", *args).stdout)
+    plan = snakemake("-n", "-r", "product", *args).stdout
+    jobs = planned(plan)
     assert jobs == {
         "product_unlabelled": "1",
         "product_annotate": "1",
         "train_product": "1",
         "product": "1",
         "total": "4",
-    }
+    }, plan
     snakemake("product", "--cores", "2", *args)
     log = (work / "logs/product/movies/annotate_smollm2-135m_member0.log").read_text()
     assert "resuming: 20 of 30 items already scored" in log

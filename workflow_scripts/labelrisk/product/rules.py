@@ -4,6 +4,8 @@ in BACKENDS."""
 
 from __future__ import annotations
 
+import json
+
 from labelrisk.labels.mitigations import Source
 from labelrisk.product.choice import RECOMMENDED, ProductError, check_source, teacher_of
 
@@ -63,3 +65,22 @@ def predict_input(config: dict) -> str:
     if not path:
         raise ProductError("product.predict.input: name the table of texts to label")
     return path
+
+
+def inputs(choice: str, dataset: str, all_members: list[int], paths: dict[str, str]) -> dict:
+    """The product job's inputs once `choice` (the checkpoint's file) names the source: the
+    source's answers on the study's items and on the unlabelled rows, member 0's content-free
+    scores where the source reads them, and the study's metrics of the source and of gold."""
+    with open(choice) as f:
+        source = json.load(f)["source"]
+    src = Source.parse(source)
+    chosen = members(source, all_members)
+    at = {"dataset": dataset, "teacher": src.teacher}
+    return {
+        "study_answers": [paths["study_answers"].format(**at, member=m) for m in chosen],
+        "product_answers": [paths["product_answers"].format(**at, member=m) for m in chosen],
+        "meta": paths["meta"].format(**at, member=0) if src.reads_meta else [],
+        "metrics": paths["metrics"].format(dataset=dataset, source=source),
+        "source_items": paths["items"].format(dataset=dataset, source=source),
+        "gold_items": paths["items"].format(dataset=dataset, source="gold"),
+    }
