@@ -48,7 +48,8 @@ class Job:
     outputs: dict  # annotate: labels, meta; content_free: meta
     val: str | None = None
     # Another items table (the product's unlabelled rows) in place of pool + validation set:
-    # its journal is keyed without the items and kept, so a larger table scores only new rows.
+    # its journal is keyed without the items and kept, so a larger table scores only new rows
+    # (its ids change with their text: labelrisk.product.unlabelled.item_id).
     items: str | None = None
     cache: str | None = None  # server teachers' answer cache
     content_free_inputs: list = field(default_factory=list)
@@ -211,7 +212,8 @@ def run(job: Job, teacher):
 
 
 def run_annotate(job: Job, teacher) -> pd.DataFrame:
-    """Annotate pool + validation items with `teacher`; write the labels table and its meta."""
+    """Annotate pool + validation items (or `job.items`) with `teacher`; write the labels table
+    and its meta."""
     cfg = job.annotation
     pool = pd.read_parquet(job.pool)
     if job.items:
