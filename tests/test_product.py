@@ -11,6 +11,7 @@ import time
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 
 from conftest import ROOT, WORK, snakemake
 
@@ -222,6 +223,11 @@ def test_product_end_to_end(study):
         new, sep="\t", index=False
     )
     args = [*args, overlay(work, "product", PRODUCT % (table, new))]
+    # Enabling the product re-runs no job of the study already run.
+    assert (
+        planned(snakemake("-n", "results/metrics/movies/smollm2-135m/llm.parquet", *args).stdout)
+        == {}
+    )
     started = time.monotonic()
     snakemake("predict", "--cores", "2", *args)
     root = work / "results/product/movies"
@@ -362,3 +368,44 @@ def test_plan_counts_the_prompts_of_the_unlabelled_table():
     assert row["prompt_tokens"] == 2 * (one - 1) + 8 + 1
     assert row["dataset"] == "d (unlabelled)" and row["teacher"] == "t"
     assert row["hours"] == pytest.approx(2 * 0.5e9 * row["prompt_tokens"] / 1e12 / 3600)
+
+
+@pytest.mark.dag
+def test_a_chat_teacher_labels_the_unlabelled_table_through_its_rule(tmp_path, monkeypatch):
+    monkeypatch.setenv("LABELRISK_TEST_KEY", "not-a-real-key")
+    (tmp_path / "x").mkdir()
+    (tmp_path / "x" / "config.json").write_text("{}")
+    (tmp_path / "u.csv").write_text("text\nA new review.\n")
+    cfg = tmp_path / "chat.yaml"
+    key = {"model": "gpt", "api_key_env": "LABELRISK_TEST_KEY"}
+    config = {
+        "grid": {"datasets": ["movies"], "teachers": ["chat", "vl"], "sizes": [16]},
+        "annotation": {"members": 1},
+        "mitigations": {"teachers": [], "ensemble": False, "vote": False, "calibrated": []},
+        "teachers": {
+            "chat": {"backend": "openai_chat", "openai": key},
+            "vl": {"backend": "vllm", "origin": {"kind": "local", "path": "x"}},
+        },
+        "datasets": {"movies": {"unlabelled": {"kind": "local", "path": "u.csv", "format": "csv"}}},
+        "product": {"source": "chat/llm"},
+    }
+    cfg.write_text(yaml.safe_dump(config))
+    args = ["-d", str(tmp_path), "--configfile", str(ROOT / "config.yaml"), str(cfg)]
+    # The choice is a checkpoint: made (it reads nothing for a named source), the rest plans.
+    snakemake("results/product/movies/choice.json", "--cores", "1", *args)
+    res = snakemake("-n", "product", *args).stdout
+    block = re.search(
+        r"^(?:local)?rule (\w+):\n(?:    .*\n)*?    output: results/product/movies/"
+        r"annotations/chat/member0.parquet",
+        res,
+        flags=re.M,
+    )
+    assert block and block.group(1) == "product_annotate_chat"
+    vllm = tmp_path / "vllm.yaml"
+    vllm.write_text("product: {source: vl/llm, teacher: vl}\n")
+    (tmp_path / "results/product/movies/choice.json").unlink()
+    res = snakemake(
+        "results/product/movies/choice.json", "--cores", "1", *args, str(vllm), check=False
+    )
+    assert res.returncode != 0
+    assert "product.teacher: 'vl' runs on backend 'vllm'" in res.stdout + res.stderr
