@@ -283,7 +283,7 @@ def _answers(ids, preds, entropies):
 
 @pytest.mark.unit
 def test_gold_the_source_asks_for_is_spent_on_pool_rows_only():
-    from labelrisk.product.training import members, training_set
+    from labelrisk.product.training import LeakError, check_no_leak, members, training_set
 
     pool = pd.DataFrame(
         {"id": ["p0", "p1", "p2", "p3"], "text": list("abcd"), "label": [1, 0, 1, 0]}
@@ -314,6 +314,10 @@ def test_gold_the_source_asks_for_is_spent_on_pool_rows_only():
     assert sorted(train.id) == ["p0", "p1", "p2", "p3", "u0", "u2", "u3"]
     assert train.set_index("id").loc["p0", "label"] == 1
     assert counts["no_gold"] == 1 and counts["gold_train"] == 1 and counts["teacher_labelled"] == 6
+    # A test text among the unlabelled rows stops the job (the reader leaves them out before).
+    check_no_leak(train, rest, {"test": pd.DataFrame({"text": ["x", "h"]})})  # h: u1, left out
+    with pytest.raises(LeakError, match="1 test items are in the product's training set"):
+        check_no_leak(train, rest, {"test": pd.DataFrame({"text": ["x", " g "]})})
 
 
 @pytest.mark.unit

@@ -45,7 +45,7 @@ train, val_set, counts = training.training_set(
     labels=p.labels,
     dataset=wc.dataset,
 )
-training.check_no_leak(train, {"test": test, "validation": val})
+training.check_no_leak(train, unlabelled, {"test": test, "validation": val})
 # What the product was trained on (the label it saw, and whether gold gave it).
 train[["id", "text", "label", "is_gold", "teacher_label"]].to_parquet(
     snakemake.output.training, index=False

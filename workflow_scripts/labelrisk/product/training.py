@@ -64,9 +64,12 @@ def training_set(
     return train, val_set, counts
 
 
-def check_no_leak(train: pd.DataFrame, held_out: dict[str, pd.DataFrame]) -> None:
-    """Stop if a training text is a validation or test item's (whitespace-normalised)."""
-    text = set(normalised(train.text))
+def check_no_leak(
+    train: pd.DataFrame, unlabelled: pd.DataFrame, held_out: dict[str, pd.DataFrame]
+) -> None:
+    """Stop if a training row from the unlabelled table has a validation or test item's text
+    (whitespace-normalised). The pool's rows are the study's, checked by its split."""
+    text = set(normalised(train.text[train.id.isin(set(unlabelled.id))]))
     for name, part in held_out.items():
         hit = int(np.isin(normalised(part.text), list(text)).sum())
         if hit:
