@@ -56,7 +56,8 @@ checkpoint product_choice:
     conda:
         "../envs/tables.yaml"
     params:
-        product=PRODUCT,
+        # Only what the choice reads: changing `product.predict` re-trains nothing.
+        product={"source": PRODUCT["source"]},
         teacher=lambda wc: lr_product.teacher(config),
         sources=SOURCE_IDS,
     script:
