@@ -49,6 +49,7 @@ include: "rules/preflight.smk"
 include: "rules/plan.smk"
 include: "rules/risk.smk"
 include: "rules/export.smk"
+include: "rules/product.smk"
 
 
 # A server teacher's API key is read by its job from the environment, never declared as

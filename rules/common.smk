@@ -83,7 +83,9 @@ localrules:
 
 
 def dataset_entry(wildcards):
-    return config["datasets"][wildcards.dataset]
+    # The product's unlabelled table is read by its own rule (rules/product.smk), no study job.
+    entry = config["datasets"][wildcards.dataset]
+    return {k: v for k, v in entry.items() if k != "unlabelled"}
 
 
 def n_classes(wildcards):

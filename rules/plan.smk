@@ -6,6 +6,8 @@ rule plan:
     input:
         pool=expand(POOL, dataset=DATASETS),
         val=expand(VAL, dataset=DATASETS),
+        # The product's unlabelled tables (rules/product.smk), when datasets name one.
+        unlabelled=lambda wc: expand(UNLABELLED, dataset=lr_product.plan_datasets(config)),
     output:
         md=report("results/plan.md", caption="../report/plan.rst", category="Plan"),
         teachers="results/plan/teachers.csv",
@@ -16,6 +18,7 @@ rule plan:
         "../envs/tables.yaml"
     params:
         datasets=DATASETS,
+        product_datasets=lambda wc: lr_product.plan_datasets(config),
         config={
             k: config[k]
             for k in (
@@ -30,6 +33,7 @@ rule plan:
                 "datasets",
                 "teachers",
                 "claims",
+                "product",
             )
         },
     script:

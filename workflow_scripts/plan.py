@@ -14,6 +14,17 @@ items = {
     )
 }
 teachers = plan.teacher_rows(config, items)
+# The product's unlabelled tables, where `datasets.<id>.unlabelled` gives one.
+unlabelled = {
+    name: pd.read_parquet(path)
+    for name, path in zip(
+        snakemake.params.product_datasets, snakemake.input.unlabelled, strict=True
+    )
+}
+if unlabelled:
+    teachers = pd.concat(
+        [teachers, plan.product_rows(config, items, unlabelled)], ignore_index=True
+    )
 training = plan.training_rows(config, items)
 teachers.to_csv(snakemake.output.teachers, index=False)
 training.to_csv(snakemake.output.training, index=False)

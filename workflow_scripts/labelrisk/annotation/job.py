@@ -48,6 +48,10 @@ class Job:
     journal: str  # journal folder
     outputs: dict  # annotate: labels, meta; content_free: meta
     val: str | None = None
+    # Another items table (the product's unlabelled rows) in place of pool + validation set:
+    # its journal is keyed without the items and kept, so a larger table scores only new rows
+    # (its ids change with their text: labelrisk.product.unlabelled.item_id).
+    items: str | None = None
     cache: str | None = None  # server teachers' answer cache
     content_free_inputs: list = field(default_factory=list)
 
@@ -70,6 +74,7 @@ class Job:
             member=int(smk.wildcards.member),
             pool=smk.input.pool,
             val=smk.input.get("val"),
+            items=smk.input.get("unlabelled"),  # the product rule's items table
             teacher_dir=str(teacher_dir) if teacher_dir else None,
             dataset=dict(params.dataset),
             teacher=dict(params.teacher),
@@ -167,10 +172,15 @@ def run(job: Job, teacher):
 
 
 def run_annotate(job: Job, teacher) -> pd.DataFrame:
-    """Annotate pool + validation items with `teacher`; write the labels table and its meta."""
+    """Annotate pool + validation items (or `job.items`) with `teacher`; write the labels table
+    and its meta."""
     cfg = job.annotation
     pool = pd.read_parquet(job.pool)
-    items = pd.concat([pool, pd.read_parquet(job.val)], ignore_index=True)
+    if job.items:
+        items = pd.read_parquet(job.items)
+    else:
+        items = pd.concat([pool, pd.read_parquet(job.val)], ignore_index=True)
+    keyed = [] if job.items else [items.id.tolist(), items.text.tolist()]
     prompt, demos = prompt_of(job), demonstrations_of(job, pool)
     journal = None
     if not getattr(teacher, "caches_answers", False):
@@ -180,8 +190,7 @@ def run_annotate(job: Job, teacher) -> pd.DataFrame:
             cfg["max_text_tokens"],
             demos.id.tolist(),
             demos.text.tolist(),
-            items.id.tolist(),
-            items.text.tolist(),
+            *keyed,
             folder_fingerprint(job.teacher_dir),
             engine_identity(job.teacher),
             {k: cfg[k] for k in ("batch_tokens", "max_batch")},
@@ -197,7 +206,10 @@ def run_annotate(job: Job, teacher) -> pd.DataFrame:
         cfg["batch_tokens"],
         cfg["max_batch"],
     )
-    out["split"] = ["pool"] * len(pool) + ["val"] * (len(items) - len(pool))
+    if job.items:
+        out["split"] = "unlabelled"
+    else:
+        out["split"] = ["pool"] * len(pool) + ["val"] * (len(items) - len(pool))
     out.to_parquet(job.outputs["labels"], index=False)
     mass = float(out.class_mass.mean())
     meta = _described(job, prompt, demos, teacher) | {
@@ -212,7 +224,7 @@ def run_annotate(job: Job, teacher) -> pd.DataFrame:
         "prompt_example": prompt.user(pairs, "{input_text}"),
     }
     Path(job.outputs["meta"]).write_text(json.dumps(meta, indent=2))
-    if journal is not None:
+    if journal is not None and not job.items:
         journal.unlink()
     return out
 

@@ -27,11 +27,20 @@ def tokens(texts: pd.Series, chars_per_token: float, cap: int | None = None) -> 
     return out.clip(upper=cap) if cap else out
 
 
-def prompt_tokens(entry: dict, annotation: dict, items: pd.DataFrame, member: int, cpt: float):
+def prompt_tokens(
+    entry: dict,
+    annotation: dict,
+    items: pd.DataFrame,
+    member: int,
+    cpt: float,
+    demos_from: pd.DataFrame | None = None,
+):
     """Estimated prompt tokens of one member over `items` (pool + validation): the prompt around
-    each text, with the member's demonstrations, and the text cut at max_text_tokens."""
+    each text, with the member's demonstrations (drawn from `demos_from`, else `items`), and the
+    text cut at max_text_tokens."""
     prompt = Prompt.of_dataset(entry)
-    demos = draw_demonstrations(items, annotation["shots"], annotation["seed"], member)
+    demos = items if demos_from is None else demos_from
+    demos = draw_demonstrations(demos, annotation["shots"], annotation["seed"], member)
     frame = prompt.user(list(zip(demos.text, demos.label, strict=True)), "")
     text = tokens(items.text, cpt, annotation["max_text_tokens"])
     return int(len(items) * math.ceil(len(frame) / cpt) + text.sum())
@@ -55,6 +64,30 @@ def teacher_rows(config: dict, items: dict[str, pd.DataFrame]) -> pd.DataFrame:
             row |= {"prompts": n_prompts, "prompt_tokens": toks}
             row |= _teacher_cost(entry, n_prompts, toks, plan, gpu)
             rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def product_rows(
+    config: dict, items: dict[str, pd.DataFrame], unlabelled: dict[str, pd.DataFrame]
+) -> pd.DataFrame:
+    """The product's teacher over each unlabelled table (`snakemake product`): member 0, or every
+    member for a named `product.source` that reads them all. Rows already answered (journal,
+    answer cache) are not asked again, so a re-run costs less than this."""
+    from labelrisk.product.rules import members, teacher
+
+    plan, ann, cpt = config["plan"], config["annotation"], config["plan"]["chars_per_token"]
+    name = teacher(config)
+    source = config["product"]["source"]
+    every = list(range(ann["members"]))
+    chosen = members(source, every) if "/" in source else [0]
+    gpu = config["compute"]["annotate"]["gpu"] > 0
+    rows = []
+    for dataset, df in unlabelled.items():
+        entry = config["datasets"][dataset]
+        toks = sum(prompt_tokens(entry, ann, df, m, cpt, items[dataset]) for m in chosen)
+        row = {"teacher": name, "dataset": f"{dataset} (unlabelled)", "members": len(chosen)}
+        row |= {"prompts": len(chosen) * len(df), "prompt_tokens": toks}
+        rows.append(row | _teacher_cost(config["teachers"][name], row["prompts"], toks, plan, gpu))
     return pd.DataFrame(rows)
 
 
