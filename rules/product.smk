@@ -47,6 +47,7 @@ rule product_unlabelled:
 
 
 checkpoint product_choice:
+    localrule: True
     input:
         risk=[] if PRODUCT["source"] not in lr_product.RECOMMENDED else rules.risk.output.csv,
     output:
@@ -64,12 +65,9 @@ checkpoint product_choice:
         "../workflow_scripts/product_choice.py"
 
 
-localrules:
-    product_choice,
-
-
-# The study's annotate rule on another items table; its journal (keyed without the items, kept)
-# or the answer cache lets a larger table score only its new rows.
+# The study's annotate rule on another items table, one variant per backend as for the study's
+# own rules (labelrisk.teachers.backends); its journal (keyed without the items, kept) or the
+# answer cache lets a larger table score only its new rows.
 rule product_annotate:
     input:
         teacher=lambda wc: lr_inputs.teacher_folder(config, wc.teacher),
@@ -85,13 +83,12 @@ rule product_annotate:
         "benchmarks/product/{dataset}/annotate_{teacher}_member{member}.tsv"
     wildcard_constraints:
         teacher=backend_teachers("transformers"),
+    localrule: backend_local("transformers")
     conda:
-        "../envs/models.yaml"
-    threads: COMPUTE["annotate"]["threads"]
+        backend_env("transformers")
+    threads: backend_threads("transformers")
     resources:
-        gpu=COMPUTE["annotate"]["gpu"],
-        mem_mb=per_attempt("annotate", "mem_mb"),
-        runtime=per_attempt("annotate", "runtime"),
+        **backend_resources("transformers"),
     params:
         dataset=lambda wc: lr_inputs.prompt_params(config, wc.dataset),
         teacher=lambda wc: lr_inputs.teacher_entry(config, wc.teacher),
@@ -102,18 +99,48 @@ rule product_annotate:
         "../workflow_scripts/annotate.py"
 
 
+use rule product_annotate as product_annotate_vllm with:
+    wildcard_constraints:
+        teacher=backend_teachers("vllm"),
+    localrule: backend_local("vllm")
+    conda:
+        backend_env("vllm")
+    threads: backend_threads("vllm")
+    resources:
+        **backend_resources("vllm"),
+
+
+use rule product_annotate as product_annotate_openai with:
+    wildcard_constraints:
+        teacher=backend_teachers("openai"),
+    localrule: backend_local("openai")
+    conda:
+        backend_env("openai")
+    threads: backend_threads("openai")
+    resources:
+        **backend_resources("openai"),
+
+
 use rule product_annotate as product_annotate_chat with:
     wildcard_constraints:
         teacher=backend_teachers("openai_chat"),
+    localrule: backend_local("openai_chat")
     conda:
-        "../envs/annotation-chat.yaml"
-    threads: 1
+        backend_env("openai_chat")
+    threads: backend_threads("openai_chat")
     resources:
-        mem_mb=1000,
+        **backend_resources("openai_chat"),
 
 
-localrules:
-    product_annotate_chat,
+use rule product_annotate as product_annotate_batch with:
+    wildcard_constraints:
+        teacher=backend_teachers("openai_batch"),
+    localrule: backend_local("openai_batch")
+    conda:
+        backend_env("openai_batch")
+    threads: backend_threads("openai_batch")
+    resources:
+        **backend_resources("openai_batch"),
 
 
 rule train_product:
@@ -163,7 +190,7 @@ rule train_product:
         runtime=per_attempt("train", "runtime"),
     params:
         n_classes=n_classes,
-        labels=labels_of,
+        labels=class_names,
         seed=lr_product.seed(config),
         training=lr_jobs.prediction_settings(config["training"]),
         validation_labels=config["training"]["validation_labels"],

@@ -68,7 +68,7 @@ def test_every_backend_rule_follows_its_descriptor(workflow):
     assert Path(rules["content_free_vllm"].conda_env).name == "annotation-vllm-cuda13.yaml"
     # Every annotate/content_free rule belongs to a backend.
     for name in rules:
-        if name.startswith(("annotate", "content_free")):
+        if name.startswith(("annotate", "content_free", "product_annotate")):
             assert backends.by_rule(name) is not None, name
 
 
@@ -97,6 +97,9 @@ def test_descriptors():
         "content_free_batch",
         "content_free_chat",
         "content_free_openai",
+        "product_annotate_batch",
+        "product_annotate_chat",
+        "product_annotate_openai",
     ]
     with pytest.raises(ValueError, match="unknown teacher backend 'tgi'; one of"):
         backends.get("tgi")

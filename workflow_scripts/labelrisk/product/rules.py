@@ -1,6 +1,6 @@
 """What the product's rules read of the config and of the chosen source (parse-time helpers kept
-out of rules/product.smk). The backends the product's annotation rules cover are named once,
-in BACKENDS."""
+out of rules/product.smk). Every backend has a product annotation rule (its descriptor's
+`product_annotate<suffix>`, labelrisk.teachers.backends)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,6 @@ import json
 
 from labelrisk.labels.mitigations import Source
 from labelrisk.product.choice import RECOMMENDED, ProductError, check_source, teacher_of
-
-# The teacher backends with a product annotation rule (rules/product.smk).
-BACKENDS = ("transformers", "openai_chat")
 
 
 def datasets(config: dict) -> list[str]:
@@ -30,15 +27,8 @@ def plan_datasets(config: dict) -> list[str]:
 
 
 def teacher(config: dict) -> str:
-    """The product's teacher, checked to have a product annotation rule."""
-    name = teacher_of(config["product"], config["grid"]["teachers"])
-    backend = config["teachers"][name].get("backend", "transformers")
-    if backend not in BACKENDS:
-        raise ProductError(
-            f"product.teacher: {name!r} runs on backend {backend!r}; the product's annotation "
-            f"covers {list(BACKENDS)}"
-        )
-    return name
+    """The product's teacher: `product.teacher`, or the grid's only teacher."""
+    return teacher_of(config["product"], config["grid"]["teachers"])
 
 
 def check(config: dict, sources: list[str]) -> None:

@@ -19,7 +19,7 @@ from importlib import import_module
 from typing import Protocol, runtime_checkable
 
 DEFAULT = "transformers"
-KINDS = ("annotate", "content_free")  # the two rules every backend has
+KINDS = ("annotate", "content_free", "product_annotate")  # the rules every backend has
 
 # `openai` options that never change a score: connection handling, limits, prices, the name
 # of the API-key variable, the no-label policy (it stops a job or keeps its rows flagged).
