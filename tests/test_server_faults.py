@@ -15,6 +15,7 @@ from openai_stub import MODEL, Stub, p_second
 from labelrisk.teachers.answers import AnswerReader, collisions, label_words_error, normalise
 from labelrisk.teachers.cache import AnswerCache, CacheError, request_key
 from labelrisk.teachers.chat_backend import ChatTeacher
+from labelrisk.teachers.config_checks import server_teacher_errors
 from labelrisk.teachers.keys import base_url_error, key_env_error, redact
 from labelrisk.teachers.logprobs import prefix_mass
 from labelrisk.teachers.prompt import Prompt
@@ -359,3 +360,30 @@ def test_a_reasoning_model_gets_its_effort_a_budget_and_no_temperature(stub, tmp
             ),
             TEXTS[3:4],
         )
+
+
+def test_config_checks_name_the_key_and_never_the_secret():
+    config = {
+        "datasets": {"d": {"labels": ["Spam", "spam."]}, "e": {"labels": [False, True]}},
+        "teachers": {
+            "a": {"backend": "openai_chat", "openai": {"api_key_env": "gsk_live0123secret"}},
+            "b": {
+                "backend": "openai",
+                "openai": {"base_url": "https://u:pw9@h/v1", "logprobs": False},
+            },
+            "c": {
+                "backend": "openai_chat",
+                "openai": {"logprobs": False, "samples": 3, "temperature": 0},
+            },
+            "t": {"openai": {"api_key_env": "sk-ignored-not-a-server"}},
+        },
+    }
+    errors = server_teacher_errors(config)
+    assert [e.split(" ")[0] for e in errors] == [
+        "teachers.a.openai.api_key_env",
+        "teachers.b.openai.base_url",
+        "teachers.b.openai.logprobs:",
+        "teachers.c.openai:",
+        "datasets.d.labels:",
+    ]
+    assert not any(s in e for e in errors for s in ("gsk_live0123secret", "pw9", "u:"))
