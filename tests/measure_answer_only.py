@@ -8,7 +8,7 @@ teacher and prints label agreement and the Spearman correlation of the entropies
 - k written answers under structured outputs at temperature 1 (each answer is a label);
 - k written answers unconstrained (answers parsed from free text).
 
-    .venv/bin/python tests/measure_answer_only.py --items 60 --samples 10
+    .venv/bin/python tests/measure_answer_only.py --items 50 --samples 10
 """
 
 from __future__ import annotations
@@ -95,8 +95,10 @@ def main() -> None:
     ap.add_argument("--samples", type=int, default=10)
     args = ap.parse_args()
     data = pd.read_parquet(WORK / "resources/datasets/movies.parquet")
-    demos = [(data.text[0], int(data.label[0])), (data.text[3], int(data.label[3]))]
-    items = data.iloc[100 : 100 + args.items]
+    neg = data.index[data.label == 0][0]
+    demos = [(data.text[neg], 0), (data.text[0], 1)]
+    # Half of each class, past the demonstrations (the file is sorted by label).
+    items = data.iloc[4:].groupby("label").sample(args.items // 2, random_state=0)
     texts, gold = items.text.tolist(), items.label.to_numpy()
     key = secrets.token_hex(16)
     os.environ["MEASURE_KEY"] = key
