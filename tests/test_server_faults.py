@@ -387,3 +387,12 @@ def test_config_checks_name_the_key_and_never_the_secret():
         "datasets.d.labels:",
     ]
     assert not any(s in e for e in errors for s in ("gsk_live0123secret", "pw9", "u:"))
+
+
+def test_a_completions_answer_without_logprobs_is_no_answer():
+    from labelrisk.teachers.openai_backend import completion_problem
+
+    good = {"choices": [{"logprobs": {"top_logprobs": [{"0": -0.1, "1": -2.0}]}}]}
+    assert completion_problem(good) is None
+    for bad in [{"choices": []}, {"choices": [{"logprobs": None}]}, {"choices": [{"text": "1"}]}]:
+        assert completion_problem(bad) == "no log-probabilities"
