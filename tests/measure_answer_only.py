@@ -93,6 +93,7 @@ def main() -> None:
     ap.add_argument("--model", default=str(WORK / "resources/teachers/smollm2-135m"))
     ap.add_argument("--items", type=int, default=60)
     ap.add_argument("--samples", type=int, default=10)
+    ap.add_argument("--constrained-only", action="store_true", help="skip free-text answers")
     args = ap.parse_args()
     data = pd.read_parquet(WORK / "resources/datasets/movies.parquet")
     neg = data.index[data.label == 0][0]
@@ -115,6 +116,8 @@ def main() -> None:
                 constraint="none", min_mean_label_mass=0.0, no_label="uniform"
             ),
         }
+        if args.constrained_only:
+            runs.pop("k answers, unconstrained")
         h_ref = entropy(ref)
         for name, extra in runs.items():
             p, mass, none, rec, t = label(

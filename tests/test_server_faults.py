@@ -20,6 +20,7 @@ from labelrisk.teachers.keys import base_url_error, key_env_error, redact
 from labelrisk.teachers.logprobs import prefix_mass
 from labelrisk.teachers.prompt import Prompt
 from labelrisk.teachers.ratelimit import RateLimiter
+from labelrisk.teachers.sampled import sample_seed
 from labelrisk.teachers.served import LowLabelMassError, NoLabelError
 from labelrisk.teachers.server import Server, ServerError
 
@@ -266,8 +267,12 @@ def test_the_key_is_written_nowhere_whatever_the_server_does(stub, tmp_path, mon
 # --- 5 and 6. answer-only and reasoning models ---
 
 
-def drawn(text: str, seed: int) -> int:
-    """The stub's written answer for a prompt's text and seed (tests/openai_stub.Stub.written)."""
+def drawn(text: str, j: int, prompt=WORDS) -> int:
+    """The stub's j-th written answer for a text (tests/openai_stub.Stub.written)."""
+    return drawn_with(text, sample_seed(prompt.messages(DEMOS, text), j))
+
+
+def drawn_with(text: str, seed: int) -> int:
     h = int(hashlib.sha256(f"Text to classify: {text}|{seed}".encode()).hexdigest()[:8], 16)
     return int((h % 10000) / 10000 < p_second(f"Text to classify: {text}"))
 
@@ -284,7 +289,9 @@ def test_an_answer_only_teacher_counts_k_written_answers(stub, tmp_path, style):
         ones = sum(drawn(text, j) for j in range(k))
         assert probs.tolist() == [(k - ones) / k, ones / k] and mass == 1.0 and not none
     bodies = stub.sent()
-    assert len(bodies) == 3 * k and [b["seed"] for b in bodies[:k]] == [0, 1, 2, 3]
+    seeds = [sample_seed(bodies[0]["messages"], j) for j in range(k)]
+    assert len(bodies) == 3 * k and [b["seed"] for b in bodies[:k]] == seeds
+    assert len({b["seed"] for b in bodies}) == 12  # no two samples of the pool share one
     assert all("logprobs" not in b and b["temperature"] == 0.7 for b in bodies)
     assert bodies[0]["max_tokens"] == 16
     rec = teacher.record()
@@ -307,7 +314,7 @@ def test_unparseable_answers_are_counted_and_never_a_class(stub, tmp_path):
     teacher = chat_teacher(stub, tmp_path / "b", **opts, min_mean_label_mass=0.4)
     got = run(teacher, TEXTS[:2])
     for text, (probs, mass, none) in zip(TEXTS[:2], got, strict=True):
-        one = drawn(text, 0)  # seed 0 parsed, seed 1 unparseable
+        one = drawn(text, 0, PROMPT)  # sample 0 parsed, seed 1 unparseable
         assert probs.tolist() == [1.0 - one, float(one)] and mass == 0.5 and not none
     rec = teacher.record()
     assert rec["unparsed_answers"] == 2 and rec["answers"] == 4 and rec["no_label_items"] == 0
@@ -345,7 +352,8 @@ def test_a_reasoning_model_gets_its_effort_a_budget_and_no_temperature(stub, tmp
     )
     got = run(teacher, TEXTS[:2])
     for text, (probs, _, _) in zip(TEXTS[:2], got, strict=True):
-        assert probs.argmax() == drawn(text, 0) and probs.max() == 1.0  # one answer: one-hot
+        # One answer, sent without a seed (the stub's 0): one-hot.
+        assert probs.argmax() == drawn_with(text, 0) and probs.max() == 1.0
     body = stub.sent()[0]
     assert body["reasoning_effort"] == "low" and body["max_completion_tokens"] == 2048
     assert "temperature" not in body and "seed" not in body and "max_tokens" not in body

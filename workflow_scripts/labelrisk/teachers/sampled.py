@@ -2,8 +2,11 @@
 
 Most hosted models (reasoning models, the GPT-5 family, Claude, several Gemini versions) return
 no log-probabilities. With `openai.logprobs: false` each item is asked `openai.samples` (k)
-times at `openai.temperature`, each request with its own `seed` (0..k-1, so each sample has its
-own cache row); every answer is parsed (labelrisk.teachers.answers.AnswerReader: case,
+times at `openai.temperature`, each request with its own `seed` (`sample_seed`: from the item's
+messages and the sample's index, so each sample has its own cache row and the sampling noise
+is independent across items; seeds 0..k-1 for every item drew the same random numbers for all
+items, and a near-indifferent teacher then gave nearly every item the same counts:
+measured); every answer is parsed (labelrisk.teachers.answers.AnswerReader: case,
 whitespace, punctuation, `Answer: X`, label words or ids, a reasoning model's last line) and
 the distribution is the share of the parsed answers each class got. An unparseable answer is
 counted, never a class: the item's label mass is the share of its k answers that parsed, and an
@@ -19,6 +22,8 @@ by the budget before its conclusion is counted (`truncated_answers`).
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -72,6 +77,12 @@ def explain_refusal(e: ServerError) -> ServerError:
     return e
 
 
+def sample_seed(messages: list[dict], sample: int) -> int:
+    """The seed of sample `sample` of an item: a hash of its messages and the index."""
+    text = json.dumps([messages, sample], sort_keys=True, separators=(",", ":"))
+    return int(hashlib.sha256(text.encode()).hexdigest()[:8], 16) & 0x7FFFFFFF
+
+
 def answer_text(response: dict) -> str | None:
     """The written answer of a chat response (None for a refusal or an empty answer)."""
     if refused(response):
@@ -106,7 +117,7 @@ class SampledAnswers:
         if self.reasoning_effort:
             body["reasoning_effort"] = self.reasoning_effort
         if self.samples > 1:
-            body["seed"] = sample
+            body["seed"] = sample_seed(messages, sample)
         return body | constraint
 
     def score_sampled(
