@@ -46,4 +46,7 @@ def label_map_errors(config: dict) -> list[str]:
 
 
 def config_errors(config: dict, disk: bool = True) -> list[str]:
-    return (local_path_errors(config) if disk else []) + label_map_errors(config)
+    from labelrisk.teachers.config_checks import server_teacher_errors
+
+    errors = (local_path_errors(config) if disk else []) + label_map_errors(config)
+    return errors + server_teacher_errors(config)

@@ -10,6 +10,7 @@ rules for that reason). The API key is a request header and never reaches the ca
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import sqlite3
@@ -29,6 +30,10 @@ CREATE TABLE IF NOT EXISTS answers (
 """
 
 
+class CacheError(RuntimeError):
+    """The answer cache's file cannot be read."""
+
+
 def request_key(endpoint: str, model: dict, body: dict) -> str:
     """The cache key of one request: endpoint, the server's model identity, the body."""
     text = json.dumps([endpoint, model, body], sort_keys=True, separators=(",", ":"))
@@ -45,7 +50,7 @@ class AnswerCache:
             self.path, timeout=busy_timeout, isolation_level=None, check_same_thread=False
         )
         self._lock = threading.Lock()
-        with self._lock:
+        with self._lock, self._damaged():
             self._db.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
             self._wal(busy_timeout)
             # A killed job loses no committed answer; only a power cut may lose the last few.
@@ -69,7 +74,7 @@ class AnswerCache:
         """The cached responses among `keys`."""
         keys = list(dict.fromkeys(keys))
         out: dict[str, dict] = {}
-        with self._lock:
+        with self._lock, self._damaged():
             for start in range(0, len(keys), 500):  # SQLite's bound-parameter limit
                 part = keys[start : start + 500]
                 rows = self._db.execute(
@@ -79,17 +84,37 @@ class AnswerCache:
                 out.update((k, json.loads(r)) for k, r in rows)
         return out
 
-    def put(self, key: str, endpoint: str, request: dict, response: dict) -> None:
-        """Store one answer (an answer already stored, e.g. by a concurrent job, is kept)."""
-        with self._lock:
-            self._db.execute(
-                "INSERT OR IGNORE INTO answers VALUES (?, ?, ?, ?, ?)",
-                (key, endpoint, json.dumps(request), json.dumps(response), time.time()),
-            )
+    def put(
+        self, key: str, endpoint: str, request: dict, response: dict, replace: bool = False
+    ) -> None:
+        """Store one answer (an answer already stored, e.g. by a concurrent job, is kept unless
+        `replace`: it was found unusable)."""
+        verb = "REPLACE" if replace else "IGNORE"
+        row = (key, endpoint, json.dumps(request), json.dumps(response), time.time())
+        with self._lock, self._damaged():
+            self._db.execute(f"INSERT OR {verb} INTO answers VALUES (?, ?, ?, ?, ?)", row)
 
     def __len__(self) -> int:
-        with self._lock:
+        with self._lock, self._damaged():
             return self._db.execute("SELECT COUNT(*) FROM answers").fetchone()[0]
+
+    def __bool__(self) -> bool:
+        return True  # an empty cache is still a cache
+
+    @contextlib.contextmanager
+    def _damaged(self):
+        """A damaged file named, with the way out, instead of SQLite's bare message."""
+        try:
+            yield
+        except sqlite3.DatabaseError as e:
+            if isinstance(e, sqlite3.OperationalError) and "locked" in str(e):
+                raise
+            raise CacheError(
+                f"the answer cache {self.path} is damaged ({e}). Move it aside "
+                f"(`mv {self.path} {self.path}.damaged`) and re-run: its answers are asked "
+                f"again. To keep them, `sqlite3 {self.path}.damaged .recover | sqlite3 "
+                f"{self.path}` rebuilds what SQLite can still read"
+            ) from e
 
     def close(self) -> None:
         with self._lock:

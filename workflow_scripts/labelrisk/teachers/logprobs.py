@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from labelrisk.teachers.answers import normalise
 from labelrisk.teachers.base import Scores
 
 
@@ -70,16 +71,20 @@ def class_scores(
 def prefix_mass(top: Sequence[tuple[str, float]], answers: Sequence[str]) -> np.ndarray:
     """Probability of each answer among one position's reported top tokens, by token text.
 
-    A token counts for an answer when the answer begins with it and no other answer does: a
-    one-token answer is its token; a word the server's tokenizer splits is every reported token
-    that begins it (guided decoding may start a word with any of its prefixes). A token that
-    begins several answers (`ne` of negative and neutral) is off-label: it does not say which.
+    Tokens and answers are compared after `labelrisk.teachers.answers.normalise`: `Negative`,
+    ` negative` and `negative.` all count for `negative`. A token counts for an answer when the
+    answer begins with it and no other answer does: a one-token answer is its token; a word
+    the server's tokenizer splits is every reported token that begins it (guided decoding may
+    start a word with any of its prefixes). A token that begins several answers (`ne` of
+    negative and neutral) is off-label: it does not say which.
     """
+    keys = [normalise(a) for a in answers]
     mass = np.zeros(len(answers))
     for token, logprob in top:
+        token = normalise(token or "")
         if not token:
             continue
-        hits = [k for k, a in enumerate(answers) if a.startswith(token)]
+        hits = [k for k, a in enumerate(keys) if a.startswith(token)]
         if len(hits) == 1:
             mass[hits[0]] += _prob(logprob)
     return mass

@@ -12,6 +12,7 @@ tokenizer at all.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator, Sequence
 
 from transformers import AutoTokenizer
@@ -22,12 +23,26 @@ from labelrisk.teachers.served import ServedTeacher, constraint_body
 from labelrisk.teachers.tokenizing import Tokenizing
 
 
+def completion_problem(response: dict) -> str | None:
+    """What a completions answer lacks to be scored (its first token's top logprobs), or None."""
+    try:
+        top = response["choices"][0]["logprobs"]["top_logprobs"][0]
+    except (KeyError, IndexError, TypeError):
+        return "no log-probabilities"
+    return None if isinstance(top, dict) else "no log-probabilities"
+
+
 class OpenAITeacher(Tokenizing, ServedTeacher):
     def __init__(self, model_dir: str, options: dict, cache: str | None = None):
         self.tokenizer = AutoTokenizer.from_pretrained(model_dir)
         self.prompt_as = options.get("prompt_as", "token_ids")
         if self.prompt_as not in ("token_ids", "text"):
             raise ValueError(f"prompt_as must be token_ids or text, not {self.prompt_as!r}")
+        if options.get("logprobs") is False:
+            raise ValueError(
+                "backend openai reads log-probabilities; a model without them is asked through "
+                "backend openai_chat with openai.logprobs: false"
+            )
         ServedTeacher.__init__(self, options, cache)
 
     truncate = Tokenizing.truncate  # the local tokenizer cuts, not the server
@@ -46,6 +61,7 @@ class OpenAITeacher(Tokenizing, ServedTeacher):
         constraint = constraint_body(self.constraint, answers, list(class_ids))
         missing = "zero" if self.constraint == "none" else "error"
         flagged: list[int] = []
+        tokens: Counter = Counter()
         for start in range(0, len(texts), self.chunk_size):
             idx = list(range(start, min(start + self.chunk_size, len(texts))))
             bodies = [
@@ -61,11 +77,12 @@ class OpenAITeacher(Tokenizing, ServedTeacher):
                 }
                 for i in idx
             ]
-            got = self.server.answers("completions", bodies, self.model_id)
+            got = self.server.answers("completions", bodies, self.cache_model, completion_problem)
             reported = [r["choices"][0]["logprobs"]["top_logprobs"][0] for r in got]
+            tokens.update(max(lp, key=lambda t: lp[t] or -1e9) for lp in reported if lp)
             scores = class_scores(reported, answers, self.pre_mask, missing)
             flagged += [idx[r] for r, none in enumerate(scores.no_label) if none]
             if progress is not None:
                 progress.update(len(idx))
             yield idx, scores
-        self.check_no_label(flagged, texts)
+        self.check_no_label(flagged, texts, tokens)

@@ -30,7 +30,11 @@ class RateLimiter:
         self._sent: deque[list] = deque()  # [time, tokens] of each request in the window
         self._paused_until = 0.0
         self._lock = threading.Lock()
-        self.waited = 0.0  # seconds spent waiting on the limits, for the job's record
+        # Wall-clock seconds during which at least one thread waited on the limits (the job's
+        # record): threads waiting together count once.
+        self.waited = 0.0
+        self._waiting = 0
+        self._since = 0.0
 
     def _wait(self, now: float, tokens: int) -> float:
         while self._sent and self._sent[0][0] <= now - WINDOW:
@@ -56,8 +60,23 @@ class RateLimiter:
                     entry = [now, tokens]
                     self._sent.append(entry)
                     return entry
-            self.waited += wait
-            self.sleep(wait)
+            self._enter()
+            try:
+                self.sleep(wait)
+            finally:
+                self._leave()
+
+    def _enter(self) -> None:
+        with self._lock:
+            if self._waiting == 0:
+                self._since = self.clock()
+            self._waiting += 1
+
+    def _leave(self) -> None:
+        with self._lock:
+            self._waiting -= 1
+            if self._waiting == 0:
+                self.waited += self.clock() - self._since
 
     def settle(self, entry: list, tokens: int) -> None:
         """Replace a request's estimated tokens by those it used."""

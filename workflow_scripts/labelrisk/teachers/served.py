@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import json
 import logging
+from collections import Counter
 
+import numpy as np
+
+from labelrisk.teachers.answers import label_words_error
 from labelrisk.teachers.server import Server
 
 log = logging.getLogger(__name__)
@@ -29,6 +33,15 @@ LABEL_BIAS = 100
 
 class NoLabelError(RuntimeError):
     """Items whose reported top tokens hold no label answer, with `openai.no_label: error`."""
+
+
+class LowLabelMassError(RuntimeError):
+    """The pool's mean label mass is below `openai.min_mean_label_mass`."""
+
+
+def came_back(tokens: Counter, n: int = 8) -> str:
+    """The most frequent answers (first tokens or texts) the server gave, for messages."""
+    return ", ".join(f"{t!r} x{c}" for t, c in tokens.most_common(n)) or "nothing"
 
 
 def constraint_body(kind: str, answers, token_ids=None) -> dict:
@@ -73,11 +86,28 @@ class ServedTeacher:
         if self.no_label not in NO_LABEL:
             raise ValueError(f"openai.no_label must be one of {NO_LABEL}, not {self.no_label!r}")
         self.label_token_ids = opts.get("label_token_ids")
+        self.min_label_mass = float(opts.get("min_label_mass", 0.5))
+        self.min_mean_label_mass = float(opts.get("min_mean_label_mass", 0.5))
         self.price = opts.get("price")
+        self.logprobs = bool(opts.get("logprobs", True))
+        self.samples = int(opts.get("samples", 5))
+        self.temperature = opts.get("temperature", 1.0)
+        self.max_answer_tokens = int(opts.get("max_answer_tokens", 16))
+        self.max_tokens_field = opts.get("max_tokens_field")
+        self.reasoning_effort = opts.get("reasoning_effort")
+        if not self.logprobs:
+            self.no_label_reason = f"none of the {self.samples} written answers names a label"
+            self.no_label_fix = (
+                "Ask for the label alone in the prompt, or raise openai.max_answer_tokens"
+            )
+        # Items without a label or with a low label mass; written answers read and unparsed.
+        self.counts: Counter = Counter()
         self.server = Server(
             self.base_url, cache=cache, **{k: opts[k] for k in SERVER_OPTIONS if k in opts}
         )
         self.model_id = self.server.model_identity(self.model, opts.get("revision"))
+        # The cache key's model: what was configured, whether or not /models answered.
+        self.cache_model = {"id": self.model, "revision": opts.get("revision")}
         log.info("server %s, model %s", self.base_url, self.model_id)
 
     def identity(self) -> dict:
@@ -86,24 +116,64 @@ class ServedTeacher:
     def record(self) -> dict:
         """The `server` entry of a member's `.json`."""
         usage = self.server.usage.record(self.price, self.server.limiter.waited)
-        return {**self.identity(), **usage}
+        return {**self.identity(), **usage, **{k: int(v) for k, v in self.counts.items()}}
 
-    def check_no_label(self, flagged: list[int], texts) -> None:
+    def check_labels(self, prompt) -> None:
+        """Labels an answer could not tell apart (`Yes` and `yes.`) are refused."""
+        problem = label_words_error(prompt.labels, "the dataset's labels")
+        if problem:
+            raise ValueError(problem)
+
+    def check_no_label(self, flagged: list[int], texts, tokens: Counter | None = None) -> None:
         """Stop (after every answer is cached) or log the items without a label answer."""
+        self.counts["no_label_items"] += len(flagged)
         if not flagged:
             return
         first = ", ".join(f"#{i} {texts[i][:40]!r}" for i in flagged[:3])
         msg = (
-            f"{len(flagged)} of {len(texts)} items: no label answer among the top "
-            f"{self.top_logprobs} tokens (e.g. {first})"
+            f"{len(flagged)} of {len(texts)} items: {self.no_label_reason} (e.g. {first}); "
+            f"the server answered {came_back(tokens or Counter())}"
         )
         if self.no_label == "error":
             raise NoLabelError(
-                f"{msg}. Their answers are cached. Constrain the answer (openai.constraint), "
-                f"ask for more top_logprobs, or set openai.no_label: uniform to keep them "
-                f"flagged (`no_label` column) with the uniform distribution"
+                f"{msg}. Their answers are cached. {self.no_label_fix}, or set "
+                f"openai.no_label: uniform to keep them flagged (`no_label` column: never a "
+                f"class, left out of the teacher's training sets)"
             )
-        log.warning("%s: kept with the uniform distribution, flagged `no_label`", msg)
+        log.warning("%s: kept flagged `no_label` (never a class)", msg)
+
+    no_label_reason = "no label answer among the top reported tokens"
+    no_label_fix = "Constrain the answer (openai.constraint) or ask for more top_logprobs"
+
+    def check_label_mass(self, mass: np.ndarray, no_label: np.ndarray, texts, tokens) -> None:
+        """Flag items whose label mass is below `min_label_mass`; stop when the mean over the
+        items with a label is below `min_mean_label_mass` (the model mostly answered something
+        else), naming what came back. Skipped where the mass is not observed (NaN)."""
+        seen = ~np.isnan(mass) & ~no_label
+        if not seen.any():
+            return
+        low = np.flatnonzero(seen & (mass < self.min_label_mass))
+        self.counts["low_label_mass_items"] += len(low)
+        if len(low):
+            log.warning(
+                "%d of %d items put less than %g of their answer on the labels (e.g. %s)",
+                len(low),
+                len(texts),
+                self.min_label_mass,
+                ", ".join(f"#{i} {mass[i]:.2f}" for i in low[:5]),
+            )
+        mean = float(mass[seen].mean())
+        if mean < self.min_mean_label_mass:
+            raise LowLabelMassError(
+                f"the teacher put {mean:.2f} of its answers on the labels on average, below "
+                f"openai.min_mean_label_mass ({self.min_mean_label_mass:g}): it mostly answers "
+                f"something else. Most frequent answers: {came_back(tokens)}. Change the prompt "
+                f"or labels so the model answers one of {self.answers_shown}, constrain the "
+                f"answer (openai.constraint), or lower openai.min_mean_label_mass. The answers "
+                f"are cached"
+            )
+
+    answers_shown: list = []
 
     def answer_token_ids(self, answers) -> list[int]:
         """The label tokens' ids for `logit_bias`: configured, or from the server's /tokenize

@@ -3,9 +3,17 @@
 Every request goes through `Server.post`: it waits for the teacher's rate limits, retries
 refused connections, time-outs, 429 and 5xx with exponential backoff (`Retry-After` honoured
 on 429 and 503, and then every thread waits), and gives up after `max_retries` with the
-server's own message. `Server.answers` sends a batch of requests `concurrency` at a time,
-taking what the cache already holds and storing every answer the moment it arrives, so a job
-that stops (a failing server, a kill) loses no answer it received. The API key is read from an
+server's own message. A 200 that is no answer (not JSON, HTML, `{"error": ...}`, or a body the
+teacher cannot read: no `choices`, no log-probabilities) is retried like a 5xx and reported
+with its URL, status and first 200 characters. Every text from the server is redacted of the
+key before it is logged or raised (labelrisk.teachers.keys).
+
+`Server.answers` sends a batch of requests `concurrency` at a time,
+taking what the cache already holds and storing every answer the moment it arrives and
+parses, so a job that stops (a failing server, a kill) loses no answer it received and no bad
+answer is ever read back (one already in the cache is skipped, asked again and counted). A
+per-item refusal (`finish_reason: content_filter`) is returned, not cached: the teacher treats
+it as an item without a label. The API key is read from an
 environment variable and sent as a header only.
 """
 
@@ -17,13 +25,14 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 
 import requests
 
 from labelrisk.teachers.cache import AnswerCache, request_key
+from labelrisk.teachers.keys import base_url_error, key_env_error, redact
 from labelrisk.teachers.ratelimit import RateLimiter
 
 log = logging.getLogger(__name__)
@@ -35,7 +44,35 @@ PAUSE_STATUS = frozenset({429, 503})
 
 
 class ServerError(RuntimeError):
-    """The server refused a request for good, or kept failing."""
+    """The server refused a request for good, or kept failing (`status` and `body`, redacted,
+    of its last answer where there was one)."""
+
+    def __init__(self, message: str, status: int | None = None, body: str = ""):
+        super().__init__(message)
+        self.status, self.body = status, body
+
+
+# A check of a parsed 200 answer: None when usable, else what is wrong with it.
+Check = Callable[[dict], "str | None"]
+
+
+def body_problem(data) -> str | None:
+    """What makes a 200 body no answer at all, or None."""
+    if not isinstance(data, dict):
+        return "a body that is not a JSON object"
+    if data.get("error") is not None:
+        return "an error object"
+    return None
+
+
+def refused(response: dict) -> bool:
+    """A per-item refusal: the provider's content filter, or a `refusal` message."""
+    try:
+        choice = response["choices"][0]
+    except (KeyError, IndexError, TypeError):
+        return False
+    message = choice.get("message") or {}
+    return choice.get("finish_reason") == "content_filter" or bool(message.get("refusal"))
 
 
 def retry_after(headers) -> float | None:
@@ -73,19 +110,25 @@ class Usage:
     all_prompt_tokens: int = 0
     all_completion_tokens: int = 0
     retry_wait_s: float = 0.0
+    reasoning_tokens: int = 0  # part of the completion tokens (and their cost), where reported
+    bad_cached: int = 0  # unusable answers found in the cache, asked again
+    refusals: int = 0  # answers refused by the provider (content filter), never cached
     models: set = field(default_factory=set)  # model and fingerprint each answer reports
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def answered(self, response: dict, cached: bool) -> None:
         used = response.get("usage") or {}
         pt, ct = int(used.get("prompt_tokens") or 0), int(used.get("completion_tokens") or 0)
+        rt = int((used.get("completion_tokens_details") or {}).get("reasoning_tokens") or 0)
         with self.lock:
+            self.refusals += refused(response)
             if cached:
                 self.cache_hits += 1
             else:
                 self.calls += 1
                 self.prompt_tokens += pt
                 self.completion_tokens += ct
+                self.reasoning_tokens += rt
             self.all_prompt_tokens += pt
             self.all_completion_tokens += ct
             reported = (response.get("model"), response.get("system_fingerprint"))
@@ -105,6 +148,7 @@ class Usage:
             "retries": self.retries,
             "prompt_tokens": self.prompt_tokens,
             "completion_tokens": self.completion_tokens,
+            "reasoning_tokens": self.reasoning_tokens,
             "cost": cost(self.prompt_tokens, self.completion_tokens),
             "all_answers": {
                 "prompt_tokens": self.all_prompt_tokens,
@@ -115,6 +159,8 @@ class Usage:
             "rate_limit_wait_s": round(rate_wait_s, 1),
             "retry_wait_s": round(self.retry_wait_s, 1),
             "reported_models": sorted(m for m in self.models if m),
+            "bad_cached_answers_asked_again": self.bad_cached,
+            "refusals": self.refusals,
         }
 
 
@@ -134,6 +180,9 @@ class Server:
         timeout: float = 120.0,
         sleep=time.sleep,
     ):
+        for problem in (base_url_error(base_url), key_env_error(api_key_env)):
+            if problem:
+                raise ValueError(problem)
         self.base_url = base_url.rstrip("/")
         self.concurrency = concurrency
         self.max_retries, self.backoff, self.max_wait = max_retries, backoff, max_wait
@@ -143,11 +192,13 @@ class Server:
         self.cache = AnswerCache(cache) if cache else None
         self.usage = Usage()
         self.session = requests.Session()
+        self.secrets: list[str] = []
         if api_key_env:
             key = os.environ.get(api_key_env)
             if not key:
                 raise RuntimeError(f"environment variable {api_key_env} (the API key) is not set")
             self.session.headers["Authorization"] = f"Bearer {key}"
+            self.secrets.append(key)
 
     def url(self, path: str) -> str:
         """`models` -> base_url/models; `/tokenize` -> the server root's /tokenize."""
@@ -156,11 +207,17 @@ class Server:
             return root + path
         return f"{self.base_url}/{path}"
 
-    def request(self, path: str, body: dict | None = None, retry: bool = True) -> dict:
-        """POST `body` (GET when None) and return the JSON answer, retrying as the module says."""
+    def redact(self, text: str) -> str:
+        return redact(text, self.secrets)
+
+    def request(
+        self, path: str, body: dict | None = None, retry: bool = True, check: Check | None = None
+    ) -> dict:
+        """POST `body` (GET when None) and return the JSON answer, retrying as the module says;
+        `check` says what a 200 answer lacks (then retried), None when it is usable."""
         url = self.url(path)
         tokens = estimated_tokens(body) if body is not None else 0
-        last = ""
+        last, status, text = "", None, ""
         for attempt in range(self.max_retries + 1 if retry else 1):
             entry = self.limiter.acquire(tokens) if body is not None else None
             wait, pause = None, False
@@ -170,17 +227,27 @@ class Server:
                 else:
                     r = self.session.post(url, json=body, timeout=self.timeout)
             except requests.RequestException as e:  # refused, reset, timed out
-                last = f"{type(e).__name__}: {e}"
+                last = self.redact(f"{type(e).__name__}: {e}")
             else:
+                status, text = r.status_code, self.redact(r.text[:500])
                 if r.status_code == 200:
-                    data = r.json()
-                    used = (data.get("usage") or {}).get("total_tokens")
-                    if entry is not None and used:
-                        self.limiter.settle(entry, int(used))
-                    return data
-                last = f"HTTP {r.status_code}: {r.text[:500]}"
-                if r.status_code not in RETRY_STATUS:
-                    raise ServerError(f"{url} answered {last}")
+                    try:
+                        data = r.json()
+                    except ValueError:
+                        data = None
+                    problem = body_problem(data)
+                    if problem is None and check is not None and not refused(data):
+                        problem = check(data)
+                    if problem is None:
+                        used = (data.get("usage") or {}).get("total_tokens")
+                        if entry is not None and used:
+                            self.limiter.settle(entry, int(used))
+                        return data
+                    last = f"HTTP 200 with {problem}: {self.redact(r.text[:200])!r}"
+                else:
+                    last = f"HTTP {r.status_code}: {text}"
+                if r.status_code not in RETRY_STATUS | {200}:
+                    raise ServerError(f"{url} answered {last}", r.status_code, text)
                 wait, pause = retry_after(r.headers), r.status_code in PAUSE_STATUS
             if attempt == self.max_retries or not retry:
                 break
@@ -200,17 +267,18 @@ class Server:
                 self.limiter.pause(wait)  # every request of this teacher waits, not only this
             else:
                 self.sleep(wait)
-        raise ServerError(f"{url} failed {attempt + 1} times; last answer: {last}")
+        raise ServerError(f"{url} failed {attempt + 1} times; last answer: {last}", status, text)
 
     def model_identity(self, model: str, revision: str | None = None) -> dict:
         """The model as the server reports it (`/models`: id, and where vLLM names them, the
-        weights' path and parent), part of every cache key; the configured name alone when the
-        server lists no models."""
+        weights' path and parent), for the record. A server that lists other models is an
+        error; one whose `/models` does not answer is a warning (hosted APIs may hide it), and
+        the record says `checked: false`. Never part of the cache key (`cache_model`)."""
         try:
             listing = self.request("models")
         except ServerError as e:
-            log.warning("%s lists no models (%s): the cache key holds the configured name", self, e)
-            return {"id": model, "revision": revision}
+            log.warning("%s lists no models (%s): model %r not checked", self, e, model)
+            return {"id": model, "revision": revision, "checked": False}
         served = {m.get("id"): m for m in listing.get("data", [])}
         if model not in served:
             raise ServerError(
@@ -222,21 +290,45 @@ class Server:
         out |= {k: entry[k] for k in ("root", "parent") if entry.get(k)}
         return out
 
-    def answers(self, path: str, bodies: Sequence[dict], model: dict) -> list[dict]:
-        """The answer to each request body: from the cache, else sent (and then cached)."""
+    def _usable(self, response, check: Check | None) -> bool:
+        if body_problem(response) is not None or refused(response):
+            return False
+        return check is None or check(response) is None
+
+    def answers(
+        self, path: str, bodies: Sequence[dict], model: dict, check: Check | None = None
+    ) -> list[dict]:
+        """The answer to each request body: from the cache, else sent (and cached once it
+        passes `check`; a refusal is returned uncached). `model`, part of every key, is the
+        configured model and revision (`cache_model`), never what `/models` said."""
         url = self.url(path)
+        model = {"id": model.get("id"), "revision": model.get("revision")}
         keys = [request_key(url, model, b) for b in bodies]
         out: list[dict | None] = [None] * len(bodies)
+        bad: set[int] = set()
         if self.cache is not None:
             cached = self.cache.get_many(keys)
             for i, k in enumerate(keys):
-                if k in cached:
-                    out[i] = cached[k]
-                    self.usage.answered(cached[k], cached=True)
+                if k not in cached:
+                    continue
+                if not self._usable(cached[k], check):
+                    bad.add(i)
+                    continue
+                out[i] = cached[k]
+                self.usage.answered(cached[k], cached=True)
         todo = [i for i, r in enumerate(out) if r is None]
+        if bad:
+            with self.usage.lock:
+                self.usage.bad_cached += len(bad)
+            log.warning(
+                "%s: %d unusable answers in the cache %s are asked again",
+                url,
+                len(bad),
+                self.cache.path,
+            )
         failure = None
         with ThreadPoolExecutor(self.concurrency) as pool:
-            futures = {pool.submit(self.request, path, bodies[i]): i for i in todo}
+            futures = {pool.submit(self.request, path, bodies[i], True, check): i for i in todo}
             for f in as_completed(futures):
                 i = futures[f]
                 if f.cancelled():
@@ -247,12 +339,17 @@ class Server:
                         g.cancel()  # what has not started stays unsent; the rest is kept
                     continue
                 out[i] = f.result()
-                if self.cache is not None:
-                    self.cache.put(keys[i], url, bodies[i], out[i])
+                if self.cache is not None and not refused(out[i]):
+                    self.cache.put(keys[i], url, bodies[i], out[i], replace=i in bad)
                 self.usage.answered(out[i], cached=False)
         if failure is not None:
-            kept = f"; received answers are kept in {self.cache.path}" if self.cache else ""
-            raise ServerError(f"{failure}{kept}") from failure
+            kept = (
+                f"; received answers are kept in {self.cache.path}"
+                if self.cache is not None
+                else ""
+            )
+            status, body = getattr(failure, "status", None), getattr(failure, "body", "")
+            raise ServerError(f"{failure}{kept}", status, body) from failure
         log.debug("%d answers: %d from the cache", len(out), len(out) - len(todo))
         return out
 
