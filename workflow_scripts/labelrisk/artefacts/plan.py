@@ -11,10 +11,12 @@ job asks for (`compute.<step>.gpu`).
 from __future__ import annotations
 
 import math
+import os
 
 import pandas as pd
 
 from labelrisk import grid as lr_grid
+from labelrisk import machine
 from labelrisk.annotation.demonstrations import draw_demonstrations
 from labelrisk.teachers.prompt import Prompt
 
@@ -145,6 +147,10 @@ def markdown(teachers: pd.DataFrame, training: pd.DataFrame, config: dict) -> st
         f"- fine-tuning runs: {training.runs.sum():,}; training tokens: "
         f"{training.training_tokens.sum():,}",
         f"- fine-tuning {training.device.iloc[0]}-hours: {training.hours.sum():,.3g}",
+        "",
+        "## This machine",
+        "",
+        machine.statement(config, os.cpu_count() or 1),
         "",
     ]
     return "\n".join(lines)
