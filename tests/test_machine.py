@@ -47,8 +47,11 @@ def test_statement_names_cpu_precision_time_and_memory(default):
     text = machine.statement(default, cores=2, cpuinfo=AVX2)
     assert "Some Core i5, without bf16 instructions" in text
     assert "qwen2.5-coder-1.5b float32" in text and "students float32" in text
-    # the largest two declared jobs: annotation 4,500 MB and the conversion 4,000 MB
-    assert "memory up to 8.5 GB" in text and "--resources mem_mb=" in text
+    # a float32 1.5B annotation job: 7.13 GB per billion parameters x 1.54, and the
+    # conversion's 4,000 MB; in bf16 the declared 4,500 MB and 4,000 MB
+    assert f"memory: {7.13 * 1.54:.1f} GB for the largest job, {7.13 * 1.54 + 4.0:.1f} GB" in text
+    assert "--resources mem_mb=5000" in text
+    assert "4.5 GB for the largest job, 8.5 GB" in machine.statement(default, 2, cpuinfo=BF16)
     total = sum(machine.cpu_seconds(default, bf16=False).values())
     assert f"{total / 2 / 60:.0f} min wall" in text
     assert "Some Xeon, with bf16" in machine.statement(default, cores=2, cpuinfo=BF16)

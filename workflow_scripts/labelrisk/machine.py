@@ -19,7 +19,7 @@ from labelrisk.devices import native_bf16
 # validation and test passes of the run), and each training job's imports and set-up.
 RATES = {
     "bfloat16": {"prompt_per_bparam": 0.118, "example_epoch": 0.0202, "train_job": 5.0},
-    "float32": {"prompt_per_bparam": 0.97, "example_epoch": 0.044, "train_job": 5.0},
+    "float32": {"prompt_per_bparam": 0.97, "example_epoch": 0.0337, "train_job": 5.0},
 }
 OTHER_CPU_S = 260  # conversions, data, label sets, evaluation, tables (measured, default)
 
@@ -79,11 +79,22 @@ def _epochs(train: dict, n: int) -> int:
     return max(train.get("epochs", 3), math.ceil(train.get("min_steps", 0) / steps))
 
 
-def peak_gb(config: dict) -> float:
-    """Memory of the two largest jobs that may run side by side (declared, `compute`)."""
+# Peak GB of an annotation job per billion teacher parameters (1.5B: 4.4 GB in bf16, 11.0 GB
+# in float32 while the bf16 folder is read and cast).
+ANNOTATE_GB_PER_BPARAM = {"bfloat16": 2.86, "float32": 7.13}
+
+
+def peak_gb(config: dict, prec: dict[str, str] | None = None) -> tuple[float, float]:
+    """Memory of the largest job, and of the two largest side by side: what they declare
+    (`compute`), or what a teacher in `prec`'s dtype was measured to take where that is more."""
     c = config["compute"]
-    big = sorted([c["fetch_teacher"]["mem_mb"], c["annotate"]["mem_mb"], c["train"]["mem_mb"]])
-    return (big[-1] + big[-2]) / 1000
+    annotate = c["annotate"]["mem_mb"] / 1000
+    for t in config["grid"]["teachers"]:
+        dtype = (prec or {}).get(t, "bfloat16")
+        rate = ANNOTATE_GB_PER_BPARAM["bfloat16" if dtype == "bfloat16" else "float32"]
+        annotate = max(annotate, rate * (config["teachers"][t].get("parameters") or 0.0))
+    big = sorted([c["fetch_teacher"]["mem_mb"] / 1000, annotate, c["train"]["mem_mb"] / 1000])
+    return big[-1], big[-1] + big[-2]
 
 
 def statement(config: dict, cores: int, cpuinfo: str | None = None) -> str:
@@ -97,12 +108,13 @@ def statement(config: dict, cores: int, cpuinfo: str | None = None) -> str:
         )
     secs = cpu_seconds(config, bf16)
     total = sum(secs.values())
+    one, two = peak_gb(config, prec)
     chosen = ", ".join(f"{k} {v}" for k, v in prec.items())
     return (
         f"CPU: {cpu_model(cpuinfo)}, {'with' if bf16 else 'without'} bf16 instructions "
         f"({'AVX512-BF16/AMX' if bf16 else 'float32 kernels'}); precision: {chosen}. "
         f"Expected on {cores} core(s) without GPUs: about {total:,.0f} CPU-seconds "
         f"(annotation {secs['annotation']:,.0f}, training {secs['training']:,.0f}), "
-        f"{total / max(1, cores) / 60:.0f} min wall; memory up to "
-        f"{peak_gb(config):.1f} GB with two jobs at once (cap it with --resources mem_mb=N)."
+        f"{total / max(1, cores) / 60:.0f} min wall; memory: {one:.1f} GB for the largest job, "
+        f"{two:.1f} GB with two at once (`--resources mem_mb=5000` runs one large job at a time)."
     )
