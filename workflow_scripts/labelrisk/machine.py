@@ -113,7 +113,7 @@ def statement(config: dict, cores: int, cpuinfo: str | None = None) -> str:
     return (
         f"CPU: {cpu_model(cpuinfo)}, {'with' if bf16 else 'without'} bf16 instructions "
         f"({'AVX512-BF16/AMX' if bf16 else 'float32 kernels'}); precision: {chosen}. "
-        f"Expected on {cores} core(s) without GPUs: about {total:,.0f} CPU-seconds "
+        f"Expected for the whole grid on {cores} core(s), no GPU: about {total:,.0f} CPU-seconds "
         f"(annotation {secs['annotation']:,.0f}, training {secs['training']:,.0f}), "
         f"{total / max(1, cores) / 60:.0f} min wall; memory: {one:.1f} GB for the largest job, "
         f"{two:.1f} GB with two at once (`--resources mem_mb=5000` runs one large job at a time)."
