@@ -3,7 +3,7 @@
 Loading from GGUF dequantises on every start (20-60 s); the converted folder loads in seconds
 and is also the format vLLM reads. The conversion streams: one tensor is dequantised, cast and
 added to the current shard at a time, and each shard is written as soon as it is full, so the
-peak is a shard plus one float32 tensor, not the model twice (1.5B: 2.4 GB instead of 10 GB).
+peak is a shard plus one float32 tensor, not the model twice (1.5B: 3.7 GB instead of 10 GB).
 The tensors are those transformers' own GGUF loader yields (its name map and per-architecture
 processors), cast as loading them into a `dtype` model does.
 """
