@@ -65,3 +65,10 @@ rule all:
     input:
         final_targets(),
         rules.risk.output,
+
+
+onstart:
+    # The CPU found, the precision chosen, the expected time and memory: said before any job.
+    from labelrisk.machine import statement
+
+    print(statement(config, workflow.cores), file=sys.stderr)

@@ -18,10 +18,9 @@ rule fetch_teacher:
     priority: 2
     conda:
         "../envs/models.yaml"
-    # Measured peak (benchmarks/resources/*.tsv, max_rss): 10.6 GB converting Qwen2.5-Coder-1.5B
-    # (the GGUF, its dequantised tensors and the bf16 copy), 4.1 GB for the 0.5B.
+    # Streamed conversion (`compute.fetch_teacher`): 3.7 GB peak for Qwen2.5-Coder-1.5B.
     resources:
-        mem_mb=12000,
+        mem_mb=COMPUTE["fetch_teacher"]["mem_mb"],
     params:
         origin=lambda wc: config["teachers"][wc.teacher]["origin"],
         cache="resources/downloads",

@@ -1,14 +1,17 @@
 """url and hf sources: checksummed, atomic downloads from a local HTTP server; Hub files read
 through the real client from a local cache; failures name the source."""
 
+import copy
 import hashlib
 import shutil
 import zipfile
 
 import pandas as pd
 import pytest
+import yaml
 
-from conftest import hub_cache
+from conftest import ROOT, hub_cache
+from labelrisk.config import ConfigError, validate
 from labelrisk.data.dataset import load_raw
 from labelrisk.fetch import remote as remote
 from labelrisk.fetch.remote import RemoteError, download_url, hub_file, hub_snapshot
@@ -181,9 +184,37 @@ def test_a_damaged_cached_download_is_fetched_again(server, tmp_path, caplog):
     got.write_bytes(b"label,text\n1,go")  # torn by a full disk, or edited
     assert download_url(f"{base}/data.csv", digest, cache) == got
     assert got.read_bytes() == b"label,text\n1,good\n" and len(hits) == 2
-    assert f"cached {got} does not match its pinned sha256" in caplog.text
+    assert f"cached {got} does not match its pin (sha256 mismatch" in caplog.text
     # Unreachable now: the error names the damaged file to delete.
     got.write_bytes(b"torn")
     (www / "data.csv").unlink()
     with pytest.raises(RemoteError, match=rf"404.*the cached copy {got} is damaged: delete it"):
         download_url(f"{base}/data.csv", digest, cache)
+
+
+def test_an_md5_pin_is_checked_as_a_sha256_is(server, tmp_path, caplog):
+    """Zenodo records publish md5 digests only: a url origin may pin one instead."""
+    base, www, hits = server
+    (www / "data.csv").write_bytes(b"label,text\n1,good\n")
+    md5 = hashlib.md5(b"label,text\n1,good\n").hexdigest()
+    cache = tmp_path / "cache"
+    got = download_url(f"{base}/data.csv", None, cache, md5=md5)
+    assert got.read_bytes() == b"label,text\n1,good\n" and "not pinned" not in caplog.text
+    got.write_bytes(b"label,text\n1,go")  # a torn copy is fetched again
+    assert download_url(f"{base}/data.csv", None, cache, md5=md5).read_bytes().endswith(b"good\n")
+    assert len(hits) == 2 and "does not match its pin (md5 mismatch" in caplog.text
+    with pytest.raises(RemoteError, match=rf"md5 mismatch: expected {'0' * 32}, got {md5}"):
+        download_url(f"{base}/data.csv", None, tmp_path / "other", md5="0" * 32)
+
+
+def test_an_md5_pins_a_url_origin_in_the_config():
+    config = yaml.safe_load((ROOT / "config/paper.yaml").read_text())
+    origin = config["datasets"]["ecommerce"]["origin"]
+    del origin["allow_unpinned"]
+    with pytest.raises(ConfigError, match=r"ecommerce.origin.sha256: None is not of type"):
+        validate(copy.deepcopy(config), str(ROOT / "schemas/config.schema.yaml"))
+    origin["md5"] = "0123456789abcdef" * 2  # pinned by md5 alone: no flag needed
+    validate(copy.deepcopy(config), str(ROOT / "schemas/config.schema.yaml"))
+    origin["md5"] = "not-a-digest"
+    with pytest.raises(ConfigError, match=r"ecommerce.origin.md5: 'not-a-digest' does not match"):
+        validate(config, str(ROOT / "schemas/config.schema.yaml"))

@@ -11,10 +11,12 @@ job asks for (`compute.<step>.gpu`).
 from __future__ import annotations
 
 import math
+import os
 
 import pandas as pd
 
 from labelrisk import grid as lr_grid
+from labelrisk import machine
 from labelrisk.annotation.demonstrations import draw_demonstrations
 from labelrisk.artefacts.claims import power
 from labelrisk.teachers import backends
@@ -186,6 +188,10 @@ def markdown(teachers: pd.DataFrame, training: pd.DataFrame, config: dict) -> st
         *power.plan_lines(
             len(config["grid"]["seeds"]), config["splits"]["test_size"], config["claims"]["level"]
         ),
+        "",
+        "## This machine",
+        "",
+        machine.statement(config, os.cpu_count() or 1),
         "",
     ]
     return "\n".join(lines)

@@ -23,35 +23,53 @@ class RemoteError(RuntimeError):
     pass
 
 
-def url_cache_name(url: str, sha256: str | None) -> str:
+def url_cache_name(url: str, sha256: str | None, md5: str | None = None) -> str:
     """File name of a download in the cache, keyed by the whole URL (a hash of it), so two
     URLs that end in the same file name never share a file; a pinned checksum is part of the
     name too, and the URL's last part is kept to make the cache readable."""
     base = url.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1] or "download"
     key = hashlib.sha256(url.encode()).hexdigest()[:16]
-    return f"{key}-{sha256[:16]}-{base}" if sha256 else f"{key}-{base}"
+    pin = sha256 or md5
+    return f"{key}-{pin[:16]}-{base}" if pin else f"{key}-{base}"
 
 
-def download_url(url: str, sha256: str | None, cache: Path, timeout: float = 60) -> Path:
+def _digest(path: Path, algorithm: str) -> str:
+    if algorithm == "sha256":
+        return sha256_of(path)
+    h = hashlib.new(algorithm)
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _mismatch(path: Path, pins: dict[str, str]) -> str | None:
+    """The first pinned digest `path` does not match, as 'md5 mismatch: expected .., got ..'."""
+    for algorithm, pin in pins.items():
+        got = _digest(path, algorithm)
+        if got != pin:
+            return f"{algorithm} mismatch: expected {pin}, got {got}"
+    return None
+
+
+def download_url(
+    url: str, sha256: str | None, cache: Path, timeout: float = 60, md5: str | None = None
+) -> Path:
     """Download `url` into `cache` once: streamed to a temporary file, checked, then renamed.
 
-    A file already in the cache is re-checked: a pinned one that no longer matches (a torn or
-    altered copy) is downloaded again and replaced. Without a pinned sha256 the computed one
-    is logged so that it can be pinned.
+    The file is checked against every digest pinned: `sha256`, and `md5` where that is all a
+    record publishes (Zenodo). A file already in the cache is re-checked: a pinned one that no
+    longer matches (a torn or altered copy) is downloaded again and replaced. Without a pinned
+    digest the computed sha256 is logged so that it can be pinned.
     """
+    pins = {k: v for k, v in (("sha256", sha256), ("md5", md5)) if v}
     cache.mkdir(parents=True, exist_ok=True)
-    target = cache / url_cache_name(url, sha256)
+    target = cache / url_cache_name(url, sha256, md5)
     if target.exists():
-        got = sha256_of(target)
-        if not sha256 or got == sha256:
+        bad = _mismatch(target, pins)
+        if bad is None:
             return target
-        log.warning(
-            "cached %s does not match its pinned sha256 (%s, expected %s): downloading %s again",
-            target,
-            got,
-            sha256,
-            url,
-        )
+        log.warning("cached %s does not match its pin (%s): downloading %s again", target, bad, url)
     log.info("downloading %s", url)
     fd, tmp = tempfile.mkstemp(dir=cache, prefix=".part-")
     try:
@@ -61,19 +79,19 @@ def download_url(url: str, sha256: str | None, cache: Path, timeout: float = 60)
         Path(tmp).unlink(missing_ok=True)
         stale = f" (the cached copy {target} is damaged: delete it)" if target.exists() else ""
         raise RemoteError(f"could not download {url}: {e}{stale}") from e
-    got = sha256_of(Path(tmp))
-    if sha256 and got != sha256:
+    bad = _mismatch(Path(tmp), pins)
+    if bad:
         Path(tmp).unlink()
-        raise RemoteError(f"{url}: sha256 mismatch: expected {sha256}, got {got}")
-    if not sha256:
-        log.warning("%s is not pinned: its sha256 is %s", url, got)
+        raise RemoteError(f"{url}: {bad}")
+    if not pins:
+        log.warning("%s is not pinned: its sha256 is %s", url, sha256_of(Path(tmp)))
     os.replace(tmp, target)
     return target
 
 
 def read_url_member(src: dict, cache: Path) -> tuple[bytes, str]:
     """Bytes of a url source (or of its `member` inside a .zip/.tar.gz) and the file's name."""
-    path = download_url(src["url"], src.get("sha256"), cache)
+    path = download_url(src["url"], src.get("sha256"), cache, md5=src.get("md5"))
     if not src.get("member"):
         return path.read_bytes(), path.name
     arch, member = open_member(path, src["member"], src.get("inner"))
