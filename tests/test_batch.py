@@ -107,10 +107,10 @@ def test_refused_requests_are_not_cached_and_asked_again(stub, tmp_path):
 
 
 def test_the_plan_prices_a_batch_teacher_at_the_batch_rate():
-    from labelrisk.artefacts.plan import _teacher_cost
+    from labelrisk.artefacts.plan import teacher_cost
 
     entry = {"backend": "openai_batch", "openai": {"price": {"prompt": 2.0, "completion": 8.0}}}
-    got = _teacher_cost(entry | {"batch": {"discount": 0.5}}, 1000, 10**6, {}, False)
+    got = teacher_cost(entry | {"batch": {"discount": 0.5}}, 1000, 10**6, {}, False)
     assert got["api_cost"] == pytest.approx((10**6 * 1.0 + 1000 * 4.0) / 1e6)
-    chat = _teacher_cost(entry | {"backend": "openai_chat"}, 1000, 10**6, {}, False)
+    chat = teacher_cost(entry | {"backend": "openai_chat"}, 1000, 10**6, {}, False)
     assert chat["api_cost"] == pytest.approx((10**6 * 2.0 + 1000 * 8.0) / 1e6)

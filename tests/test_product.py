@@ -128,7 +128,7 @@ def classifier(models, tmp_path):
     return folder
 
 
-@pytest.mark.unit
+@pytest.mark.e2e
 def test_predict_writes_a_row_per_text_with_probabilities(classifier, tmp_path):
     texts = pd.DataFrame(
         {"id": [3, 1, 2], "text": ["Great.", "A dull, long and tired film.", "Ok"]}
@@ -162,7 +162,7 @@ def test_predict_writes_a_row_per_text_with_probabilities(classifier, tmp_path):
     assert np.allclose(alone, probs, atol=1e-5)
 
 
-@pytest.mark.unit
+@pytest.mark.e2e
 def test_predict_refuses_a_table_without_its_text_column(classifier, tmp_path):
     from labelrisk.predict import main
 
@@ -347,7 +347,8 @@ def test_the_product_source_is_the_risk_summarys_or_named():
 
 @pytest.mark.unit
 def test_plan_counts_the_prompts_of_the_unlabelled_table():
-    from labelrisk.artefacts.plan import product_rows, prompt_tokens
+    from labelrisk.artefacts.plan import prompt_tokens
+    from labelrisk.product.plan import product_rows
 
     entry = {"task": "Sort messages.", "labels": ["a", "b"], "prompt": {}}
     config = {

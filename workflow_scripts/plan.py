@@ -5,6 +5,7 @@ to_log(snakemake.log[0])
 import pandas as pd
 
 from labelrisk.artefacts import plan
+from labelrisk.product.plan import product_rows
 
 config = snakemake.params.config
 items = {
@@ -22,9 +23,7 @@ unlabelled = {
     )
 }
 if unlabelled:
-    teachers = pd.concat(
-        [teachers, plan.product_rows(config, items, unlabelled)], ignore_index=True
-    )
+    teachers = pd.concat([teachers, product_rows(config, items, unlabelled)], ignore_index=True)
 training = plan.training_rows(config, items)
 teachers.to_csv(snakemake.output.teachers, index=False)
 training.to_csv(snakemake.output.training, index=False)

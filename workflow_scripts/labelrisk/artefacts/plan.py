@@ -64,36 +64,12 @@ def teacher_rows(config: dict, items: dict[str, pd.DataFrame]) -> pd.DataFrame:
                 n_prompts += len(config["calibration"]["content_free_inputs"])
             row = {"teacher": teacher, "dataset": name, "members": len(members)}
             row |= {"prompts": n_prompts, "prompt_tokens": toks}
-            row |= _teacher_cost(entry, n_prompts, toks, plan, gpu)
+            row |= teacher_cost(entry, n_prompts, toks, plan, gpu)
             rows.append(row)
     return pd.DataFrame(rows)
 
 
-def product_rows(
-    config: dict, items: dict[str, pd.DataFrame], unlabelled: dict[str, pd.DataFrame]
-) -> pd.DataFrame:
-    """The product's teacher over each unlabelled table (`snakemake product`): member 0, or every
-    member for a named `product.source` that reads them all. Rows already answered (journal,
-    answer cache) are not asked again, so a re-run costs less than this."""
-    from labelrisk.product.rules import members, teacher
-
-    plan, ann, cpt = config["plan"], config["annotation"], config["plan"]["chars_per_token"]
-    name = teacher(config)
-    source = config["product"]["source"]
-    every = list(range(ann["members"]))
-    chosen = members(source, every) if "/" in source else [0]
-    gpu = config["compute"]["annotate"]["gpu"] > 0
-    rows = []
-    for dataset, df in unlabelled.items():
-        entry = config["datasets"][dataset]
-        toks = sum(prompt_tokens(entry, ann, df, m, cpt, items[dataset]) for m in chosen)
-        row = {"teacher": name, "dataset": f"{dataset} (unlabelled)", "members": len(chosen)}
-        row |= {"prompts": len(chosen) * len(df), "prompt_tokens": toks}
-        rows.append(row | _teacher_cost(config["teachers"][name], row["prompts"], toks, plan, gpu))
-    return pd.DataFrame(rows)
-
-
-def _teacher_cost(entry: dict, n_prompts: int, toks: int, plan: dict, gpu: bool) -> dict:
+def teacher_cost(entry: dict, n_prompts: int, toks: int, plan: dict, gpu: bool) -> dict:
     """A server teacher costs money and waits on its rate limit; a local one costs hours."""
     if backends.of(entry).server:
         opts = entry.get("openai") or {}
