@@ -123,6 +123,22 @@ def test_driver_version_and_its_cuda_floor(tmp_path):
     assert driver_too_old("550.54.15", "12.9") is None
     assert driver_too_old("580.82.07", "13.0") is None
     assert driver_too_old(None, "13.0") is None and driver_too_old("550.54.15", None) is None
+    assert "set compute.platform=cuda12" in driver_too_old("535.183.01", "13.0")
+    assert "cuda12" not in driver_too_old("470.256.02", "13.0")  # too old for CUDA 12 too
+
+
+def test_ptx_risk_when_the_build_is_newer_than_the_drivers_cuda():
+    from labelrisk.devices import driver_cuda, ptx_risk
+
+    assert driver_cuda("535.183.01") == "12.2" and driver_cuda("550.54.15") == "12.4"
+    assert driver_cuda("590.10") == "13.0" and driver_cuda("470.256.02") is None
+    # vllm-project/vllm#31700: a CUDA 12.9 build on an H100 with driver 550.144.
+    why = ptx_risk("550.144.03", "12.9")
+    assert "unsupported toolchain" in why and "forward-compatibility" in why
+    assert "CUDA 12.4 natively" in why
+    assert ptx_risk("535.183.01", "12.4") is not None  # platform cuda12 on driver 535
+    assert ptx_risk("550.54.15", "12.4") is None  # platform cuda12 on driver 550
+    assert ptx_risk(None, "12.4") is None and ptx_risk("550.54.15", None) is None
 
 
 def status(devices=0, driver=None, build=None, why=None):
