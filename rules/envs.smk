@@ -11,3 +11,8 @@ DRIVER = lr_devices.driver_version()
 def conda_env(env, gpus=0):
     """A rule's environment file for `compute.platform` (CPU or CUDA builds)."""
     return os.path.join("..", "envs", lr_platforms.env_file(env, COMPUTE["platform"], gpus, DRIVER))
+
+
+def backend_image(backend):
+    """The container of a backend's rules with `--sdm apptainer` (None: the host)."""
+    return lr_backends.get(backend).image

@@ -18,6 +18,11 @@ PLATFORMS = ("auto", "cpu", "cuda13", "cuda12")
 # the oldest driver each runs on is labelrisk.devices.DRIVER_FLOOR.
 BUILD_CUDA = {"cuda13": "13.0", "cuda12": "12.4"}
 
+# The image the GPU rules run in with `--sdm conda apptainer`: Ubuntu 22.04 (glibc 2.35), CUDA
+# 12.4 and conda; Snakemake builds the rule's environment file inside it, so a host's own glibc
+# (RHEL 8: 2.28) and CUDA toolkit do not matter. By tag: no digest could be verified here.
+GPU_IMAGE = "docker://pytorch/pytorch:2.6.0-cuda12.4-cudnn9-runtime"
+
 # Environment files per platform, where they differ. `tables` and `models` (downloads, and the
 # transformers backend, which scores on the CPU) are the same everywhere.
 ENVS = {
