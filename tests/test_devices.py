@@ -188,3 +188,36 @@ def test_auto_dtype_on_gpus_is_the_paper_fp16_where_bf16_is_missing(monkeypatch)
     assert resolve_dtype("auto") == "float16"
     monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda *a, **k: True)  # A100, H100
     assert resolve_dtype("auto") == "bfloat16"
+
+
+@pytest.mark.parametrize(
+    "log, what",
+    [
+        # torch's and vLLM's words for the same thing
+        ("torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 2.00 GiB", "out of memory"),
+        ("ValueError: No available memory for the cache blocks. Try increasing", "out of memory"),
+        ("OutOfMemoryError: 24 items, seed 3", "out of memory"),
+        (
+            "RuntimeError: CUDA error: the provided PTX was compiled with an unsupported "
+            "toolchain.",
+            "newer than the NVIDIA driver",
+        ),
+    ],
+)
+def test_known_gpu_failures_are_named_with_their_fix(log, what):
+    from labelrisk.devices import explain_failure
+
+    said = explain_failure("INFO loading weights\n" + log + "\n")
+    assert what in said
+    if "memory" in what:
+        assert "vllm.gpu_memory_utilization" in said and "vllm.max_model_len" in said
+        assert "training.train_batch_size" in said
+    else:
+        assert "cuda-compat" in said and "compute.platform=cuda12" in said
+
+
+def test_other_failures_are_not_guessed():
+    from labelrisk.devices import explain_failure
+
+    assert explain_failure("ModuleNotFoundError: No module named 'vllm'") is None
+    assert explain_failure("") is None

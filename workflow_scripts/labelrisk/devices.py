@@ -245,3 +245,30 @@ def resolve_dtype(dtype: str) -> str:
     if torch.cuda.is_available():
         return "bfloat16" if torch.cuda.is_bf16_supported() else "float16"
     return "bfloat16" if native_bf16() else "float32"
+
+
+# GPU failures a job's log shows, what they mean and what fixes them (first match wins).
+FAILURES = (
+    (
+        r"CUDA out of memory|OutOfMemoryError|No available memory for the cache blocks",
+        "GPU out of memory",
+        "lower the teacher's vllm.gpu_memory_utilization (other processes hold GPU memory) or "
+        "vllm.max_model_len (the KV cache of one sequence), or give the job a larger GPU; for "
+        "students, lower training.train_batch_size. More host memory (a retry) does not help",
+    ),
+    (
+        r"provided PTX was compiled with an unsupported toolchain",
+        "the CUDA build is newer than the NVIDIA driver (PTX it cannot compile)",
+        "install the CUDA forward-compatibility package (cuda-compat) matching the build and put "
+        "its lib on LD_LIBRARY_PATH, or use an older platform (compute.platform=cuda12), or "
+        "update the driver",
+    ),
+)
+
+
+def explain_failure(text: str) -> str | None:
+    """`what happened: what fixes it` for a known GPU failure in `text` (a log), else None."""
+    for pattern, what, fix in FAILURES:
+        if re.search(pattern, text):
+            return f"{what}: {fix}"
+    return None

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from labelrisk.annotation.job import Job
-from labelrisk.devices import require_gpus
+from labelrisk.devices import explain_failure, require_gpus
 from labelrisk.teachers.registry import open_teacher
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]  # the folder holding `labelrisk`
@@ -41,10 +41,11 @@ def launch(job: Job, job_file: Path, python: str | None, threads: int, log_file:
         log.flush()
         res = subprocess.run(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
     if res.returncode != 0:
-        raise RuntimeError(
-            f"vLLM worker exited with {res.returncode} (see {log_file}); "
+        known = explain_failure(Path(log_file).read_text(errors="replace")[-20000:])
+        hint = known or (
             f"is vLLM installed for {cmd[0]}? Set the teacher's vllm.python, or use --sdm conda"
         )
+        raise RuntimeError(f"vLLM worker exited with {res.returncode} (see {log_file}); {hint}")
 
 
 def main(job_file: str) -> None:

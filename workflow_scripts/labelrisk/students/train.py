@@ -28,7 +28,7 @@ from transformers import (
     set_seed,
 )
 
-from labelrisk.devices import native_bf16, require_gpus
+from labelrisk.devices import explain_failure, native_bf16, require_gpus
 from labelrisk.students.fit import Fit, derived_seed, left_start, prior_loss
 from labelrisk.students.soft_targets import soft_training
 
@@ -305,7 +305,13 @@ def train_runs(
                     compute_metrics=macro_f1_metric(n_classes),
                     callbacks=[BestInMemory()] if hp.best_weights == "memory" else None,
                 )
-                trainer.train()
+                try:
+                    trainer.train()
+                except RuntimeError as e:  # torch.cuda.OutOfMemoryError among them
+                    known = explain_failure(f"{type(e).__name__}: {e}")
+                    if known:
+                        raise RuntimeError(f"{len(run.train)} items, seed {seed}: {known}") from e
+                    raise
                 losses, val_f1 = _history(trainer.state.log_history)
                 # Labels of one class leave nothing to learn beyond the prior: no restart.
                 if left_start(losses, prior) or prior == 0 or attempt == hp.restarts:
