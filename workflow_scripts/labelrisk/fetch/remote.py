@@ -14,7 +14,7 @@ import tempfile
 import urllib.request
 from pathlib import Path
 
-from labelrisk.fetch.pypi import open_member, sha256_of
+from labelrisk.fetch.pypi import open_member
 
 log = logging.getLogger(__name__)
 
@@ -23,34 +23,52 @@ class RemoteError(RuntimeError):
     pass
 
 
-def url_cache_name(url: str, sha256: str | None) -> str:
+def url_cache_name(url: str, pin: str | None) -> str:
     """File name of a download in the cache, keyed by the whole URL (a hash of it), so two
     URLs that end in the same file name never share a file; a pinned checksum is part of the
     name too, and the URL's last part is kept to make the cache readable."""
     base = url.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1] or "download"
     key = hashlib.sha256(url.encode()).hexdigest()[:16]
-    return f"{key}-{sha256[:16]}-{base}" if sha256 else f"{key}-{base}"
+    return f"{key}-{pin[:16]}-{base}" if pin else f"{key}-{base}"
 
 
-def download_url(url: str, sha256: str | None, cache: Path, timeout: float = 60) -> Path:
+def digests(path: Path) -> dict[str, str]:
+    """sha256 and md5 of a file, in one read."""
+    hashes = {"sha256": hashlib.sha256(), "md5": hashlib.md5(usedforsecurity=False)}
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            for h in hashes.values():
+                h.update(block)
+    return {k: h.hexdigest() for k, h in hashes.items()}
+
+
+def mismatch(got: dict[str, str], pins: dict[str, str]) -> str | None:
+    """`<algo> (expected X, got Y)` for the first pinned digest that differs, else None."""
+    for algo, want in pins.items():
+        if got[algo] != want:
+            return f"{algo} (expected {want}, got {got[algo]})"
+    return None
+
+
+def download_url(
+    url: str, sha256: str | None, cache: Path, timeout: float = 60, md5: str | None = None
+) -> Path:
     """Download `url` into `cache` once: streamed to a temporary file, checked, then renamed.
 
-    A file already in the cache is re-checked: a pinned one that no longer matches (a torn or
-    altered copy) is downloaded again and replaced. Without a pinned sha256 the computed one
-    is logged so that it can be pinned.
+    Checked against each pinned digest, sha256 and/or md5 (records that publish md5 only). A
+    file already in the cache is re-checked: a pinned one that no longer matches (a torn or
+    altered copy) is downloaded again and replaced. Unpinned, the computed sha256 is logged so
+    that it can be pinned.
     """
+    pins = {k: v for k, v in (("sha256", sha256), ("md5", md5)) if v}
     cache.mkdir(parents=True, exist_ok=True)
-    target = cache / url_cache_name(url, sha256)
+    target = cache / url_cache_name(url, sha256 or md5)
     if target.exists():
-        got = sha256_of(target)
-        if not sha256 or got == sha256:
+        wrong = mismatch(digests(target), pins)
+        if not wrong:
             return target
         log.warning(
-            "cached %s does not match its pinned sha256 (%s, expected %s): downloading %s again",
-            target,
-            got,
-            sha256,
-            url,
+            "cached %s does not match its pinned %s: downloading %s again", target, wrong, url
         )
     log.info("downloading %s", url)
     fd, tmp = tempfile.mkstemp(dir=cache, prefix=".part-")
@@ -61,19 +79,20 @@ def download_url(url: str, sha256: str | None, cache: Path, timeout: float = 60)
         Path(tmp).unlink(missing_ok=True)
         stale = f" (the cached copy {target} is damaged: delete it)" if target.exists() else ""
         raise RemoteError(f"could not download {url}: {e}{stale}") from e
-    got = sha256_of(Path(tmp))
-    if sha256 and got != sha256:
+    got = digests(Path(tmp))
+    wrong = mismatch(got, pins)
+    if wrong:
         Path(tmp).unlink()
-        raise RemoteError(f"{url}: sha256 mismatch: expected {sha256}, got {got}")
-    if not sha256:
-        log.warning("%s is not pinned: its sha256 is %s", url, got)
+        raise RemoteError(f"{url}: mismatch of the pinned {wrong}")
+    if not pins:
+        log.warning("%s is not pinned: its sha256 is %s (md5 %s)", url, got["sha256"], got["md5"])
     os.replace(tmp, target)
     return target
 
 
 def read_url_member(src: dict, cache: Path) -> tuple[bytes, str]:
     """Bytes of a url source (or of its `member` inside a .zip/.tar.gz) and the file's name."""
-    path = download_url(src["url"], src.get("sha256"), cache)
+    path = download_url(src["url"], src.get("sha256"), cache, md5=src.get("md5"))
     if not src.get("member"):
         return path.read_bytes(), path.name
     arch, member = open_member(path, src["member"], src.get("inner"))
