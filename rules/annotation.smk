@@ -54,6 +54,8 @@ use rule annotate as annotate_vllm with:
     localrule: backend_local("vllm")
     conda:
         backend_env("vllm")
+    container:
+        backend_image("vllm")
     threads: backend_threads("vllm")
     resources:
         **backend_resources("vllm"),

@@ -102,8 +102,12 @@ def class_names(wildcards):
 
 
 def per_attempt(step, key, at_least=0):
-    """A resource of `compute.<step>` (or `at_least`) that grows with the attempt (retries)."""
+    """A resource of `compute.<step>` (or `at_least`) that grows with the attempt (retries).
+    A GPU job's memory does not: it fails on GPU memory (named in its log), which more host
+    memory does not fix; its retry runs as the first attempt."""
     base = max(COMPUTE[step][key], at_least)
+    if key == "mem_mb" and COMPUTE[step].get("gpu"):
+        return lambda wildcards, attempt: base
     return lambda wildcards, attempt: base * attempt
 
 

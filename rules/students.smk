@@ -16,6 +16,8 @@ rule train_student:
         f"benchmarks/train/{{dataset}}/{{source}}/{JOB}.tsv"
     conda:
         conda_env("students", COMPUTE["train"]["gpu"])
+    container:
+        lr_platforms.GPU_IMAGE if COMPUTE["train"]["gpu"] else None
     threads: COMPUTE["train"]["threads"]
     resources:
         gpu=COMPUTE["train"]["gpu"],

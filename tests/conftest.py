@@ -86,11 +86,18 @@ def hub_cache(root, repo, revision, files):
 # What a test needs, declared by each test module (`pytestmark`) or test, as the markers in
 # pyproject.toml describe them: `unit` (functions and the small models' tokenizers; no model
 # built, no Snakemake), `dag` (dry runs of the workflow), `e2e` (the small models built and run,
-# workflow jobs run), `vllm`, `slurm`.
-KINDS = {"unit", "dag", "e2e", "vllm", "slurm"}
+# workflow jobs run), `vllm`, `slurm`, `index` (envs/*.yaml
+# resolved against PyPI: network; collected only when -m names it).
+KINDS = {"unit", "dag", "e2e", "vllm", "slurm", "index"}
 
 
-def pytest_collection_modifyitems(items):
+def pytest_collection_modifyitems(config, items):
+    # `index` tests need PyPI: collected only when the -m expression names them (-m index).
+    if "index" not in (config.getoption("markexpr") or ""):
+        dropped = [i for i in items if i.get_closest_marker("index")]
+        if dropped:
+            config.hook.pytest_deselected(items=dropped)
+            items[:] = [i for i in items if not i.get_closest_marker("index")]
     bad = []
     for item in items:
         kinds = {m.name for m in item.iter_markers()} & KINDS

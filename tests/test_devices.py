@@ -123,6 +123,22 @@ def test_driver_version_and_its_cuda_floor(tmp_path):
     assert driver_too_old("550.54.15", "12.9") is None
     assert driver_too_old("580.82.07", "13.0") is None
     assert driver_too_old(None, "13.0") is None and driver_too_old("550.54.15", None) is None
+    assert "set compute.platform=cuda12" in driver_too_old("535.183.01", "13.0")
+    assert "cuda12" not in driver_too_old("470.256.02", "13.0")  # too old for CUDA 12 too
+
+
+def test_ptx_risk_when_the_build_is_newer_than_the_drivers_cuda():
+    from labelrisk.devices import driver_cuda, ptx_risk
+
+    assert driver_cuda("535.183.01") == "12.2" and driver_cuda("550.54.15") == "12.4"
+    assert driver_cuda("590.10") == "13.0" and driver_cuda("470.256.02") is None
+    # vllm-project/vllm#31700: a CUDA 12.9 build on an H100 with driver 550.144.
+    why = ptx_risk("550.144.03", "12.9")
+    assert "unsupported toolchain" in why and "forward-compatibility" in why
+    assert "CUDA 12.4 natively" in why
+    assert ptx_risk("535.183.01", "12.4") is not None  # platform cuda12 on driver 535
+    assert ptx_risk("550.54.15", "12.4") is None  # platform cuda12 on driver 550
+    assert ptx_risk(None, "12.4") is None and ptx_risk("550.54.15", None) is None
 
 
 def status(devices=0, driver=None, build=None, why=None):
@@ -172,3 +188,36 @@ def test_auto_dtype_on_gpus_is_the_paper_fp16_where_bf16_is_missing(monkeypatch)
     assert resolve_dtype("auto") == "float16"
     monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda *a, **k: True)  # A100, H100
     assert resolve_dtype("auto") == "bfloat16"
+
+
+@pytest.mark.parametrize(
+    "log, what",
+    [
+        # torch's and vLLM's words for the same thing
+        ("torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 2.00 GiB", "out of memory"),
+        ("ValueError: No available memory for the cache blocks. Try increasing", "out of memory"),
+        ("OutOfMemoryError: 24 items, seed 3", "out of memory"),
+        (
+            "RuntimeError: CUDA error: the provided PTX was compiled with an unsupported "
+            "toolchain.",
+            "newer than the NVIDIA driver",
+        ),
+    ],
+)
+def test_known_gpu_failures_are_named_with_their_fix(log, what):
+    from labelrisk.devices import explain_failure
+
+    said = explain_failure("INFO loading weights\n" + log + "\n")
+    assert what in said
+    if "memory" in what:
+        assert "vllm.gpu_memory_utilization" in said and "vllm.max_model_len" in said
+        assert "training.train_batch_size" in said
+    else:
+        assert "cuda-compat" in said and "compute.platform=cuda12" in said
+
+
+def test_other_failures_are_not_guessed():
+    from labelrisk.devices import explain_failure
+
+    assert explain_failure("ModuleNotFoundError: No module named 'vllm'") is None
+    assert explain_failure("") is None

@@ -30,6 +30,17 @@ def test_auto_gives_cuda_builds_to_gpu_rules_only():
 
 
 @pytest.mark.unit
+def test_auto_picks_the_cuda_builds_the_driver_runs():
+    assert platform("auto", 1, "535.183.01") == "cuda12"
+    assert platform("auto", 1, "570.86.15") == "cuda12"
+    assert platform("auto", 1, "580.65.06") == "cuda13"
+    assert platform("auto", 1, None) == "cuda13"  # no driver visible (login node)
+    assert platform("auto", 0, "535.183.01") == "cpu"
+    assert platform("cuda13", 1, "535.183.01") == "cuda13"  # an explicit setting stands
+    assert env_file("students", "auto", 2, "550.54.15") == "students-cuda12.yaml"
+
+
+@pytest.mark.unit
 def test_every_environment_file_exists():
     from labelrisk.platforms import ENVS
 

@@ -1,7 +1,6 @@
 """url and hf sources: checksummed, atomic downloads from a local HTTP server; Hub files read
 through the real client from a local cache; failures name the source."""
 
-import copy
 import hashlib
 import shutil
 import zipfile
@@ -11,7 +10,6 @@ import pytest
 import yaml
 
 from conftest import ROOT, hub_cache
-from labelrisk.config import ConfigError, validate
 from labelrisk.data.dataset import load_raw
 from labelrisk.fetch import remote as remote
 from labelrisk.fetch.remote import RemoteError, download_url, hub_file, hub_snapshot
@@ -39,9 +37,30 @@ def test_checksum_mismatch_names_the_url_and_keeps_nothing(server, tmp_path):
     base, www, _ = server
     (www / "data.csv").write_bytes(b"tampered")
     cache = tmp_path / "cache"
-    with pytest.raises(RemoteError, match=r"data\.csv: sha256 mismatch"):
+    with pytest.raises(RemoteError, match=r"data\.csv: mismatch of the pinned sha256"):
         download_url(f"{base}/data.csv", "0" * 64, cache)
     assert list(cache.iterdir()) == []
+
+
+def test_md5_pins_a_url_like_sha256(server, tmp_path, caplog):
+    # Zenodo records publish md5 only (the paper's Ecommerce file).
+    base, www, hits = server
+    (www / "data.csv").write_bytes(b"label,text\n1,good\n")
+    md5 = hashlib.md5(b"label,text\n1,good\n").hexdigest()
+    cache = tmp_path / "cache"
+    got = download_url(f"{base}/data.csv", None, cache, md5=md5)
+    assert got.read_bytes() == b"label,text\n1,good\n" and md5[:16] in got.name
+    assert "not pinned" not in caplog.text
+    got.write_bytes(b"torn")  # re-checked in the cache, downloaded again
+    assert download_url(f"{base}/data.csv", None, cache, md5=md5).read_bytes().endswith(b"good\n")
+    assert len(hits) == 2
+    with pytest.raises(RemoteError, match=rf"mismatch of the pinned md5 \(expected {'0' * 32}"):
+        download_url(f"{base}/data.csv", None, tmp_path / "c2", md5="0" * 32)
+    assert list((tmp_path / "c2").iterdir()) == []
+    # Both pinned: both must match.
+    sha = hashlib.sha256(b"label,text\n1,good\n").hexdigest()
+    with pytest.raises(RemoteError, match="pinned md5"):
+        download_url(f"{base}/data.csv", sha, tmp_path / "c3", md5="0" * 32)
 
 
 def test_unreachable_url_names_the_url(server, tmp_path):
@@ -184,7 +203,7 @@ def test_a_damaged_cached_download_is_fetched_again(server, tmp_path, caplog):
     got.write_bytes(b"label,text\n1,go")  # torn by a full disk, or edited
     assert download_url(f"{base}/data.csv", digest, cache) == got
     assert got.read_bytes() == b"label,text\n1,good\n" and len(hits) == 2
-    assert f"cached {got} does not match its pin (sha256 mismatch" in caplog.text
+    assert f"cached {got} does not match its pinned sha256" in caplog.text
     # Unreachable now: the error names the damaged file to delete.
     got.write_bytes(b"torn")
     (www / "data.csv").unlink()
@@ -192,29 +211,18 @@ def test_a_damaged_cached_download_is_fetched_again(server, tmp_path, caplog):
         download_url(f"{base}/data.csv", digest, cache)
 
 
-def test_an_md5_pin_is_checked_as_a_sha256_is(server, tmp_path, caplog):
-    """Zenodo records publish md5 digests only: a url origin may pin one instead."""
-    base, www, hits = server
-    (www / "data.csv").write_bytes(b"label,text\n1,good\n")
-    md5 = hashlib.md5(b"label,text\n1,good\n").hexdigest()
-    cache = tmp_path / "cache"
-    got = download_url(f"{base}/data.csv", None, cache, md5=md5)
-    assert got.read_bytes() == b"label,text\n1,good\n" and "not pinned" not in caplog.text
-    got.write_bytes(b"label,text\n1,go")  # a torn copy is fetched again
-    assert download_url(f"{base}/data.csv", None, cache, md5=md5).read_bytes().endswith(b"good\n")
-    assert len(hits) == 2 and "does not match its pin (md5 mismatch" in caplog.text
-    with pytest.raises(RemoteError, match=rf"md5 mismatch: expected {'0' * 32}, got {md5}"):
-        download_url(f"{base}/data.csv", None, tmp_path / "other", md5="0" * 32)
+def test_an_md5_pin_is_a_pin_for_the_config():
+    from labelrisk.config import ConfigError, validate
 
+    def config(origin):
+        c = yaml.safe_load((ROOT / "config" / "paper.yaml").read_text())
+        c["datasets"]["ecommerce"]["origin"] = origin
+        return c
 
-def test_an_md5_pins_a_url_origin_in_the_config():
-    config = yaml.safe_load((ROOT / "config/paper.yaml").read_text())
-    origin = config["datasets"]["ecommerce"]["origin"]
-    del origin["allow_unpinned"]
+    schema = str(ROOT / "schemas" / "config.schema.yaml")
+    url = {"kind": "url", "url": "https://example.org/x.csv", "sha256": None, "format": "csv"}
+    validate(config({**url, "md5": "0" * 32}), schema)  # no allow_unpinned needed
     with pytest.raises(ConfigError, match=r"ecommerce.origin.sha256: None is not of type"):
-        validate(copy.deepcopy(config), str(ROOT / "schemas/config.schema.yaml"))
-    origin["md5"] = "0123456789abcdef" * 2  # pinned by md5 alone: no flag needed
-    validate(copy.deepcopy(config), str(ROOT / "schemas/config.schema.yaml"))
-    origin["md5"] = "not-a-digest"
-    with pytest.raises(ConfigError, match=r"ecommerce.origin.md5: 'not-a-digest' does not match"):
-        validate(config, str(ROOT / "schemas/config.schema.yaml"))
+        validate(config(url), schema)
+    with pytest.raises(ConfigError, match=r"ecommerce.origin.md5: 'ABC' does not match"):
+        validate(config({**url, "md5": "ABC"}), schema)

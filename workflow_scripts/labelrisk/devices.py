@@ -33,6 +33,13 @@ JOB_NAME = "LABELRISK_JOB"
 # 13.x needs the R580 driver; 12.x runs from 525.60.13 on through minor-version compatibility).
 DRIVER_FLOOR = {13: "580.65.06", 12: "525.60.13"}
 
+# The newest CUDA each driver branch supports natively (NVIDIA's CUDA toolkit/driver table). A
+# build for a newer CUDA 12.x still runs through minor-version compatibility, except kernels
+# shipped as PTX only, which the driver cannot JIT-compile ("the provided PTX was compiled with
+# an unsupported toolchain") unless the CUDA forward-compatibility package is installed.
+DRIVER_CUDA = {525: "12.0", 530: "12.1", 535: "12.2", 545: "12.3", 550: "12.4", 555: "12.5"}
+DRIVER_CUDA |= {560: "12.6", 565: "12.7", 570: "12.8", 575: "12.9", 580: "13.0"}
+
 
 class DeviceError(RuntimeError):
     pass
@@ -144,10 +151,33 @@ def driver_too_old(driver: str | None, build_cuda: str | None) -> str | None:
         return None
     floor = DRIVER_FLOOR.get(int(build_cuda.split(".")[0]))
     if floor and _version(driver) < _version(floor):
+        fix = ""
+        if _version(driver) >= _version(DRIVER_FLOOR[12]):
+            fix = " (set compute.platform=cuda12: its builds are CUDA 12.4)"
         return (
-            f"driver {driver} is older than {floor}, the oldest that runs CUDA {build_cuda} builds"
+            f"driver {driver} is older than {floor}, the oldest that runs CUDA {build_cuda} "
+            f"builds{fix}"
         )
     return None
+
+
+def driver_cuda(driver: str) -> str | None:
+    """The newest CUDA version driver `driver` supports natively, None if older than 525."""
+    branches = [b for b in DRIVER_CUDA if b <= _version(driver)[0]]
+    return DRIVER_CUDA[max(branches)] if branches else None
+
+
+def ptx_risk(driver: str | None, build_cuda: str | None) -> str | None:
+    """A build newer than the driver's own CUDA: what fails (PTX-only kernels) and the fix."""
+    native = driver_cuda(driver) if driver else None
+    if not native or not build_cuda or _version(build_cuda) <= _version(native):
+        return None
+    return (
+        f"driver {driver} supports CUDA {native} natively, the build is CUDA {build_cuda}: "
+        "kernels shipped as PTX only fail with 'the provided PTX was compiled with an "
+        f"unsupported toolchain'; install the CUDA {build_cuda} forward-compatibility package "
+        "(cuda-compat, data-centre GPUs) and put its lib on LD_LIBRARY_PATH, or update the driver"
+    )
 
 
 def cuda_status(torch=None, proc: Path = Path("/proc/driver/nvidia/version")) -> dict:
@@ -165,6 +195,7 @@ def cuda_status(torch=None, proc: Path = Path("/proc/driver/nvidia/version")) ->
         "torch": torch.__version__,
         "build_cuda": build,
         "why": driver_too_old(driver, build),
+        "ptx": ptx_risk(driver, build),
     }
 
 
@@ -214,3 +245,30 @@ def resolve_dtype(dtype: str) -> str:
     if torch.cuda.is_available():
         return "bfloat16" if torch.cuda.is_bf16_supported() else "float16"
     return "bfloat16" if native_bf16() else "float32"
+
+
+# GPU failures a job's log shows, what they mean and what fixes them (first match wins).
+FAILURES = (
+    (
+        r"CUDA out of memory|OutOfMemoryError|No available memory for the cache blocks",
+        "GPU out of memory",
+        "lower the teacher's vllm.gpu_memory_utilization (other processes hold GPU memory) or "
+        "vllm.max_model_len (the KV cache of one sequence), or give the job a larger GPU; for "
+        "students, lower training.train_batch_size. More host memory (a retry) does not help",
+    ),
+    (
+        r"provided PTX was compiled with an unsupported toolchain",
+        "the CUDA build is newer than the NVIDIA driver (PTX it cannot compile)",
+        "install the CUDA forward-compatibility package (cuda-compat) matching the build and put "
+        "its lib on LD_LIBRARY_PATH, or use an older platform (compute.platform=cuda12), or "
+        "update the driver",
+    ),
+)
+
+
+def explain_failure(text: str) -> str | None:
+    """`what happened: what fixes it` for a known GPU failure in `text` (a log), else None."""
+    for pattern, what, fix in FAILURES:
+        if re.search(pattern, text):
+            return f"{what}: {fix}"
+    return None

@@ -37,11 +37,12 @@ def cuda_check(asked: int, status: dict | None = None) -> Check:
         return Check("cuda", "FAIL", no_device_reason(status))
     names = ", ".join(status["names"])
     bf16 = "bf16" if status["bf16"] else "no bf16 (float16 is used)"
+    ptx = f"; note: {status['ptx']}" if status.get("ptx") else ""
     return Check(
         "cuda",
         "ok",
         f"{status['devices']} device(s): {names}; driver {status['driver']}, "
-        f"torch {status['torch']} (CUDA {status['build_cuda']}); {bf16}",
+        f"torch {status['torch']} (CUDA {status['build_cuda']}); {bf16}{ptx}",
     )
 
 

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from labelrisk.annotation.job import Job
-from labelrisk.devices import require_gpus
+from labelrisk.devices import explain_failure, require_gpus
 from labelrisk.teachers.registry import open_teacher
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]  # the folder holding `labelrisk`
@@ -41,40 +41,11 @@ def launch(job: Job, job_file: Path, python: str | None, threads: int, log_file:
         log.flush()
         res = subprocess.run(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
     if res.returncode != 0:
-        tail = Path(log_file).read_text(errors="replace")[-20000:]
-        raise RuntimeError(
-            f"vLLM worker exited with {res.returncode} (see {log_file}): {diagnose(tail, cmd[0])}"
+        known = explain_failure(Path(log_file).read_text(errors="replace")[-20000:])
+        hint = known or (
+            f"is vLLM installed for {cmd[0]}? Set the teacher's vllm.python, or use --sdm conda"
         )
-
-
-# What a failed worker's log says, and what fixes it (first match wins).
-FAILURES = (
-    (
-        ("CUDA out of memory", "OutOfMemoryError", "No available memory for the cache blocks"),
-        "the GPU ran out of memory. Lower the teacher's vllm.max_model_len or raise "
-        "vllm.gpu_memory_utilization (the share of the GPU vLLM may take, default 0.9), or "
-        "give the job a larger GPU; a retry with more host memory does not help",
-    ),
-    (
-        ("PTX was compiled with an unsupported toolchain", "CUDA_ERROR_UNSUPPORTED_PTX_VERSION"),
-        "the NVIDIA driver is older than the CUDA toolkit this vLLM/torch build was compiled "
-        "with. Install NVIDIA's forward-compatibility package (cuda-compat-12-x matching the "
-        "build, on LD_LIBRARY_PATH), update the driver, or use compute.platform with builds "
-        "for an older CUDA (docs/paper-scale.md)",
-    ),
-    (
-        ("No module named 'vllm'", "No module named vllm"),
-        "vLLM is not installed for {python}. Set the teacher's vllm.python, or use --sdm conda",
-    ),
-)
-
-
-def diagnose(log_tail: str, python: str) -> str:
-    """Name the failure a vLLM worker's log shows and the setting that fixes it."""
-    for needles, message in FAILURES:
-        if any(n in log_tail for n in needles):
-            return message.format(python=python)
-    return f"is vLLM installed for {python}? Set the teacher's vllm.python, or use --sdm conda"
+        raise RuntimeError(f"vLLM worker exited with {res.returncode} (see {log_file}); {hint}")
 
 
 def main(job_file: str) -> None:

@@ -14,7 +14,7 @@ import tempfile
 import urllib.request
 from pathlib import Path
 
-from labelrisk.fetch.pypi import open_member, sha256_of
+from labelrisk.fetch.pypi import open_member
 
 log = logging.getLogger(__name__)
 
@@ -23,32 +23,30 @@ class RemoteError(RuntimeError):
     pass
 
 
-def url_cache_name(url: str, sha256: str | None, md5: str | None = None) -> str:
+def url_cache_name(url: str, pin: str | None) -> str:
     """File name of a download in the cache, keyed by the whole URL (a hash of it), so two
     URLs that end in the same file name never share a file; a pinned checksum is part of the
     name too, and the URL's last part is kept to make the cache readable."""
     base = url.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1] or "download"
     key = hashlib.sha256(url.encode()).hexdigest()[:16]
-    pin = sha256 or md5
     return f"{key}-{pin[:16]}-{base}" if pin else f"{key}-{base}"
 
 
-def _digest(path: Path, algorithm: str) -> str:
-    if algorithm == "sha256":
-        return sha256_of(path)
-    h = hashlib.new(algorithm)
+def digests(path: Path) -> dict[str, str]:
+    """sha256 and md5 of a file, in one read."""
+    hashes = {"sha256": hashlib.sha256(), "md5": hashlib.md5(usedforsecurity=False)}
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+            for h in hashes.values():
+                h.update(block)
+    return {k: h.hexdigest() for k, h in hashes.items()}
 
 
-def _mismatch(path: Path, pins: dict[str, str]) -> str | None:
-    """The first pinned digest `path` does not match, as 'md5 mismatch: expected .., got ..'."""
-    for algorithm, pin in pins.items():
-        got = _digest(path, algorithm)
-        if got != pin:
-            return f"{algorithm} mismatch: expected {pin}, got {got}"
+def mismatch(got: dict[str, str], pins: dict[str, str]) -> str | None:
+    """`<algo> (expected X, got Y)` for the first pinned digest that differs, else None."""
+    for algo, want in pins.items():
+        if got[algo] != want:
+            return f"{algo} (expected {want}, got {got[algo]})"
     return None
 
 
@@ -57,19 +55,21 @@ def download_url(
 ) -> Path:
     """Download `url` into `cache` once: streamed to a temporary file, checked, then renamed.
 
-    The file is checked against every digest pinned: `sha256`, and `md5` where that is all a
-    record publishes (Zenodo). A file already in the cache is re-checked: a pinned one that no
-    longer matches (a torn or altered copy) is downloaded again and replaced. Without a pinned
-    digest the computed sha256 is logged so that it can be pinned.
+    Checked against each pinned digest, sha256 and/or md5 (records that publish md5 only). A
+    file already in the cache is re-checked: a pinned one that no longer matches (a torn or
+    altered copy) is downloaded again and replaced. Unpinned, the computed sha256 is logged so
+    that it can be pinned.
     """
     pins = {k: v for k, v in (("sha256", sha256), ("md5", md5)) if v}
     cache.mkdir(parents=True, exist_ok=True)
-    target = cache / url_cache_name(url, sha256, md5)
+    target = cache / url_cache_name(url, sha256 or md5)
     if target.exists():
-        bad = _mismatch(target, pins)
-        if bad is None:
+        wrong = mismatch(digests(target), pins)
+        if not wrong:
             return target
-        log.warning("cached %s does not match its pin (%s): downloading %s again", target, bad, url)
+        log.warning(
+            "cached %s does not match its pinned %s: downloading %s again", target, wrong, url
+        )
     log.info("downloading %s", url)
     fd, tmp = tempfile.mkstemp(dir=cache, prefix=".part-")
     try:
@@ -79,12 +79,13 @@ def download_url(
         Path(tmp).unlink(missing_ok=True)
         stale = f" (the cached copy {target} is damaged: delete it)" if target.exists() else ""
         raise RemoteError(f"could not download {url}: {e}{stale}") from e
-    bad = _mismatch(Path(tmp), pins)
-    if bad:
+    got = digests(Path(tmp))
+    wrong = mismatch(got, pins)
+    if wrong:
         Path(tmp).unlink()
-        raise RemoteError(f"{url}: {bad}")
+        raise RemoteError(f"{url}: mismatch of the pinned {wrong}")
     if not pins:
-        log.warning("%s is not pinned: its sha256 is %s", url, sha256_of(Path(tmp)))
+        log.warning("%s is not pinned: its sha256 is %s (md5 %s)", url, got["sha256"], got["md5"])
     os.replace(tmp, target)
     return target
 

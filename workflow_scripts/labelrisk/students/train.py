@@ -29,7 +29,7 @@ from transformers import (
     set_seed,
 )
 
-from labelrisk.devices import native_bf16, require_gpus
+from labelrisk.devices import explain_failure, native_bf16, require_gpus
 from labelrisk.students.fit import Fit, derived_seed, left_start, prior_loss
 from labelrisk.students.soft_targets import soft_training
 
@@ -325,7 +325,13 @@ def train_run(job: TrainingJob, run: Run) -> Trained:
         seed = derived_seed(run.seed, attempt)
         tried.append(seed)
         trainer = trainer_for(job, run, train_rows, val_set, seed)
-        trainer.train()
+        try:
+            trainer.train()
+        except RuntimeError as e:  # torch.cuda.OutOfMemoryError among them
+            known = explain_failure(f"{type(e).__name__}: {e}")
+            if known:
+                raise RuntimeError(f"{len(run.train)} items, seed {seed}: {known}") from e
+            raise
         losses, val_f1 = _history(trainer.state.log_history)
         if left_start(losses, prior) or prior == 0 or attempt == job.hp.restarts:
             break

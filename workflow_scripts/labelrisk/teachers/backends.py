@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from importlib import import_module
 from typing import Protocol, runtime_checkable
 
+from labelrisk.platforms import GPU_IMAGE
+
 DEFAULT = "transformers"
 KINDS = ("annotate", "content_free", "product_annotate")  # the rules every backend has
 
@@ -233,6 +235,7 @@ register(
         options="vllm",
         own_process=True,
         preflight=True,
+        image=GPU_IMAGE,
         mem_mb=8000,
     )
 )

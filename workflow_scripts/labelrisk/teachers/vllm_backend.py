@@ -44,12 +44,14 @@ class VllmTeacher(Tokenizing):
 
         self.tokenizer = AutoTokenizer.from_pretrained(model_dir)
         self.chunk_size = chunk_size
+        # vLLM 0.8 (compute.platform cuda12) has no kv_cache_memory_bytes: passed only when set.
+        extra = {"kv_cache_memory_bytes": kv_cache_memory_bytes} if kv_cache_memory_bytes else {}
         self.llm = LLM(
             model=model_dir,
             dtype=dtype,
             max_model_len=max_model_len,
             gpu_memory_utilization=gpu_memory_utilization,
-            kv_cache_memory_bytes=kv_cache_memory_bytes,
+            **extra,
             tensor_parallel_size=tensor_parallel_size,
             enforce_eager=enforce_eager,
             enable_prefix_caching=True,
@@ -58,13 +60,21 @@ class VllmTeacher(Tokenizing):
 
     def sampling_params(self, n_classes: int):
         from vllm import SamplingParams
-        from vllm.sampling_params import StructuredOutputsParams
 
+        choice = [str(k) for k in range(n_classes)]
+        try:
+            from vllm.sampling_params import StructuredOutputsParams
+        except ImportError:  # vLLM 0.8 (compute.platform cuda12): guided decoding
+            from vllm.sampling_params import GuidedDecodingParams
+
+            guide = {"guided_decoding": GuidedDecodingParams(choice=choice)}
+        else:
+            guide = {"structured_outputs": StructuredOutputsParams(choice=choice)}
         return SamplingParams(
             temperature=0.0,
             max_tokens=2,  # the class token, then end-of-sequence
             logprobs=n_classes,
-            structured_outputs=StructuredOutputsParams(choice=[str(k) for k in range(n_classes)]),
+            **guide,
         )
 
     def score(
