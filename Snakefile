@@ -40,6 +40,7 @@ include: "rules/fetch.smk"
 include: "rules/data.smk"
 include: "rules/annotation.smk"
 include: "rules/labels.smk"
+include: "rules/gate.smk"
 include: "rules/students.smk"
 include: "rules/evaluation.smk"
 include: "rules/artefacts.smk"
@@ -54,3 +55,4 @@ rule all:
     input:
         final_targets(),
         rules.risk.output,
+        rules.gate_summary.output,

@@ -45,3 +45,4 @@ rule teachers:
         rules.plan.output.md,
         TEACHER_SUMMARY,
         rules.teacher_diagnostics.output,
+        rules.gate_summary.output,

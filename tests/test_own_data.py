@@ -96,3 +96,13 @@ def test_example_exports_its_chosen_student(tmp_path):
     # 5 seeds: the card gives its test metrics over seeds)
     assert jobs["export_student"] == "1" and jobs["train_student"] == "5"
     assert "claims" not in jobs and "summarise" not in jobs
+
+
+def test_the_teacher_gate_comes_before_every_training_on_teacher_labels(tmp_path):
+    stand_in_csv(tmp_path)
+    _, jobs = dry_run(tmp_path, "results/runs/feedback/gpt-4o-mini/llm/seed1.parquet")
+    assert jobs["teacher_gate"] == "1" and jobs["train_student"] == "1"
+    _, jobs = dry_run(tmp_path, "results/runs/feedback/gold/seed1.parquet")
+    assert "teacher_gate" not in jobs and "annotate_chat" not in jobs  # gold waits on no teacher
+    _, jobs = dry_run(tmp_path, "teachers")
+    assert jobs["teacher_gate"] == jobs["gate_summary"] == "1" and "train_student" not in jobs
