@@ -21,6 +21,7 @@ rule plan:
         "../envs/tables.yaml"
     params:
         datasets=DATASETS,
+        answer_cache=ANSWER_CACHE,
         config={
             k: config[k]
             for k in (

@@ -148,6 +148,8 @@ def test_every_documented_command_runs(tmp_path, monkeypatch):
         cmd = [*SNAKEMAKE, "-s", str(ROOT / "Snakefile"), *args]
         res = subprocess.run(cmd, cwd=work, capture_output=True, text=True)
         if res.returncode != 0:
-            failed.append(f"{where}: {shlex.join(words)}\n{(res.stdout + res.stderr).strip()[-600:]}")
+            failed.append(
+                f"{where}: {shlex.join(words)}\n{(res.stdout + res.stderr).strip()[-600:]}"
+            )
     print(f"{len(seen)} dry runs in {time.monotonic() - start:.1f} s")  # measured, not asserted
     assert not failed, "\n\n".join(failed)

@@ -2,6 +2,8 @@ from labelrisk.logs import to_log
 
 to_log(snakemake.log[0])
 
+import os
+
 import pandas as pd
 
 from labelrisk.artefacts import plan
@@ -13,9 +15,17 @@ items = {
         snakemake.params.datasets, snakemake.input.pool, snakemake.input.val, strict=True
     )
 }
-teachers = plan.teacher_rows(config, items)
+# Server teachers' measured rates, from the answers a previous run cached (read, not an input:
+# a new answer does not re-make the plan).
+cache = snakemake.params.answer_cache
+served = {
+    t: plan.served_rate(cache, config["teachers"][t]["openai"]["base_url"])
+    for t in config["grid"]["teachers"]
+    if os.path.exists(cache) and config["teachers"][t].get("backend") in ("openai", "openai_chat")
+}
+teachers = plan.teacher_rows(config, items, served)
 training = plan.training_rows(config, items)
 teachers.to_csv(snakemake.output.teachers, index=False)
 training.to_csv(snakemake.output.training, index=False)
 with open(snakemake.output.md, "w") as f:
-    f.write(plan.markdown(teachers, training, config))
+    f.write(plan.markdown(teachers, training, config, plan.prompt_examples(config, items)))
