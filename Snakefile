@@ -56,3 +56,4 @@ rule all:
         final_targets(),
         rules.risk.output,
         rules.gate_summary.output,
+        rules.risk_figure.output,
