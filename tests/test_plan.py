@@ -129,3 +129,22 @@ def test_markdown_totals(tiny):
     training = plan.training_rows(tiny, {"movies": items()})
     md = plan.markdown(teachers, training, tiny)
     assert "- prompts: 99;" in md and "- fine-tuning runs: 36; training tokens: 2,160" in md
+
+
+def test_fine_tuning_hours_measured_by_a_run(tiny, tmp_path):
+    bench = tmp_path / "benchmarks" / "train"
+    header = "s\th:m:s\tmax_rss\tcpu_time\n"
+    for source, cpu in [("gold", 30.0), ("t/llm", 50.0)]:
+        (bench / "movies" / source).mkdir(parents=True)
+        (bench / "movies" / source / "seed1.tsv").write_text(header + f"20\t0:00:20\t900\t{cpu}\n")
+    (bench / "movies" / "gold" / "n16_seed1.tsv").write_text(header + "5\t0:00:05\t900\t999\n")
+    found = plan.read_benchmarks(str(bench), ["movies", "nyt"], "seed{seed}")
+    assert found == {"movies": [30.0, 50.0], "nyt": []}  # another job layout is not counted
+    training = plan.training_rows(tiny, {"movies": items(), "nyt": items()})
+    out = plan.measured_training(training, found)
+    movies, nyt = out.iloc[0], out.iloc[1]
+    assert movies.hours_measured == pytest.approx(movies.jobs * 40.0 / 3600)
+    assert movies.jobs_measured == 2 and pd.isna(nyt.hours_measured) and nyt.jobs_measured == 0
+    teachers = plan.teacher_rows(tiny, {"movies": items()})
+    md = plan.markdown(teachers, out, tiny)
+    assert f"-hours measured: {movies.hours_measured:,.3g} (mean CPU-seconds of the 2" in md

@@ -7,6 +7,7 @@ import os
 import pandas as pd
 
 from labelrisk.artefacts import plan
+from labelrisk.students import jobs as lr_jobs
 
 config = snakemake.params.config
 items = {
@@ -25,6 +26,9 @@ served = {
 }
 teachers = plan.teacher_rows(config, items, served)
 training = plan.training_rows(config, items)
+# Hours measured by a previous run's training jobs, where there are any (read, not an input).
+key = lr_jobs.job_key(config["training"]["runs_per_job"])
+training = plan.measured_training(training, plan.read_benchmarks("benchmarks/train", items, key))
 teachers.to_csv(snakemake.output.teachers, index=False)
 training.to_csv(snakemake.output.training, index=False)
 with open(snakemake.output.md, "w") as f:

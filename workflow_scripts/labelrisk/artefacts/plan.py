@@ -166,6 +166,37 @@ def training_rows(config: dict, items: dict[str, pd.DataFrame]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def measured_training(training: pd.DataFrame, benchmarks: dict[str, list[float]]) -> pd.DataFrame:
+    """`training` with the hours its jobs took where a run measured some: per dataset, the
+    mean CPU-seconds of its benchmarked training jobs (`benchmarks`: dataset -> seconds of each
+    job of the configured `runs_per_job`) times its jobs; the jobs of one dataset train the
+    same sizes, so they cost alike."""
+    out = training.copy()
+    seconds = out.dataset.map(lambda d: pd.Series(benchmarks.get(d, []), dtype=float).mean())
+    out["hours_measured"] = out.jobs * seconds / 3600
+    out["jobs_measured"] = out.dataset.map(lambda d: len(benchmarks.get(d, [])))
+    return out
+
+
+def read_benchmarks(folder: str, datasets, job_key: str) -> dict[str, list[float]]:
+    """CPU-seconds of each training job Snakemake benchmarked (`benchmarks/train/<dataset>/
+    <source>/<job>.tsv`), of the jobs named as `job_key` names them (`seed{seed}`, ...)."""
+    import glob
+    import os
+    import re
+
+    # job keys are words with {wildcards}: seed{seed} -> seed\d+
+    name = re.compile("^" + re.sub(r"\{\w+\}", r"\\d+", job_key) + r"\.tsv$")
+    out = {}
+    for d in datasets:
+        paths = glob.glob(os.path.join(folder, d, "**", "*.tsv"), recursive=True)
+        tables = [
+            pd.read_csv(p, sep="\t") for p in sorted(paths) if name.match(os.path.basename(p))
+        ]
+        out[d] = [float(t["cpu_time"].iloc[-1]) for t in tables if "cpu_time" in t]
+    return out
+
+
 def markdown(
     teachers: pd.DataFrame,
     training: pd.DataFrame,
@@ -203,6 +234,13 @@ def markdown(
         f"- fine-tuning {training.device.iloc[0]}-hours: {training.hours.sum():,.3g}",
         "",
     ]
+    if training.get("jobs_measured", pd.Series(dtype=int)).sum():
+        lines[-1:-1] = [
+            f"- fine-tuning {training.device.iloc[0]}-hours measured: "
+            f"{training.hours_measured.sum():,.3g} (mean CPU-seconds of the "
+            f"{training.jobs_measured.sum()} training jobs a run benchmarked, times the jobs; "
+            "`snakemake plan --forcerun plan` after a run compares them)"
+        ]
     if "hours_at_least" in teachers:
         lines[-1:-1] = [
             "- server teachers: hours at the rate measured in the answer cache where known; "
@@ -215,7 +253,8 @@ def markdown(
 
 
 def _table(df: pd.DataFrame) -> str:
-    fmt = {"hours": "{:,.3g}", "hours_at_least": "{:,.3g}", "api_cost": "${:,.2f}"}
+    fmt = {"hours": "{:,.3g}", "hours_at_least": "{:,.3g}", "hours_measured": "{:,.3g}"}
+    fmt["api_cost"] = "${:,.2f}"
     cols = list(df.columns)
     rows = [
         [fmt.get(c, "{:,}").format(v) if not isinstance(v, str) else v for c, v in r.items()]
