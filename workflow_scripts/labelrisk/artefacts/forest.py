@@ -60,7 +60,7 @@ def forest(table: pd.DataFrame):
             zorder=3,
             label="cannot tell from 0",
         )
-        ax.set_title(f"{title}: teacher's labels - gold", fontsize=9)
+        ax.set_title(f"{title}: teacher - gold", fontsize=9)
         ax.set_xlabel("points (95% interval)", fontsize=8)
         ax.tick_params(labelsize=8)
         ax.grid(axis="x", color="0.9")
