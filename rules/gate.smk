@@ -1,8 +1,6 @@
 # The teacher gate: each teacher against the constant majority answer and its mass off the
 # label words, before any student trains on its labels (labelrisk.evaluation.gate).
 
-GATE = "results/gate/{dataset}/{teacher}.json"
-
 
 localrules:
     teacher_gate,
@@ -46,11 +44,3 @@ rule gate_summary:
         "../envs/tables.yaml"
     script:
         "../workflow_scripts/gate_summary.py"
-
-
-def gate_of(wildcards):
-    """The gate of the teacher whose labels a source trains on (none for gold)."""
-    src = Source.parse(wildcards.source)
-    if src.members == "none":
-        return []
-    return GATE.format(dataset=wildcards.dataset, teacher=src.teacher)
