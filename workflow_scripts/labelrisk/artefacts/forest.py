@@ -73,11 +73,17 @@ def forest(table: pd.DataFrame):
 
 def inline_rst(png: bytes, width: int = 560) -> str:
     """The figure as an image directive the report's front page can hold without a file."""
-    data = base64.b64encode(png).decode()
-    return (
-        f".. image:: data:image/png;base64,{data}\n"
-        f"   :width: {width}px\n"
-        f"   :alt: cost of the teacher's labels against gold, with 95% intervals\n"
+    # docutils reads at most 10,000 characters a line; an image URI may span lines (joined)
+    data = "data:image/png;base64," + base64.b64encode(png).decode()
+    lines = [f"   {data[i : i + 96]}" for i in range(0, len(data), 96)]
+    return "\n".join(
+        [
+            ".. image::",
+            *lines,
+            f"   :width: {width}px",
+            "   :alt: cost of the teacher's labels against gold, with 95% intervals",
+            "",
+        ]
     )
 
 
