@@ -42,6 +42,7 @@ include: "rules/fetch.smk"
 include: "rules/data.smk"
 include: "rules/annotation.smk"
 include: "rules/labels.smk"
+include: "rules/gate.smk"
 include: "rules/students.smk"
 include: "rules/evaluation.smk"
 include: "rules/artefacts.smk"
@@ -55,9 +56,13 @@ include: "rules/product.smk"
 # A server teacher's API key is read by its job from the environment, never declared as
 # `envvars:` (Snakemake would then ask for it in dry runs, --unlock, --report and every
 # rebuild that calls no server). A run whose server jobs lack it stops before any job starts.
+# Then the CPU found, the precision chosen, the expected time and memory: said before any job.
 onstart:
     if missing := missing_keys():
         raise WorkflowError("\n".join(missing))
+    from labelrisk.machine import statement
+
+    print(statement(config, workflow.cores), file=sys.stderr)
 
 
 rule all:
@@ -65,10 +70,5 @@ rule all:
     input:
         final_targets(),
         rules.risk.output,
-
-
-onstart:
-    # The CPU found, the precision chosen, the expected time and memory: said before any job.
-    from labelrisk.machine import statement
-
-    print(statement(config, workflow.cores), file=sys.stderr)
+        rules.gate_summary.output,
+        rules.risk_figure.output,

@@ -53,6 +53,7 @@ PREDICTIONS = f"results/runs/{{dataset}}/{{source}}/{JOB}.parquet"
 METRICS = "results/metrics/{dataset}/{source}.parquet"
 ITEMS = "results/metrics/{dataset}/{source}.items.parquet"
 TEACHER_QUALITY = "results/teacher_quality/{dataset}/{teacher}.parquet"
+GATE = "results/gate/{dataset}/{teacher}.json"
 EMBEDDINGS = "results/embeddings/{dataset}/{student}.parquet"
 # Every server teacher's answers, shared by datasets, pools, members and re-runs; kept.
 ANSWER_CACHE = "resources/teacher_answers.sqlite"
@@ -80,6 +81,11 @@ localrules:
     plan,
     teachers,
     risk,
+    risk_figure,
+    teacher_gate,
+    gate_summary,
+    product,
+    predict,
 
 
 def dataset_entry(wildcards):
@@ -196,6 +202,15 @@ def annotation_inputs(wildcards):
     if src.members == "none":
         return []
     return annotations(wildcards, src.teacher, MEMBERS if src.members == "all" else [0])
+
+
+def gate_of(wildcards):
+    """The teacher gate (rules/gate.smk) of the teacher whose labels a source trains on; none
+    for gold."""
+    src = Source.parse(wildcards.source)
+    if src.members == "none":
+        return []
+    return GATE.format(dataset=wildcards.dataset, teacher=src.teacher)
 
 
 def calibration_meta(wildcards):

@@ -19,6 +19,7 @@ rule plan:
     params:
         datasets=DATASETS,
         product_datasets=lambda wc: lr_product.plan_datasets(config),
+        answer_cache=ANSWER_CACHE,
         config={
             k: config[k]
             for k in (
@@ -45,3 +46,4 @@ rule teachers:
         rules.plan.output.md,
         TEACHER_SUMMARY,
         rules.teacher_diagnostics.output,
+        rules.gate_summary.output,

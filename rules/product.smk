@@ -47,13 +47,13 @@ rule product_unlabelled:
 
 
 checkpoint product_choice:
-    localrule: True
     input:
         risk=[] if PRODUCT["source"] not in lr_product.RECOMMENDED else rules.risk.output.csv,
     output:
         f"{PRODUCT_ROOT}/choice.json",
     log:
         "logs/product/{dataset}/choice.log",
+    localrule: True
     conda:
         "../envs/tables.yaml"
     params:

@@ -30,3 +30,22 @@ rule risk:
         level=config["claims"]["level"],
     script:
         "../workflow_scripts/risk.py"
+
+
+rule risk_figure:
+    input:
+        rules.risk.output.csv,
+    output:
+        png=report(
+            "results/figures/risk.png",
+            caption="../report/risk_figure.rst",
+            category="Risk summary",
+            labels={"figure": "cost against gold"},
+        ),
+        rst="results/report/risk_figure.rst",
+    log:
+        "logs/artefacts/risk_figure.log",
+    conda:
+        "../envs/tables.yaml"
+    script:
+        "../workflow_scripts/risk_figure.py"

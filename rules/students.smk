@@ -8,6 +8,8 @@ rule train_student:
         student=f"resources/students/{STUDENT}",
         label_sets=LABEL_SETS,
         test=TEST,
+        # A teacher's labels train nothing before its gate passes (rules/gate.smk).
+        gate=gate_of,
     output:
         PREDICTIONS,
     log:

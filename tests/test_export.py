@@ -90,3 +90,28 @@ def test_export_keys_choose_one_run_per_dataset():
         folders(pattern, {**chosen, "source": None}, ["gold"], [1], sizes)
     with pytest.raises(ValueError, match="export.size: 100 is not a size of 'b'"):
         folders(pattern, {**chosen, "size": 100}, ["t/llm"], [1], sizes)
+
+
+@pytest.mark.unit
+def test_model_card_names_collapsed_students():
+    import pandas as pd
+
+    from labelrisk.students.export import card
+
+    metrics = pd.Series(
+        {"seeds": 5, "acc_mean": 0.687, "acc_std": 0.02, "f1_mean": 0.485, "f1_std": 0.03}
+        | {"gold_train": 0.0, "gold_val": 0.0, "collapsed": "seed 1 (0.97); seed 3 (0.92)"}
+    )
+    args = dict(dataset="movies", labels=["negative", "positive"], source="t/llm", teacher="t")
+    args |= dict(size=300, base={"kind": "pypi"}, metrics=metrics)
+    one = card(**args, seed=1)
+    assert "## Collapsed students" in one
+    assert "seed 1 (0.97); seed 3 (0.92) answer one class" in one
+    assert "This folder's student (seed 1) is one of them" in one
+    assert "This folder's student (seed 2) is not" in card(**args, seed=2)
+    # seed 1 is not seed 13; a source without collapsed students has no such section
+    assert "is not" in card(**args | {"metrics": metrics.copy()}, seed=13)
+    fine = card(**args | {"metrics": metrics.drop("collapsed")}, seed=1)
+    assert "Collapsed" not in fine and "Collapsed" not in card(
+        **args | {"metrics": metrics.replace("seed 1 (0.97); seed 3 (0.92)", "")}, seed=1
+    )

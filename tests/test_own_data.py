@@ -96,3 +96,30 @@ def test_example_exports_its_chosen_student(tmp_path):
     # 5 seeds: the card gives its test metrics over seeds)
     assert jobs["export_student"] == "1" and jobs["train_student"] == "5"
     assert "claims" not in jobs and "summarise" not in jobs
+
+
+def test_the_teacher_gate_comes_before_every_training_on_teacher_labels(tmp_path):
+    stand_in_csv(tmp_path)
+    _, jobs = dry_run(tmp_path, "results/runs/feedback/gpt-4o-mini/llm/seed1.parquet")
+    assert jobs["teacher_gate"] == "1" and jobs["train_student"] == "1"
+    _, jobs = dry_run(tmp_path, "results/runs/feedback/gold/seed1.parquet")
+    assert "teacher_gate" not in jobs and "annotate_chat" not in jobs  # gold waits on no teacher
+    _, jobs = dry_run(tmp_path, "teachers")
+    assert jobs["teacher_gate"] == jobs["gate_summary"] == "1" and "train_student" not in jobs
+
+
+def test_cpu_example_plans_a_cpu_study(tmp_path):
+    stand_in_csv(tmp_path, rows=2200)  # 1000 + 200 + 1000: what the CPU example needs
+    cpu = str(ROOT / "config" / "own-data-cpu.yaml")
+    res = snakemake("-n", "-d", str(tmp_path), "--configfile", cpu)
+    jobs = dict(re.findall(r"^(\w+)\s+(\d+)$", res.stdout, flags=re.M))
+    # gold, llm, entropy25, calibrated_prior; 5 seeds; one member, no ensemble
+    assert jobs["train_student"] == str(4 * 5) and jobs["annotate_chat"] == "1"
+    assert "fetch_teacher" not in jobs and jobs["fetch_student"] == "1"
+    snakemake("results/config.yaml", "--cores", "1", "-d", str(tmp_path), "--configfile", cpu)
+    resolved = yaml.safe_load((tmp_path / "results" / "config.yaml").read_text())
+    training = resolved["training"]
+    assert training["learning_rate"] == 3.0e-4 and training["min_steps"] == 40
+    assert training["freeze_embeddings"] is True and training["restarts"] == 1
+    assert resolved["compute"]["train"]["gpu"] == 0
+    assert resolved["students"]["minilm-l6"]["origin"]["kind"] == "pypi"  # no Hub

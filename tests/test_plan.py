@@ -75,8 +75,53 @@ def test_server_teacher_costs_its_price(tiny):
     row = plan.teacher_rows(config, {"movies": items()}).iloc[0]
     # $0.15 per million prompt tokens, $0.60 per million answers of one token
     assert row.api_cost == pytest.approx((row.prompt_tokens * 0.15 + 99 * 0.6) / 1e6)
-    assert row.hours == pytest.approx(99 / 60 / 60)  # 60 requests a minute
+    # 60 requests a minute bound the rate from above: a lower bound of the hours, no estimate
+    assert row.hours_at_least == pytest.approx(99 / 60 / 60)
+    assert pd.isna(row.hours) and row.hours_basis == "not measured yet"
     assert row.device == "server"
+    measured = plan.teacher_rows(config, {"movies": items()}, {"smollm2-135m": 0.5}).iloc[0]
+    assert measured.hours == pytest.approx(99 / 0.5 / 3600)
+    assert measured.hours_basis == "measured 0.5 answers/s"
+
+
+def test_served_rate_from_the_answer_cache(tmp_path):
+    import sqlite3
+
+    from labelrisk.teachers.cache import SCHEMA
+
+    path = tmp_path / "answers.sqlite"
+    with sqlite3.connect(path) as db:
+        db.execute(SCHEMA)
+        url = "http://127.0.0.1:8080/v1/chat/completions"
+        # two bursts: 11 answers 2 s apart, then (an hour later) 6 answers 0.5 s apart
+        times = [100 + 2 * i for i in range(11)] + [4000 + 0.5 * i for i in range(6)]
+        times += [50, 51]  # another server's answers
+        urls = [url] * 17 + ["http://gpu-node:8000/v1/chat/completions"] * 2
+        db.executemany(
+            "INSERT INTO answers VALUES (?, ?, '{}', '{}', ?)",
+            [(str(i), u, t) for i, (u, t) in enumerate(zip(urls, times, strict=True))],
+        )
+    # 10 + 5 intervals in 20 + 2.5 s; the hour between the bursts is idle, not serving
+    assert plan.served_rate(str(path), "http://127.0.0.1:8080/v1") == pytest.approx(15 / 22.5)
+    assert plan.served_rate(str(path), "http://gpu-node:8000/v1/") is None  # 1 interval
+
+
+def test_first_prompts_in_the_plan(tiny):
+    df = items()
+    prompts = plan.prompt_examples(tiny, {"movies": df})
+    assert [h for h, _ in prompts] == [
+        "smollm2-135m, member 0, movies",
+        "smollm2-135m, member 1, movies",
+    ]
+    # the first pool item ("aaaaaaaa") with member 0's demonstrations, as the job renders it
+    demos = plan.draw_demonstrations(df, tiny["annotation"]["shots"], tiny["annotation"]["seed"], 0)
+    pairs = list(zip(demos.text, demos.label, strict=True))
+    assert prompts[0][1] == Prompt.of_dataset(tiny["datasets"]["movies"]).user(pairs, "a" * 8)
+    assert "Text to classify: aaaaaaaa\n" in prompts[0][1]
+    teachers = plan.teacher_rows(tiny, {"movies": df})
+    training = plan.training_rows(tiny, {"movies": df})
+    md = plan.markdown(teachers, training, tiny, prompts)
+    assert "## First prompt: smollm2-135m, member 1, movies\n\n```text\n" in md
 
 
 def test_markdown_totals(tiny):
@@ -84,3 +129,22 @@ def test_markdown_totals(tiny):
     training = plan.training_rows(tiny, {"movies": items()})
     md = plan.markdown(teachers, training, tiny)
     assert "- prompts: 99;" in md and "- fine-tuning runs: 36; training tokens: 2,160" in md
+
+
+def test_fine_tuning_hours_measured_by_a_run(tiny, tmp_path):
+    bench = tmp_path / "benchmarks" / "train"
+    header = "s\th:m:s\tmax_rss\tcpu_time\n"
+    for source, cpu in [("gold", 30.0), ("t/llm", 50.0)]:
+        (bench / "movies" / source).mkdir(parents=True)
+        (bench / "movies" / source / "seed1.tsv").write_text(header + f"20\t0:00:20\t900\t{cpu}\n")
+    (bench / "movies" / "gold" / "n16_seed1.tsv").write_text(header + "5\t0:00:05\t900\t999\n")
+    found = plan.read_benchmarks(str(bench), ["movies", "nyt"], "seed{seed}")
+    assert found == {"movies": [30.0, 50.0], "nyt": []}  # another job layout is not counted
+    training = plan.training_rows(tiny, {"movies": items(), "nyt": items()})
+    out = plan.measured_training(training, found)
+    movies, nyt = out.iloc[0], out.iloc[1]
+    assert movies.hours_measured == pytest.approx(movies.jobs * 40.0 / 3600)
+    assert movies.jobs_measured == 2 and pd.isna(nyt.hours_measured) and nyt.jobs_measured == 0
+    teachers = plan.teacher_rows(tiny, {"movies": items()})
+    md = plan.markdown(teachers, out, tiny)
+    assert f"-hours measured: {movies.hours_measured:,.3g} (mean CPU-seconds of the 2" in md

@@ -149,3 +149,73 @@ def test_second_run_does_nothing(run):
     work, args = run
     res = snakemake("-n", *args)
     assert "Nothing to be done" in res.stdout + res.stderr
+
+
+# Where each element of the report's first screen is, measured in the browser once the report
+# has rendered: written into the page, read back from Chromium's --dump-dom.
+GEOMETRY = """<script>
+const find = (sel, test) => [...document.querySelectorAll(sel)].find(test);
+function measure() {
+  const parts = {
+    title: find("h1, h2", (e) => e.textContent.includes("the risk")),
+    // the risk table starts on the first screen: its header and first row
+    table: find("table", (e) => e.textContent.includes("accuracy cost"))?.querySelector("tbody tr"),
+    figure: find("img", (e) => (e.getAttribute("alt") || "").startsWith("cost of the teacher")),
+  };
+  const out = {width: innerWidth, height: innerHeight};
+  for (const [name, e] of Object.entries(parts)) {
+    const r = e && e.getBoundingClientRect();
+    out[name] = r ? [r.left, r.top, r.right, r.bottom] : null;
+  }
+  return out;
+}
+let tries = 0;
+const timer = setInterval(() => {  // until the report has rendered its front page
+  const out = measure();
+  if (!(out.title && out.table && out.figure) && ++tries < 30) return;
+  clearInterval(timer);
+  const pre = document.createElement("pre");
+  pre.id = "geometry";
+  pre.textContent = JSON.stringify(out);
+  document.body.appendChild(pre);
+}, 500);
+</script>"""
+
+
+def chromium():
+    import shutil
+
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.mark.skipif(
+    chromium() is None, reason="no Chromium installed (Debian: apt-get install chromium)"
+)
+def test_report_first_screen_in_a_browser(run):
+    import json
+    import re
+    import subprocess
+
+    work, args = run
+    report = work / "report.html"
+    snakemake("--report", str(report), *args)
+    probe = work / "probe.html"
+    head, body_end, tail = report.read_text().rpartition("</body>")  # the page's own, last
+    probe.write_text(head + GEOMETRY + body_end + tail)
+    browser = [chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars"]
+    browser += ["--window-size=1280,800", "--virtual-time-budget=20000"]
+    dom = subprocess.run(
+        [*browser, "--dump-dom", probe.as_uri()], capture_output=True, text=True, timeout=120
+    ).stdout
+    found = json.loads(re.search(r'<pre id="geometry">(.*?)</pre>', dom).group(1))
+    # the page's viewport in a 1280x800 window (the browser's own bars take some of the 800)
+    width, height = found["width"], found["height"]
+    assert width == 1280 and 600 < height <= 800
+    for part in ("title", "table", "figure"):
+        box = found[part]
+        assert box is not None, f"the report has no {part}"
+        left, top, right, bottom = box
+        assert left >= 0 and top >= 0 and right <= width and bottom <= height, (part, box, height)
+    # a screenshot of that first screen, to look at (tests/.work is kept between runs)
+    shot = WORK / "report_first_screen.png"
+    subprocess.run([*browser, f"--screenshot={shot}", report.as_uri()], timeout=120, check=True)

@@ -48,8 +48,11 @@ def prompt_tokens(
     return int(len(items) * math.ceil(len(frame) / cpt) + text.sum())
 
 
-def teacher_rows(config: dict, items: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """Per (teacher, dataset): members, prompts, prompt tokens, device hours and API cost."""
+def teacher_rows(
+    config: dict, items: dict[str, pd.DataFrame], served: dict[str, float] | None = None
+) -> pd.DataFrame:
+    """Per (teacher, dataset): members, prompts, prompt tokens, device hours and API cost.
+    `served`: answers per second a server teacher was measured at (`served_rate`)."""
     plan, ann = config["plan"], config["annotation"]
     cpt = plan["chars_per_token"]
     gpu = config["compute"]["annotate"]["gpu"] > 0
@@ -65,6 +68,8 @@ def teacher_rows(config: dict, items: dict[str, pd.DataFrame]) -> pd.DataFrame:
             row = {"teacher": teacher, "dataset": name, "members": len(members)}
             row |= {"prompts": n_prompts, "prompt_tokens": toks}
             row |= teacher_cost(entry, n_prompts, toks, plan, gpu)
+            if row["device"] == "server":
+                row |= _server_hours(entry, n_prompts, (served or {}).get(teacher))
             rows.append(row)
     return pd.DataFrame(rows)
 
@@ -82,6 +87,51 @@ def teacher_cost(entry: dict, n_prompts: int, toks: int, plan: dict, gpu: bool) 
     rate = plan["gpu_flops" if gpu else "cpu_flops"]["annotation"]
     hours = 2 * params * 1e9 * toks / rate / 3600 if params else float("nan")
     return {"device": "gpu" if gpu else "cpu", "hours": hours, "api_cost": 0.0}
+
+
+def _server_hours(entry: dict, n_prompts: int, rate: float | None) -> dict:
+    """A server's hours at its measured answers per second where known; its rate limit is an
+    upper bound on the request rate, so it gives only a lower bound on the hours."""
+    rpm = (entry.get("openai") or {}).get("requests_per_minute")
+    at_least = n_prompts / rpm / 60 if rpm else float("nan")
+    hours = n_prompts / rate / 3600 if rate else float("nan")
+    basis = f"measured {rate:.3g} answers/s" if rate else "not measured yet"
+    return {"hours": hours, "hours_basis": basis, "hours_at_least": at_least}
+
+
+def served_rate(cache: str, base_url: str, gap_s: float = 30.0) -> float | None:
+    """Answers per second a server gave, from the answer cache's arrival times of its
+    endpoint (`resources/teacher_answers.sqlite`): answers over the seconds of each burst
+    (answers less than `gap_s` apart), None where fewer than 10 answers were timed."""
+    import sqlite3
+
+    with sqlite3.connect(f"file:{cache}?mode=ro", uri=True) as db:
+        rows = db.execute(
+            "SELECT created FROM answers WHERE endpoint LIKE ? ORDER BY created",
+            (base_url.rstrip("/") + "/%",),
+        ).fetchall()
+    times = pd.Series([r[0] for r in rows], dtype=float)
+    steps = times.diff().dropna()
+    steps = steps[steps < gap_s]
+    if len(steps) < 10 or steps.sum() <= 0:
+        return None
+    return float(len(steps) / steps.sum())
+
+
+def prompt_examples(config: dict, items: dict[str, pd.DataFrame]) -> list[tuple[str, str]]:
+    """(heading, text) of the first rendered user message of each teacher and member on
+    the first dataset: the first pool item with that member's demonstrations (texts uncut:
+    the annotation job cuts each at `annotation.max_text_tokens` teacher tokens)."""
+    ann = config["annotation"]
+    name, df = next(iter(items.items()))
+    prompt = Prompt.of_dataset(config["datasets"][name])
+    out = []
+    for teacher in config["grid"]["teachers"]:
+        for m in lr_grid.members_of(config, teacher):
+            demos = draw_demonstrations(df, ann["shots"], ann["seed"], m)
+            text = prompt.user(list(zip(demos.text, demos.label, strict=True)), df.text.iloc[0])
+            out.append((f"{teacher}, member {m}, {name}", text))
+    return out
 
 
 def epochs_for(training: dict, n_train: int) -> int:
@@ -129,8 +179,45 @@ def training_rows(config: dict, items: dict[str, pd.DataFrame]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def markdown(teachers: pd.DataFrame, training: pd.DataFrame, config: dict) -> str:
-    """results/plan.md: the two tables and their totals, with the rates they assume."""
+def measured_training(training: pd.DataFrame, benchmarks: dict[str, list[float]]) -> pd.DataFrame:
+    """`training` with the hours its jobs took where a run measured some: per dataset, the
+    mean CPU-seconds of its benchmarked training jobs (`benchmarks`: dataset -> seconds of each
+    job of the configured `runs_per_job`) times its jobs; the jobs of one dataset train the
+    same sizes, so they cost alike."""
+    out = training.copy()
+    seconds = out.dataset.map(lambda d: pd.Series(benchmarks.get(d, []), dtype=float).mean())
+    out["hours_measured"] = out.jobs * seconds / 3600
+    out["jobs_measured"] = out.dataset.map(lambda d: len(benchmarks.get(d, [])))
+    return out
+
+
+def read_benchmarks(folder: str, datasets, job_key: str) -> dict[str, list[float]]:
+    """CPU-seconds of each training job Snakemake benchmarked (`benchmarks/train/<dataset>/
+    <source>/<job>.tsv`), of the jobs named as `job_key` names them (`seed{seed}`, ...)."""
+    import glob
+    import os
+    import re
+
+    # job keys are words with {wildcards}: seed{seed} -> seed\d+
+    name = re.compile("^" + re.sub(r"\{\w+\}", r"\\d+", job_key) + r"\.tsv$")
+    out = {}
+    for d in datasets:
+        paths = glob.glob(os.path.join(folder, d, "**", "*.tsv"), recursive=True)
+        tables = [
+            pd.read_csv(p, sep="\t") for p in sorted(paths) if name.match(os.path.basename(p))
+        ]
+        out[d] = [float(t["cpu_time"].iloc[-1]) for t in tables if "cpu_time" in t]
+    return out
+
+
+def markdown(
+    teachers: pd.DataFrame,
+    training: pd.DataFrame,
+    config: dict,
+    prompts: list[tuple[str, str]] = (),
+) -> str:
+    """results/plan.md: the two tables and their totals, with the rates they assume, and the
+    first prompt each teacher and member will be sent."""
     plan = config["plan"]
     t_hours = teachers.groupby("device").hours.sum(min_count=1)
     lines = [
@@ -158,6 +245,21 @@ def markdown(teachers: pd.DataFrame, training: pd.DataFrame, config: dict) -> st
         f"- fine-tuning runs: {training.runs.sum():,}; training tokens: "
         f"{training.training_tokens.sum():,}",
         f"- fine-tuning {training.device.iloc[0]}-hours: {training.hours.sum():,.3g}",
+    ]
+    if training.get("jobs_measured", pd.Series(dtype=int)).sum():
+        lines.append(
+            f"- fine-tuning {training.device.iloc[0]}-hours measured: "
+            f"{training.hours_measured.sum():,.3g} (mean CPU-seconds of the "
+            f"{training.jobs_measured.sum()} training jobs a run benchmarked, times the jobs; "
+            "`snakemake plan --forcerun plan` after a run compares them)"
+        )
+    if "hours_at_least" in teachers:
+        lines.append(
+            "- server teachers: hours at the rate measured in the answer cache where known; "
+            "the rate limit (`requests_per_minute`) bounds the request rate from above, so "
+            "`hours_at_least` is a lower bound, not an estimate"
+        )
+    lines += [
         "",
         "## Power: the smallest cost the claims check can see",
         "",
@@ -170,11 +272,14 @@ def markdown(teachers: pd.DataFrame, training: pd.DataFrame, config: dict) -> st
         machine.statement(config, os.cpu_count() or 1),
         "",
     ]
+    for heading, text in prompts:
+        lines += [f"## First prompt: {heading}", "", "```text", text, "```", ""]
     return "\n".join(lines)
 
 
 def _table(df: pd.DataFrame) -> str:
-    fmt = {"hours": "{:,.3g}", "api_cost": "${:,.2f}"}
+    fmt = {"hours": "{:,.3g}", "hours_at_least": "{:,.3g}", "hours_measured": "{:,.3g}"}
+    fmt["api_cost"] = "${:,.2f}"
     cols = list(df.columns)
     rows = [
         [fmt.get(c, "{:,}").format(v) if not isinstance(v, str) else v for c, v in r.items()]

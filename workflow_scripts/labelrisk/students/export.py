@@ -85,9 +85,34 @@ def card(
         f"This folder holds seed {seed}; its test predictions equal the study's run's.",
         "",
     ]
+    lines += _collapse_warning(metrics, seed)
     if verdicts:
         lines += ["## The study's verdicts", "", *(f"- {v}" for v in verdicts), ""]
     return "\n".join(lines)
+
+
+def _collapse_warning(metrics: pd.Series, seed: int) -> list[str]:
+    """A section naming the study's students of this source and size that answer one class
+    on most test items (`collapsed` of the metrics: `seed 1 (0.97); ...`), if any."""
+    named = metrics.get("collapsed")
+    if not isinstance(named, str) or not named:
+        return []
+    this = f"seed {seed} "
+    which = (
+        f"This folder's student (seed {seed}) is one of them: it has learnt little more than "
+        "the label prior; do not deploy it."
+        if any(part.strip().startswith(this) for part in named.split(";"))
+        else f"This folder's student (seed {seed}) is not, but its label source trains such "
+        "students."
+    )
+    return [
+        "## Collapsed students",
+        "",
+        f"Of the study's students of this source and size, {named} answer one class on that "
+        "share of the test items (largest predicted-class share, `evaluation.collapse_share`). "
+        + which,
+        "",
+    ]
 
 
 def _gold(metrics: pd.Series) -> str:
