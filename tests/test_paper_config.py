@@ -171,7 +171,7 @@ def test_toxic_wrong_checksum_stops_naming_the_url(paper, server, tmp_path):
     base, www, _ = server
     shutil.copy(FIXTURES / "labeled_data.csv", www / "labeled_data.csv")
     src = dict(paper["datasets"]["toxic"]["origin"], url=f"{base}/labeled_data.csv")
-    with pytest.raises(RemoteError, match="labeled_data.csv: sha256 mismatch"):
+    with pytest.raises(RemoteError, match="labeled_data.csv: mismatch of the pinned sha256"):
         rows_of(paper, "toxic", src, tmp_path)
 
 
