@@ -43,8 +43,15 @@ BASE = {
 BASE_SOURCES = ["gold", f"{TEACHER}/llm", f"{TEACHER}/entropy25"]
 WORKFLOW = ["Snakefile", "rules", "workflow_scripts", "schemas", "report", "envs", "profiles"]
 SUMMARY_READERS = {"summarise", "table1", "table2", "figure2", "budget_figure", "minority"}
-SUMMARY_READERS |= {"claims", "paper_vs_run", "risk"}
-TEACHER_READERS = {"teacher_summary", "teacher_diagnostics", "minority", "claims", "risk"}
+SUMMARY_READERS |= {"claims", "paper_vs_run", "risk", "risk_figure"}
+TEACHER_READERS = {
+    "teacher_summary",
+    "teacher_diagnostics",
+    "minority",
+    "claims",
+    "risk",
+    "risk_figure",
+}
 
 
 def job(rule: str, **wildcards) -> str:
