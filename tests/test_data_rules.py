@@ -15,7 +15,7 @@ ROWS = [
     ("a2", "", "negative"),  # empty text
     ("a3", "Dreadful.", "sideways"),  # unknown label
     ("a3", "Dreadful again.", "negative"),  # duplicate id
-    ("a4", "Flat and forgettable.", "0"),  # label given by its id
+    ("a4", "Flat and forgettable.", "negative"),
 ] + [(f"b{i}", f"review number {i}", "positive" if i % 2 else "negative") for i in range(40)]
 
 
@@ -52,6 +52,7 @@ def test_local_table_is_read_checked_and_split(tmp_path):
     rows = json.loads((tmp_path / "results/data/mine/rows.json").read_text())
     assert rows["read"] == 45 and rows["kept"] == 42
     assert rows["dropped"] == {
+        "merged_rows": 0,
         "no_id": 0,
         "no_text": 1,
         "no_label": 0,
@@ -194,8 +195,8 @@ def test_a_misspelt_class_stops_naming_it_and_the_values_seen(tmp_path):
     log = (tmp_path / "logs/data/fetch_mine.log").read_text()
     assert (
         "dataset 'mine': class 'positive' has no rows ('Positive' is not 'positive': fix the "
-        "labels, or map it in origin.label_map). Label values in the source: 'negative' 22, "
-        "'Positive' 21, 'sideways' 1, '0' 1"
+        "labels, or map it in origin.label_map). Label values in the source, matched to the "
+        "labels by name: 'negative' 23, 'Positive' 21, 'sideways' 1"
     ) in log
     assert not (tmp_path / "results/data/mine/pool.parquet").exists()
 
