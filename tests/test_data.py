@@ -446,3 +446,34 @@ def test_star_ratings_1_to_5_read_by_name_fill_every_class(tmp_path):
     rows, _ = clean(raw, labels, label_values="names")
     assert rows.label.value_counts().to_dict() == {0: 5, 1: 5, 2: 5, 3: 5, 4: 5}
     check_classes("stars", rows, labels, label_values(raw, labels), by="names")
+
+
+def stray_quote_csv(path, n=120):
+    """A real `n`-row CSV (header `id,text,label`): row r40's text opens a quote it never
+    closes and row r43's text holds an inch mark (12"), as people write them."""
+    lines = ["id,text,label"]
+    for i in range(n):
+        text = {40: '"Loved it, honestly', 43: 'The 12" ruler scene'}.get(i, f"review {i}")
+        lines.append(f"r{i},{text},{'positive' if i % 2 else 'negative'}")
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_a_stray_quote_that_swallows_rows_is_named_counted_and_refused_in_strict_mode(
+    tmp_path, caplog
+):
+    path = stray_quote_csv(tmp_path / "t.csv")
+    src = {"text_column": "text", "label_column": "label", "id_column": "id"}
+    raw = read_table(path, "csv", src)
+    # pandas reads 117 records: r40 runs from line 42 (r40) to line 45 (r43), taking r41-r43.
+    assert len(raw) == 117 and raw.merged.tolist().count(True) == 1
+    assert raw.loc[raw.merged, ["id", "line", "lines"]].values.tolist() == [["r40", 42, 4]]
+    rows, drops = clean(raw, ["negative", "positive"], where=str(path))
+    assert len(rows) == 116 and drops["merged_rows"] == 1 and "r40" not in set(rows.id)
+    assert f"dropped as merged_rows: {path}, lines 42-45: a record holds" in caplog.text
+    with pytest.raises(DataError, match=rf"{path}, lines 42-45: .*unmatched quote"):
+        clean(raw, ["negative", "positive"], on_bad_rows="error", where=str(path))
+    # A quoted text over three lines with commas in them is not a swallowed row.
+    (tmp_path / "ok.csv").write_text('id,text,label\na,"Three lines,\nstill, one\ntext",neg\n')
+    raw = read_table(tmp_path / "ok.csv", "csv", src)
+    assert raw.merged.tolist() == [False] and clean(raw, ["neg"])[1]["merged_rows"] == 0

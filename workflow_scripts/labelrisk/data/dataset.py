@@ -81,7 +81,8 @@ def read_table(data: Path | bytes, fmt: str, src: dict) -> pd.DataFrame:
                 buf, sep=sep, dtype=str, keep_default_na=False, header=header, names=names
             )
             # Where each record lies, and which swallowed further rows (`clean` counts them).
-            return select_columns(df, src).join(merged_records(df, sep, 2 - bool(names)))
+            where = merged_records(df, sep, 2 - bool(names))
+            return select_columns(df, src).assign(**{k: where[k].to_numpy() for k in where})
         if fmt == "jsonl":
             # utf-8-sig: a byte-order mark (as some editors save) is skipped, as read_csv does.
             df = pd.read_json(buf, lines=True, dtype=False, encoding="utf-8-sig")
