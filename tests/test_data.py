@@ -15,6 +15,7 @@ from labelrisk.data.dataset import (
     parse_vader_tsv,
     read_dataset,
     read_table,
+    same_text,
     split,
     unknown_labels,
 )
@@ -100,7 +101,7 @@ def test_split_is_deterministic_disjoint_and_stratified():
     df = pd.DataFrame(
         {
             "id": [f"{i:04d}" for i in range(1000)],
-            "text": ["t"] * 1000,
+            "text": [f"t{i}" for i in range(1000)],
             "label": [0] * 800 + [1] * 200,
         }
     )
@@ -201,7 +202,8 @@ def test_unreadable_files_name_the_dataset_path_and_reason(tmp_path, content, fm
 
 
 def test_a_dataset_too_small_for_the_split_is_refused_not_capped():
-    df = pd.DataFrame({"id": [f"{i:02d}" for i in range(32)], "text": "t", "label": [0, 1] * 16})
+    df = pd.DataFrame({"id": [f"{i:02d}" for i in range(32)], "label": [0, 1] * 16})
+    df["text"] = "t" + df.id
     with pytest.raises(DataError) as err:
         split(df, 0, pool_size=96, val_size=32, test_size=200, name="tiny", largest_size=96)
     assert str(err.value).startswith(
@@ -328,7 +330,7 @@ def test_a_split_without_a_class_is_refused():
     labels = ["negative", "positive"]
     df = pd.DataFrame(
         {"id": [f"{i:02d}" for i in range(30)], "text": "t", "label": [0] * 27 + [1] * 3}
-    )
+    ).assign(text=lambda d: "t" + d.id)
     parts = split(df, 0, pool_size=10, val_size=2, test_size=10)
     with pytest.raises(DataError) as err:
         check_split("mine", parts, labels)
@@ -477,3 +479,26 @@ def test_a_stray_quote_that_swallows_rows_is_named_counted_and_refused_in_strict
     (tmp_path / "ok.csv").write_text('id,text,label\na,"Three lines,\nstill, one\ntext",neg\n')
     raw = read_table(tmp_path / "ok.csv", "csv", src)
     assert raw.merged.tolist() == [False] and clean(raw, ["neg"])[1]["merged_rows"] == 0
+
+
+def test_no_text_is_in_the_test_set_and_in_the_pool_or_validation_set(caplog):
+    # 60 rows, 20 texts each given three times (ids differ; white space and not case differs).
+    texts = [f"review {i % 20}" for i in range(60)]
+    texts = [t if k % 3 else f"  {t.replace(' ', '   ')} " for k, t in enumerate(texts)]
+    df = pd.DataFrame({"id": [f"r{i:02d}" for i in range(60)], "text": texts})
+    df["label"] = [i % 20 % 2 for i in range(60)]
+    dropped = Counter()
+    parts = split(df, 0, pool_size=40, val_size=6, test_size=10, dropped=dropped)
+    test = set(same_text(parts["test"].text))
+    for part in ("pool", "val"):
+        assert not set(same_text(parts[part].text)) & test, part
+    # The 10 test rows hold n distinct texts; every other row of those texts is left out.
+    n = len(test)
+    assert dropped["text_in_two_splits"] == 3 * n - 10
+    assert [len(parts[p]) for p in ("pool", "val", "test")] == [60 - 10 - 6 - (3 * n - 10), 6, 10]
+    assert "text_in_two_splits" in caplog.text
+    # Case is kept: "Review 1" is not "review 1".
+    assert same_text(pd.Series(["Review  1 ", "review 1"])).tolist() == ["Review 1", "review 1"]
+    # `keep` leaves the split as it was without the check.
+    kept = split(df, 0, pool_size=40, val_size=6, test_size=10, texts_in_two_splits="keep")
+    assert set(same_text(kept["pool"].text)) & set(same_text(kept["test"].text))

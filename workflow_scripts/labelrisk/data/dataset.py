@@ -503,6 +503,23 @@ def keep_class_shares(
     return rows[~drop].reset_index(drop=True), left
 
 
+def same_text(texts: pd.Series) -> pd.Series:
+    """Texts compared for being the same: white space runs made one space, case kept."""
+    return texts.astype(str).str.split().str.join(" ")
+
+
+def without_test_texts(rest: pd.DataFrame, test: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """`rest` without the rows whose text is also in `test`, and how many those were."""
+    shared = same_text(rest["text"]).isin(set(same_text(test["text"]))).to_numpy()
+    if shared.any():
+        log.warning(
+            "left out %d rows whose text is also in the test set: text_in_two_splits (e.g. %r)",
+            int(shared.sum()),
+            rest["text"].to_numpy()[shared][0][:80],
+        )
+    return rest[~shared], int(shared.sum())
+
+
 def split(
     df: pd.DataFrame,
     seed: int,
@@ -511,8 +528,14 @@ def split(
     test_size: int,
     name: str = "dataset",
     largest_size: int = 1,
+    texts_in_two_splits: str = "drop",
+    dropped: Counter | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Stratified test / validation / pool split; the pool is capped, the rest is unused.
+
+    With `texts_in_two_splits="drop"` the rows whose text (`same_text`) is also in the test set
+    are left out before the validation set and pool are drawn, counted in `dropped` as
+    `text_in_two_splits`: a test item seen in training inflates every student's score.
 
     Test and validation sets have exactly their configured sizes, and the pool holds at least
     `largest_size` rows (the largest training size of the dataset); a dataset too small for
@@ -533,6 +556,16 @@ def split(
     test_n, val_n = test_size, val_size
     strat = df["label"] if df["label"].value_counts().min() >= 3 else None
     rest, test = train_test_split(df, test_size=test_n, random_state=seed, stratify=strat)
+    if texts_in_two_splits == "drop":
+        rest, n = without_test_texts(rest, test)
+        if dropped is not None:
+            dropped["text_in_two_splits"] = n
+        if len(rest) < val_n + max(largest_size, 1):
+            raise DataError(
+                f"dataset {name!r}: after leaving out {n} rows whose text is also in the test "
+                f"set, {len(rest)} rows are left for splits.val_size {val_n} + a training pool "
+                f"of at least {max(largest_size, 1)}. Use more rows or smaller splits."
+            )
     strat = rest["label"] if strat is not None else None
     rest, val = train_test_split(rest, test_size=val_n, random_state=seed + 1, stratify=strat)
     pool_n = min(pool_size, len(rest))
