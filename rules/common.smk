@@ -55,10 +55,6 @@ TEACHER_QUALITY = "results/teacher_quality/{dataset}/{teacher}.parquet"
 EMBEDDINGS = "results/embeddings/{dataset}/{student}.parquet"
 
 
-def dataset_entry(wildcards):
-    return config["datasets"][wildcards.dataset]
-
-
 def n_classes(wildcards):
     return len(config["datasets"][wildcards.dataset]["labels"])
 
