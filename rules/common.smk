@@ -55,6 +55,13 @@ TEACHER_QUALITY = "results/teacher_quality/{dataset}/{teacher}.parquet"
 EMBEDDINGS = "results/embeddings/{dataset}/{student}.parquet"
 
 
+def dataset_reading(wildcards):
+    """What reading a dataset depends on: not its prompt or task (editing those re-annotates
+    without re-splitting the data or re-training the gold students)."""
+    ds = config["datasets"][wildcards.dataset]
+    return {k: ds[k] for k in ("labels", "origin", "drop_duplicate_texts", "class_keep")}
+
+
 def n_classes(wildcards):
     return len(config["datasets"][wildcards.dataset]["labels"])
 

@@ -1,13 +1,6 @@
 # Data: read each dataset, drop (and count) malformed rows, split it reproducibly.
 
 
-def dataset_reading(wildcards):
-    """What reading a dataset depends on: not its prompt or task (editing those re-annotates
-    without re-splitting the data or re-training the gold students)."""
-    ds = config["datasets"][wildcards.dataset]
-    return {k: ds[k] for k in ("labels", "origin", "drop_duplicate_texts", "class_keep")}
-
-
 rule fetch_dataset:
     input:
         local_dataset,

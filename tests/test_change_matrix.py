@@ -344,7 +344,7 @@ def test_every_rule_param_is_read_by_its_script():
 def test_fetch_dataset_gets_only_the_dataset_keys_its_script_reads():
     names, script = rule_params()["fetch_dataset"]
     read = set(re.findall(r"\bds\[\"(\w+)\"\]", script))
-    smk = (ROOT / "rules" / "data.smk").read_text()
+    smk = (ROOT / "rules" / "common.smk").read_text()
     given = re.search(r"for k in \(([^)]*)\)", smk).group(1)
     assert (
         set(re.findall(r"\"(\w+)\"", given))

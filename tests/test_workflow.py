@@ -146,3 +146,22 @@ def test_second_run_does_nothing(run):
     work, args = run
     res = snakemake("-n", *args)
     assert "Nothing to be done" in res.stdout + res.stderr
+
+
+def test_students_learn_from_their_labels(run):
+    """Gold students beat the majority class on the balanced dataset, and students trained on
+    other labels answer otherwise: a wrong training label would show."""
+    work, _ = run
+    summary = pd.read_csv(work / "results/tables/summary.csv").set_index(["dataset", "source"])
+    test = pd.read_parquet(work / "results/data/movies/test.parquet")
+    gold = summary.loc[("movies", "gold")].set_index("size")
+    assert gold.loc[32, "acc_mean"] > test.label.value_counts(normalize=True).max()
+    runs, sets = work / "results/runs/movies", work / "results/label_sets/movies"
+    for source in ("smollm2-135m/llm", "smollm2-135m/entropy25"):
+        labels = [
+            pd.read_parquet(sets / f"{s}/seed1.parquet").query("split == 'train'").label
+            for s in ("gold", source)
+        ]
+        preds = [pd.read_parquet(runs / f"{s}/seed1.parquet").pred for s in ("gold", source)]
+        assert (labels[0].to_numpy() != labels[1].to_numpy()).any(), source
+        assert (preds[0].to_numpy() != preds[1].to_numpy()).any(), source
