@@ -502,3 +502,14 @@ def test_no_text_is_in_the_test_set_and_in_the_pool_or_validation_set(caplog):
     # `keep` leaves the split as it was without the check.
     kept = split(df, 0, pool_size=40, val_size=6, test_size=10, texts_in_two_splits="keep")
     assert set(same_text(kept["pool"].text)) & set(same_text(kept["test"].text))
+
+
+def test_a_two_column_csv_with_multi_line_texts_holding_commas_is_read_whole(tmp_path):
+    """A text over several lines whose lines hold commas (two columns: any comma would make a
+    line look like a record) is one text, unless a line ends in a label of the file."""
+    text = "Soft cotton,\nmachine washable, 100%\nsize M, blue"
+    (tmp_path / "p.csv").write_text(f'label,text\nclothing,"{text}"\nbooks,A novel\n')
+    src = {"text_column": "text", "label_column": "label", "id_column": None}
+    raw = read_table(tmp_path / "p.csv", "csv", src)
+    assert raw.merged.tolist() == [False, False] and raw.lines.tolist() == [3, 1]
+    assert raw.line.tolist() == [2, 5]

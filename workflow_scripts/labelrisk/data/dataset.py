@@ -81,7 +81,7 @@ def read_table(data: Path | bytes, fmt: str, src: dict) -> pd.DataFrame:
                 buf, sep=sep, dtype=str, keep_default_na=False, header=header, names=names
             )
             # Where each record lies, and which swallowed further rows (`clean` counts them).
-            where = merged_records(df, sep, 2 - bool(names))
+            where = merged_records(df, sep, 2 - bool(names), src["label_column"])
             return select_columns(df, src).assign(**{k: where[k].to_numpy() for k in where})
         if fmt == "jsonl":
             # utf-8-sig: a byte-order mark (as some editors save) is skipped, as read_csv does.
@@ -98,27 +98,32 @@ def read_table(data: Path | bytes, fmt: str, src: dict) -> pd.DataFrame:
     return select_columns(df, src)
 
 
-def merged_records(df: pd.DataFrame, sep: str, first_line: int = 2) -> pd.DataFrame:
+def merged_records(
+    df: pd.DataFrame, sep: str, first_line: int = 2, label_column: str | None = None
+) -> pd.DataFrame:
     """Where each record of a CSV/TSV lies (`line`, its first line in the file, blank lines
     not counted as pandas skips them; `lines`, how many it spans) and whether it swallowed
-    further rows (`merged`): a field over several lines whose inner lines hold as many fields
-    as a record, as an unmatched quote (`"`) makes it, reading on to the next quote."""
+    further rows (`merged`), as an unmatched quote (`"`) makes it, reading on to the next
+    quote: a field over several lines whose inner lines read as records, with as many fields
+    and, in the label column's place, a label value of the file's one-line records."""
     cells = df.astype(str)
     spans = 1 + sum(cells[c].str.count("\n") for c in cells.columns).to_numpy(dtype=int)
-    starts = first_line + np.concatenate([[0], np.cumsum(spans)[:-1]]).astype(int)
+    starts = first_line + np.cumsum(spans) - spans
+    merged = np.zeros(len(df), dtype=bool)
+    if label_column not in df.columns or not (spans > 1).any():
+        return pd.DataFrame({"line": starts, "lines": spans, "merged": merged})
+    k, n = list(df.columns).index(label_column), df.shape[1]
+    seen = set(cells.loc[spans == 1, label_column].str.strip())
 
     def swallowed(value: str) -> bool:
-        inner = value.split("\n")[1:-1]
-        return any(len(line.split(sep)) >= df.shape[1] for line in inner)
+        rows = [line.split(sep) for line in value.split("\n")[1:-1]]
+        return any(len(r) >= n and {r[k].strip(), r[k - n].strip()} & seen for r in rows)
 
-    merged = np.zeros(len(df), dtype=bool)
     for c in cells.columns:
         multi = np.flatnonzero(cells[c].str.contains("\n", regex=False).to_numpy())
         merged[multi] |= np.array([swallowed(cells[c].iat[i]) for i in multi], dtype=bool)
-    n_lines = int(spans.sum())
-    if (spans > 1).any():
-        log.info("%d records over %d lines: %d span several", len(df), n_lines, (spans > 1).sum())
-    return pd.DataFrame({"line": starts, "lines": spans, "merged": merged}, index=df.index)
+    log.info("%d records over %d lines: %d span several", len(df), spans.sum(), (spans > 1).sum())
+    return pd.DataFrame({"line": starts, "lines": spans, "merged": merged})
 
 
 def select_columns(df: pd.DataFrame, src: dict) -> pd.DataFrame:
