@@ -157,7 +157,7 @@ def test_students_learn_from_their_labels(run):
     gold = summary.loc[("movies", "gold")].set_index("size")
     assert gold.loc[32, "acc_mean"] > test.label.value_counts(normalize=True).max()
     runs, sets = work / "results/runs/movies", work / "results/label_sets/movies"
-    for source in ("smollm2-135m/llm", "smollm2-135m/entropy25"):
+    for source in ("smollm2-135m/llm",):
         labels = [
             pd.read_parquet(sets / f"{s}/seed1.parquet").query("split == 'train'").label
             for s in ("gold", source)
