@@ -88,10 +88,11 @@ localrules:
     predict,
 
 
-def dataset_entry(wildcards):
-    # The product's unlabelled table is read by its own rule (rules/product.smk), no study job.
-    entry = config["datasets"][wildcards.dataset]
-    return {k: v for k, v in entry.items() if k != "unlabelled"}
+def dataset_reading(wildcards):
+    """What reading a dataset depends on: not its prompt or task (editing those re-annotates
+    without re-splitting the data or re-training the gold students)."""
+    ds = config["datasets"][wildcards.dataset]
+    return {k: ds[k] for k in ("labels", "origin", "drop_duplicate_texts", "class_keep")}
 
 
 def n_classes(wildcards):

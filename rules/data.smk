@@ -13,7 +13,7 @@ rule fetch_dataset:
     conda:
         "../envs/tables.yaml"
     params:
-        dataset=dataset_entry,
+        dataset=dataset_reading,
         on_bad_rows=config["data"]["on_bad_rows"],
         max_dropped_share=config["data"]["max_dropped_share"],
         seed=config["splits"]["seed"],
@@ -36,7 +36,10 @@ rule split_dataset:
     conda:
         "../envs/tables.yaml"
     params:
-        splits=config["splits"],
+        seed=config["splits"]["seed"],
+        val_size=config["splits"]["val_size"],
+        test_size=config["splits"]["test_size"],
+        texts_in_two_splits=config["splits"]["texts_in_two_splits"],
         pool=lambda wc: lr_grid.pool_size(config, wc.dataset),
     script:
         "../workflow_scripts/split_dataset.py"

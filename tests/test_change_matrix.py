@@ -198,6 +198,15 @@ CASES = {
         | evaluated(BASE_SOURCES)
         | artefacts(*SUMMARY_READERS, "dump_config"),
     ),
+    # The prompt is the teacher's: no re-split, no gold student re-trained.
+    "a dataset's task edited": Case(
+        {"datasets": {"movies": {"task": "Sort movie reviews into positive and negative."}}},
+        {job("annotate", dataset="movies", teacher=TEACHER, member=0)}
+        | {job("teacher_quality", dataset="movies", teacher=TEACHER)}
+        | students(BASE_SOURCES[1:], datasets=["movies"])
+        | evaluated(BASE_SOURCES[1:], datasets=["movies"])
+        | artefacts(*SUMMARY_READERS, *TEACHER_READERS, "dump_config"),
+    ),
     "keeping models": Case({"training": {"keep_models": True}}, artefacts("dump_config")),
     "a calibration setting no source reads": Case(
         {"calibration": {"prior_em": False}}, artefacts("dump_config")
@@ -298,4 +307,59 @@ def test_a_change_plans_its_own_jobs_and_their_readers(finished, name):
     plan = finished(case.by).plan(case)
     assert (sorted(plan - case.expected), sorted(case.expected - plan)) == ([], []), (
         "unexpected, missing"
+    )
+
+
+def rule_params() -> dict[str, tuple[set[str], str]]:
+    """{rule: (its params' names, its script's text)} of every rule with params and a script
+    (a rule made by `use rule ... with:` counts as its own)."""
+    out = {}
+    for smk in sorted((ROOT / "rules").glob("*.smk")):
+        blocks = re.split(r"^(?=rule |use rule )", smk.read_text(), flags=re.M)
+        for block in blocks:
+            head = re.match(r"(?:use )?rule (\w+)(?: as (\w+))?", block)
+            params = re.search(r"^    params:\n((?:        .*\n)+)", block, re.M)
+            script = re.search(r'^    script:\n        "\.\./(.+)"', block, re.M)
+            if head and params and script:
+                names = set(re.findall(r"^        (\w+)=", params.group(1), re.M))
+                out[head.group(2) or head.group(1)] = (names, (ROOT / script.group(1)).read_text())
+    return out
+
+
+def unread_params(names: set[str], script: str) -> list[str] | None:
+    """The params a script never reads (as `snakemake.params.x`, through an alias `p.x`, or
+    by its quoted name); None where the script hands the `snakemake` object to a function,
+    which this cannot follow."""
+    if re.search(r"\(snakemake\b(?!\.)", script):
+        return None
+    alias = re.findall(
+        r"^(\w+)(?:, (\w+))? = (?:snakemake\.\w+, )?snakemake\.params\b", script, re.M
+    )
+    holders = {"params", *(a[-1] or a[0] for a in alias)}
+    read = "|".join(rf"\b{h}\.{{name}}\b" for h in holders) + r'|"{name}"'
+    return sorted(n for n in names if not re.search(read.format(name=n), script))
+
+
+def test_every_rule_param_is_read_by_its_script():
+    """A param a script does not read re-runs the rule (and all after it) when it changes."""
+    unread = {rule: unread_params(*given) for rule, given in rule_params().items()}
+    assert {rule: names for rule, names in unread.items() if names} == {}
+    # The check reaches the data rules (and most others).
+    assert {"fetch_dataset", "split_dataset"} <= {r for r, n in unread.items() if n == []}
+
+
+def test_fetch_dataset_gets_only_the_dataset_keys_its_script_reads():
+    names, script = rule_params()["fetch_dataset"]
+    read = set(re.findall(r"\bds\[\"(\w+)\"\]", script))
+    smk = (ROOT / "rules" / "common.smk").read_text()
+    given = re.search(r"for k in \(([^)]*)\)", smk).group(1)
+    assert (
+        set(re.findall(r"\"(\w+)\"", given))
+        == read
+        == {
+            "labels",
+            "origin",
+            "drop_duplicate_texts",
+            "class_keep",
+        }
     )

@@ -280,3 +280,77 @@ def test_missing_local_files_of_the_grid_are_named_at_parse_time(config, tmp_pat
     assert f"students.minilm-l6.origin.path: {tmp_path / 'enc'} does not exist" in str(err.value)
     assert "teachers.qwen2.5-coder-0.5b" not in str(err.value)  # the folder is there
     check(bad, disk=False)  # the same config, files aside
+
+
+@pytest.mark.unit
+def test_yaml_booleans_as_labels_are_refused_with_a_hint_to_quote(config):
+    config["datasets"]["movies"]["labels"] = [False, True]  # `labels: [no, yes]`
+    with pytest.raises(ConfigError) as err:
+        validate(config, SCHEMA)
+    assert "datasets.movies.labels.0: False is not of type 'string' (YAML reads unquoted" in str(
+        err.value
+    )
+    assert 'quote it, e.g. "false" or "yes"/"no"' in str(err.value)
+
+
+@pytest.mark.unit
+def test_too_many_labels_names_the_limit(config):
+    config["datasets"]["movies"]["labels"] = [f"l{i}" for i in range(12)]
+    with pytest.raises(
+        ConfigError, match=r"datasets\.movies\.labels: .* is too long \(at most 10; 12 given\)"
+    ):
+        validate(config, SCHEMA)
+
+
+@pytest.mark.unit
+def test_text_values_are_typed_by_the_schema_as_command_line_values_arrive(config):
+    """`--config "training={epochs: 2}"` gives nested values as text (Snakemake's BaseLoader)."""
+    config["training"] = {"epochs": "2", "learning_rate": "2.0e-4", "freeze_embeddings": "false"}
+    config["grid"]["sizes"] = ["16", "32"]
+    config["splits"]["pool_size"] = "null"
+    validate(config, SCHEMA)
+    assert config["training"] == {"epochs": 2, "learning_rate": 2.0e-4, "freeze_embeddings": False}
+    assert config["grid"]["sizes"] == [16, 32] and config["splits"]["pool_size"] is None
+    # Text that is not unambiguously the type is refused, naming the key.
+    for key, bad in (("epochs", "two"), ("epochs", "1e3x"), ("train_batch_size", "16.0")):
+        config["training"] = {key: bad}
+        with pytest.raises(ConfigError, match=rf"training\.{key}: '{bad}' is not of type"):
+            validate(config, SCHEMA)
+    config["training"] = {"epochs": "2.5"}
+    validate(config, SCHEMA)
+    assert config["training"] == {"epochs": 2.5}
+    # A string where the schema takes a string stays one.
+    config["datasets"]["movies"]["task"] = "2"
+    validate(config, SCHEMA)
+    assert config["datasets"]["movies"]["task"] == "2"
+
+
+@pytest.mark.dag
+def test_nested_numbers_can_be_set_on_the_command_line(tmp_path):
+    res = snakemake(
+        "results/plan.md",
+        "-n",
+        "-d",
+        str(tmp_path),
+        "--config",
+        "training={epochs: 2}",
+        "grid={sizes: [16, 32]}",
+        "--configfile",
+        str(ROOT / "config.yaml"),
+        check=False,
+    )
+    assert res.returncode == 0, res.stderr[-2000:]
+    res = snakemake(
+        "results/plan.md",
+        "-n",
+        "-d",
+        str(tmp_path),
+        "--config",
+        "training={epochs: two}",
+        "--configfile",
+        str(ROOT / "config.yaml"),
+        check=False,
+    )
+    assert res.returncode != 0 and "training.epochs: 'two' is not of type 'number'" in (
+        res.stdout + res.stderr
+    )

@@ -15,6 +15,7 @@ from labelrisk.data.dataset import (
     parse_vader_tsv,
     read_dataset,
     read_table,
+    same_text,
     split,
     unknown_labels,
 )
@@ -60,12 +61,30 @@ def test_clean_counts_each_bad_row_once():
         clean(raw, ["neg", "pos"], on_bad_rows="error")
 
 
-def test_labels_by_integer_id():
+def test_labels_by_name_or_by_declared_integer_id():
     raw = pd.DataFrame(
-        {"id": ["a", "b", "c"], "text": ["x", "y", "z"], "label_name": ["1", 0, "7"]}
+        {"id": ["a", "b", "c", "d"], "text": ["x", "y", "z", "w"], "label_name": ["1", 0, "7", 1.0]}
     )
-    rows, drops = clean(raw, ["neg", "pos"])
-    assert rows.label.tolist() == [1, 0] and drops["unknown_label"] == 1
+    # By name (the default): no value names "neg" or "pos", and the hint says they look like ids.
+    with pytest.raises(DataError, match="look like class ids: set origin.label_values: ids"):
+        clean(raw.iloc[[0, 1, 3]], ["neg", "pos"])
+    rows, drops = clean(raw, ["neg", "pos"], label_values="ids")
+    assert rows.label.tolist() == [1, 0, 1] and drops["unknown_label"] == 1
+    # Digit-string labels: 0, 0.0 and "0" all name "0", whatever their type.
+    rows, _ = clean(raw.iloc[[0, 1, 3]], ["0", "1"])
+    assert rows.label.tolist() == [1, 0, 1]
+
+
+def test_digit_labels_whose_names_and_ids_disagree_are_refused_with_the_fix():
+    raw = pd.DataFrame({"id": ["a", "b"], "text": ["x", "y"], "label_name": [0, 1]})
+    with pytest.raises(
+        DataError,
+        match=r"label value 0 names class '0' by name but '1' by class id.*"
+        r"origin.label_values: names or origin.label_values: ids",
+    ):
+        clean(raw, ["1", "0"])
+    assert clean(raw, ["1", "0"], label_values="names")[0].label.tolist() == [1, 0]
+    assert clean(raw, ["1", "0"], label_values="ids")[0].label.tolist() == [0, 1]
 
 
 def test_read_table_missing_column(tmp_path):
@@ -82,7 +101,7 @@ def test_split_is_deterministic_disjoint_and_stratified():
     df = pd.DataFrame(
         {
             "id": [f"{i:04d}" for i in range(1000)],
-            "text": ["t"] * 1000,
+            "text": [f"t{i}" for i in range(1000)],
             "label": [0] * 800 + [1] * 200,
         }
     )
@@ -109,7 +128,7 @@ def test_whole_number_float_ids_are_labels(tmp_path):
     src = {"text_column": "text", "label_column": "label", "id_column": None}
     for fmt in ("parquet", "jsonl"):
         raw = read_table(tmp_path / f"d.{fmt}", fmt, src)
-        rows, drops = clean(raw, ["neg", "pos"])
+        rows, drops = clean(raw, ["neg", "pos"], label_values="ids")
         assert rows.label.tolist() == [1, 0, 1], fmt
         assert drops == {
             "no_id": 0,
@@ -123,6 +142,7 @@ def test_whole_number_float_ids_are_labels(tmp_path):
             {"id": list("abcd"), "text": list("wxyz"), "label_name": [1.5, 2.0, "1.0", 0]}
         ),
         ["neg", "pos"],
+        label_values="ids",
     )
     assert rows.label.tolist() == [1, 0] and drops["unknown_label"] == 2  # 1.5 and 2 are not ids
 
@@ -132,7 +152,14 @@ def test_nan_and_empty_labels_count_as_no_label(tmp_path):
     src = {"text_column": "text", "label_column": "label", "id_column": None}
     rows, drops = clean(read_table(tmp_path / "d.csv", "csv", src), ["neg", "pos"])
     assert rows.label.tolist() == [1, 0]
-    assert drops == {"no_id": 0, "no_text": 0, "no_label": 3, "unknown_label": 1, "duplicate_id": 0}
+    assert drops == {
+        "merged_rows": 0,
+        "no_id": 0,
+        "no_text": 0,
+        "no_label": 3,
+        "unknown_label": 1,
+        "duplicate_id": 0,
+    }
     # A label that is literally named like a missing value is still that label.
     rows, drops = clean(
         pd.DataFrame({"id": ["a", "b"], "text": ["x", "y"], "label_name": ["None", "some"]}),
@@ -175,7 +202,8 @@ def test_unreadable_files_name_the_dataset_path_and_reason(tmp_path, content, fm
 
 
 def test_a_dataset_too_small_for_the_split_is_refused_not_capped():
-    df = pd.DataFrame({"id": [f"{i:02d}" for i in range(32)], "text": "t", "label": [0, 1] * 16})
+    df = pd.DataFrame({"id": [f"{i:02d}" for i in range(32)], "label": [0, 1] * 16})
+    df["text"] = "t" + df.id
     with pytest.raises(DataError) as err:
         split(df, 0, pool_size=96, val_size=32, test_size=200, name="tiny", largest_size=96)
     assert str(err.value).startswith(
@@ -215,9 +243,16 @@ def test_missing_ids_have_their_own_reason_and_are_never_kept(tmp_path):
     src = {"text_column": "text", "label_column": "label", "id_column": "rid"}
     rows, drops = clean(read_table(tmp_path / "d.csv", "csv", src), ["neg", "pos"])
     assert rows.id.tolist() == ["a", "b"]
-    assert drops == {"no_id": 2, "no_text": 0, "no_label": 0, "unknown_label": 0, "duplicate_id": 1}
+    assert drops == {
+        "merged_rows": 0,
+        "no_id": 2,
+        "no_text": 0,
+        "no_label": 0,
+        "unknown_label": 0,
+        "duplicate_id": 1,
+    }
     # Two null ids are not duplicates of each other; 8.0 is the integer id 8 (read as floats).
-    rows, drops = clean(read_table(tmp_path / "d.jsonl", "jsonl", src), ["neg", "pos"])
+    rows, drops = clean(read_table(tmp_path / "d.jsonl", "jsonl", src), ["0", "1"])
     assert rows.id.tolist() == ["7", "8"] and drops["no_id"] == 2 and drops["duplicate_id"] == 0
 
 
@@ -230,7 +265,7 @@ def test_unknown_label_values_are_named_with_counts(caplog):
         }
     )
     labels = ["negative", "positive"]
-    assert unknown_labels(raw, labels) == {"Positive": 3, "meh": 1}
+    assert unknown_labels(raw, labels) == {"Positive": 3, "meh": 1, "1": 1}
     assert label_values(raw, labels) == {
         "Positive": 3,
         "negative": 1,
@@ -239,15 +274,14 @@ def test_unknown_label_values_are_named_with_counts(caplog):
         "1": 1,
     }
     rows, drops = clean(raw, labels)
-    assert rows.label.tolist() == [0, 1] and drops["unknown_label"] == 4
+    assert rows.label.tolist() == [0] and drops["unknown_label"] == 5
     assert (
-        "unknown label values 'Positive' 3, 'meh' 1 (the labels are ['negative', 'positive']"
-        in (caplog.text)
+        "unknown label values 'Positive' 3, 'meh' 1, '1' 1 (not the labels ['negative', "
+        "'positive']; origin.label_map renames a source's values)" in (caplog.text)
     )
     with pytest.raises(DataError) as err:
         clean(raw, labels, on_bad_rows="error")
-    assert "unknown label values 'Positive' 3, 'meh' 1" in str(err.value)
-    assert "the labels are ['negative', 'positive'], or their ids 0..1" in str(err.value)
+    assert "unknown label values 'Positive' 3, 'meh' 1, '1' 1" in str(err.value)
 
 
 def test_a_class_without_rows_is_named_with_the_values_seen():
@@ -264,8 +298,8 @@ def test_a_class_without_rows_is_named_with_the_values_seen():
         check_classes("mine", rows, labels, label_values(raw, labels))
     assert str(err.value) == (
         "dataset 'mine': class 'positive' has no rows ('Positive' is not 'positive': fix the "
-        "labels, or map it in origin.label_map). Label values in the source: 'Positive' 3, "
-        "'negative' 2"
+        "labels, or map it in origin.label_map). Label values in the source, matched to the "
+        "labels by name: 'Positive' 3, 'negative' 2"
     )
     ok = pd.DataFrame(
         {"id": list("ab"), "text": list("xy"), "label_name": ["positive", "negative"]}
@@ -296,7 +330,7 @@ def test_a_split_without_a_class_is_refused():
     labels = ["negative", "positive"]
     df = pd.DataFrame(
         {"id": [f"{i:02d}" for i in range(30)], "text": "t", "label": [0] * 27 + [1] * 3}
-    )
+    ).assign(text=lambda d: "t" + d.id)
     parts = split(df, 0, pool_size=10, val_size=2, test_size=10)
     with pytest.raises(DataError) as err:
         check_split("mine", parts, labels)
@@ -342,3 +376,140 @@ def test_label_map_reads_the_manifestos_spelling(tmp_path):
     labels = ["present", "future", "past"]
     rows, drops = clean(load_raw(src, labels, tmp_path), labels)
     assert rows.label.tolist() == [1, 0, 2, 1, 2] and sum(drops.values()) == 0
+
+
+def save_in_every_format(df: pd.DataFrame, folder) -> dict[str, object]:
+    """The same table as CSV, TSV, JSON lines and parquet (as pandas writes each)."""
+    df.to_csv(folder / "t.csv", index=False)
+    df.to_csv(folder / "t.tsv", sep="\t", index=False)
+    df.to_json(folder / "t.jsonl", orient="records", lines=True)
+    df.to_parquet(folder / "t.parquet", index=False)
+    return {fmt: folder / f"t.{fmt}" for fmt in ("csv", "tsv", "jsonl", "parquet")}
+
+
+@pytest.mark.parametrize(
+    "values, labels, label_map, by, meant",
+    [
+        # value -> the label it means; label_map keys unquoted (ints) or quoted, both work
+        ([0, 1], ["negative", "positive"], {0: "negative", 1: "positive"}, "auto", "np"),
+        ([0, 1], ["negative", "positive"], {"0": "positive", "1": "negative"}, "auto", "pn"),
+        ([0, 1], ["negative", "positive"], None, "ids", "np"),
+        ([0, 1], ["0", "1"], None, "auto", "np"),
+        ([0, 1], ["1", "0"], None, "names", "pn"),
+        ([0, 1], ["1", "0"], None, "ids", "np"),
+        (
+            ["neg", "pos"],
+            ["negative", "positive"],
+            {"neg": "negative", "pos": "positive"},
+            "auto",
+            "np",
+        ),
+    ],
+)
+def test_the_same_table_in_every_format_gives_the_same_splits(
+    tmp_path, values, labels, label_map, by, meant
+):
+    # 40 rows, value of row i: values[i % 2]; "np": values[0] means the first label.
+    df = pd.DataFrame(
+        {"rid": [f"r{i:02d}" for i in range(40)], "text": [f"review {i}" for i in range(40)]}
+    )
+    df["label"] = [values[i % 2] for i in range(40)]
+    want = {f"r{i:02d}": (i % 2 if meant == "np" else 1 - i % 2) for i in range(40)}
+    splits = {}
+    for fmt, path in save_in_every_format(df, tmp_path).items():
+        src = dict(local_src(path, fmt), id_column="rid", label_map=label_map)
+        rows, drops = clean(load_raw(src, labels, tmp_path), labels, label_values=by)
+        assert sum(drops.values()) == 0, fmt
+        assert dict(zip(rows.id, rows.label, strict=True)) == want, fmt
+        splits[fmt] = split(rows, 0, 16, 8, 8)
+    for fmt in ("tsv", "jsonl", "parquet"):
+        for part in ("pool", "val", "test"):
+            pd.testing.assert_frame_equal(splits[fmt][part], splits["csv"][part])
+
+
+def test_digit_labels_named_otherwise_than_their_ids_are_refused_in_every_format(tmp_path):
+    df = pd.DataFrame({"text": [f"t{i}" for i in range(6)], "label": [0, 1] * 3})
+    for fmt, path in save_in_every_format(df, tmp_path).items():
+        raw = load_raw(local_src(path, fmt), ["1", "0"], tmp_path)
+        with pytest.raises(DataError, match="say which is meant|Say which is meant"):
+            clean(raw, ["1", "0"])
+
+
+def test_star_ratings_1_to_5_read_by_name_fill_every_class(tmp_path):
+    """Integers 1-5 with labels "1".."5": by name each star is its class (by id, 1 would be
+    "2" and 5 no class at all), so `auto` asks which is meant and `names` reads them."""
+    (tmp_path / "t.jsonl").write_text(
+        "".join(f'{{"text": "t{i}", "label": {i % 5 + 1}}}\n' for i in range(25))
+    )
+    labels = ["1", "2", "3", "4", "5"]
+    raw = load_raw(local_src(tmp_path / "t.jsonl", "jsonl"), labels, tmp_path)
+    with pytest.raises(DataError, match="label value 1 names class '1' by name but '2' by"):
+        clean(raw, labels)
+    rows, _ = clean(raw, labels, label_values="names")
+    assert rows.label.value_counts().to_dict() == {0: 5, 1: 5, 2: 5, 3: 5, 4: 5}
+    check_classes("stars", rows, labels, label_values(raw, labels), by="names")
+
+
+def stray_quote_csv(path, n=120):
+    """A real `n`-row CSV (header `id,text,label`): row r40's text opens a quote it never
+    closes and row r43's text holds an inch mark (12"), as people write them."""
+    lines = ["id,text,label"]
+    for i in range(n):
+        text = {40: '"Loved it, honestly', 43: 'The 12" ruler scene'}.get(i, f"review {i}")
+        lines.append(f"r{i},{text},{'positive' if i % 2 else 'negative'}")
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_a_stray_quote_that_swallows_rows_is_named_counted_and_refused_in_strict_mode(
+    tmp_path, caplog
+):
+    path = stray_quote_csv(tmp_path / "t.csv")
+    src = {"text_column": "text", "label_column": "label", "id_column": "id"}
+    raw = read_table(path, "csv", src)
+    # pandas reads 117 records: r40 runs from line 42 (r40) to line 45 (r43), taking r41-r43.
+    assert len(raw) == 117 and raw.merged.tolist().count(True) == 1
+    assert raw.loc[raw.merged, ["id", "line", "lines"]].values.tolist() == [["r40", 42, 4]]
+    rows, drops = clean(raw, ["negative", "positive"], where=str(path))
+    assert len(rows) == 116 and drops["merged_rows"] == 1 and "r40" not in set(rows.id)
+    assert f"dropped as merged_rows: {path}, lines 42-45: a record holds" in caplog.text
+    with pytest.raises(DataError, match=rf"{path}, lines 42-45: .*unmatched quote"):
+        clean(raw, ["negative", "positive"], on_bad_rows="error", where=str(path))
+    # A quoted text over three lines with commas in them is not a swallowed row.
+    (tmp_path / "ok.csv").write_text('id,text,label\na,"Three lines,\nstill, one\ntext",neg\n')
+    raw = read_table(tmp_path / "ok.csv", "csv", src)
+    assert raw.merged.tolist() == [False] and clean(raw, ["neg"])[1]["merged_rows"] == 0
+
+
+def test_no_text_is_in_the_test_set_and_in_the_pool_or_validation_set(caplog):
+    # 60 rows, 20 texts each given three times (ids differ; white space and not case differs).
+    texts = [f"review {i % 20}" for i in range(60)]
+    texts = [t if k % 3 else f"  {t.replace(' ', '   ')} " for k, t in enumerate(texts)]
+    df = pd.DataFrame({"id": [f"r{i:02d}" for i in range(60)], "text": texts})
+    df["label"] = [i % 20 % 2 for i in range(60)]
+    dropped = Counter()
+    parts = split(df, 0, pool_size=40, val_size=6, test_size=10, dropped=dropped)
+    test = set(same_text(parts["test"].text))
+    for part in ("pool", "val"):
+        assert not set(same_text(parts[part].text)) & test, part
+    # The 10 test rows hold n distinct texts; every other row of those texts is left out.
+    n = len(test)
+    assert dropped["text_in_two_splits"] == 3 * n - 10
+    assert [len(parts[p]) for p in ("pool", "val", "test")] == [60 - 10 - 6 - (3 * n - 10), 6, 10]
+    assert "text_in_two_splits" in caplog.text
+    # Case is kept: "Review 1" is not "review 1".
+    assert same_text(pd.Series(["Review  1 ", "review 1"])).tolist() == ["Review 1", "review 1"]
+    # `keep` leaves the split as it was without the check.
+    kept = split(df, 0, pool_size=40, val_size=6, test_size=10, texts_in_two_splits="keep")
+    assert set(same_text(kept["pool"].text)) & set(same_text(kept["test"].text))
+
+
+def test_a_two_column_csv_with_multi_line_texts_holding_commas_is_read_whole(tmp_path):
+    """A text over several lines whose lines hold commas (two columns: any comma would make a
+    line look like a record) is one text, unless a line ends in a label of the file."""
+    text = "Soft cotton,\nmachine washable, 100%\nsize M, blue"
+    (tmp_path / "p.csv").write_text(f'label,text\nclothing,"{text}"\nbooks,A novel\n')
+    src = {"text_column": "text", "label_column": "label", "id_column": None}
+    raw = read_table(tmp_path / "p.csv", "csv", src)
+    assert raw.merged.tolist() == [False, False] and raw.lines.tolist() == [3, 1]
+    assert raw.line.tolist() == [2, 5]

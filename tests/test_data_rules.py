@@ -15,7 +15,7 @@ ROWS = [
     ("a2", "", "negative"),  # empty text
     ("a3", "Dreadful.", "sideways"),  # unknown label
     ("a3", "Dreadful again.", "negative"),  # duplicate id
-    ("a4", "Flat and forgettable.", "0"),  # label given by its id
+    ("a4", "Flat and forgettable.", "negative"),
 ] + [(f"b{i}", f"review number {i}", "positive" if i % 2 else "negative") for i in range(40)]
 
 
@@ -52,6 +52,7 @@ def test_local_table_is_read_checked_and_split(tmp_path):
     rows = json.loads((tmp_path / "results/data/mine/rows.json").read_text())
     assert rows["read"] == 45 and rows["kept"] == 42
     assert rows["dropped"] == {
+        "merged_rows": 0,
         "no_id": 0,
         "no_text": 1,
         "no_label": 0,
@@ -194,8 +195,8 @@ def test_a_misspelt_class_stops_naming_it_and_the_values_seen(tmp_path):
     log = (tmp_path / "logs/data/fetch_mine.log").read_text()
     assert (
         "dataset 'mine': class 'positive' has no rows ('Positive' is not 'positive': fix the "
-        "labels, or map it in origin.label_map). Label values in the source: 'negative' 22, "
-        "'Positive' 21, 'sideways' 1, '0' 1"
+        "labels, or map it in origin.label_map). Label values in the source, matched to the "
+        "labels by name: 'negative' 23, 'Positive' 21, 'sideways' 1"
     ) in log
     assert not (tmp_path / "results/data/mine/pool.parquet").exists()
 
@@ -262,3 +263,37 @@ def test_a_missing_local_table_stops_the_dry_run_even_with_old_results(tmp_path)
     assert res.returncode != 0
     out = res.stdout + res.stderr
     assert f"datasets.mine.origin.path: {tmp_path / 'reviews.csv'} does not exist" in out
+
+
+@pytest.mark.e2e
+def test_rows_swallowed_by_a_stray_quote_are_named_on_the_console_and_in_rows_json(tmp_path):
+    from test_data import stray_quote_csv
+
+    args = local_config(tmp_path)
+    cfg = yaml.safe_load(Path(args[-1]).read_text())
+    table = stray_quote_csv(Path(cfg["datasets"]["mine"]["origin"]["path"]))
+    cfg["datasets"]["mine"]["origin"].update(
+        text_column="text", label_column="label", id_column="id"
+    )
+    Path(args[-1]).write_text(yaml.safe_dump(cfg))
+    res = snakemake("results/data/mine/rows.json", "--cores", "1", *args)
+    rows = json.loads((tmp_path / "results/data/mine/rows.json").read_text())
+    assert rows["read"] == 117 and rows["kept"] == 116 and rows["dropped"]["merged_rows"] == 1
+    assert rows["merged_rows"] == "lines 42-45"
+    assert "dropped 1 of 117 rows (merged_rows 1; records that swallowed further rows" in res.stderr
+    assert (
+        f"{table}, lines 42-45: a record holds what reads as further rows"
+        in (tmp_path / "logs/data/fetch_mine.log").read_text()
+    )
+    (tmp_path / "strict.yaml").write_text("data: {on_bad_rows: error}\n")
+    res = snakemake(
+        "results/data/mine/rows.json",
+        "--cores",
+        "1",
+        "--forceall",
+        *args,
+        str(tmp_path / "strict.yaml"),
+        check=False,
+    )
+    assert res.returncode != 0
+    assert f"{table}, lines 42-45" in (tmp_path / "logs/data/fetch_mine.log").read_text()

@@ -96,3 +96,48 @@ def test_label_sets_of_a_source_are_nested_and_share_the_validation_set():
         validation_labels="gold",
     )[(4, 1)]
     assert gold_val[gold_val.split == "val"].label.tolist() == [1, 0, 1, 0]
+
+
+@pytest.fixture
+def no_label_members():
+    """Member 0 gave no label for c and f (a server teacher's uniform placeholder, pred 0 by
+    argmax), member 1 none for b."""
+    ids = list("abcdef")
+    items = pd.DataFrame({"id": ids, "text": list("ABCDEF"), "label": [0, 1, 1, 0, 1, 1]})
+    m0 = pd.DataFrame(
+        {
+            "id": ids,
+            "pred": [0, 1, 0, 0, 1, 0],
+            "entropy": [0.1, 0.2, 0.693, 0.1, 0.3, 0.693],
+            "p_0": [0.9, 0.2, 0.5, 0.8, 0.1, 0.5],
+            "p_1": [0.1, 0.8, 0.5, 0.2, 0.9, 0.5],
+            "no_label": [False, False, True, False, False, True],
+        }
+    )
+    m1 = m0.assign(pred=[0, 0, 1, 0, 1, 1], no_label=[False, True, False, False, False, False])
+    m2 = m0.assign(pred=[0, 1, 1, 0, 1, 1]).drop(columns="no_label")  # column missing: none
+    return items, [m.set_index("id") for m in (m0, m1, m2)]
+
+
+def test_items_without_a_teacher_label_never_train_as_a_class(no_label_members, caplog):
+    from labelrisk.labels.label_sets import build
+
+    items, members = no_label_members
+    llm = label(items, Source.parse("t/llm"), members[:1])
+    assert llm.no_label.tolist() == [False, False, True, False, False, True]
+    assert llm.keep.tolist() == [True, True, False, True, True, False]
+    soft = label(items, Source.parse("t/soft"), members[:1])
+    assert soft.keep.tolist() == llm.keep.tolist()
+    # Any member the source reads: the vote also leaves out b (member 1 gave no label).
+    vote = label(items, Source.parse("t/vote"), members)
+    assert vote.no_label.tolist() == [False, True, True, False, False, True]
+    # Entropy filtering replaces the two uniform rows (highest entropy) by gold: kept.
+    ent = label(items, Source.parse("t/entropy25"), members[:1])
+    assert ent.is_gold.tolist() == [False, False, True, False, False, True]
+    assert not ent.no_label.any() and ent.keep.all()
+    gold = label(items, Source.parse("gold"), None)
+    assert "no_label" not in gold and gold.keep.all()
+    sets = build("t/llm", items, items.iloc[:2], members[:1], [6], [1])
+    train = sets[(6, 1)].query("split != 'val'")
+    assert sorted(train.loc[train.split == "dropped", "id"]) == ["c", "f"]
+    assert "n6 seed1: 2 of 6 items left out: the teacher gave no label" in caplog.text

@@ -35,7 +35,8 @@ def paper():
 
 def rows_of(paper, name, src, cache):
     ds = paper["datasets"][name]
-    return clean(load_raw(src, ds["labels"], cache), ds["labels"])
+    by = ds["origin"]["label_values"]
+    return clean(load_raw(src, ds["labels"], cache), ds["labels"], label_values=by)
 
 
 # The dataset card of stanfordnlp/imdb declares its config and splits (as on the Hub).

@@ -34,13 +34,15 @@ def test_training_figures(tiny):
     # 9 sources (gold, llm, entropy25, ensemble, learned25, cleanlab_drop, soft, 2 calibrated)
     # x 2 seeds x 2 sizes
     assert rows.runs == 36
-    # 9 sources x 2 seeds x 1 epoch x (16 + 32) items x 2.5 tokens
-    assert rows.training_tokens == 9 * 2 * 48 * 2.5 == 2160
-    # 6 x 22.7M x 2160 + 2 x 22.7M x 36 runs x (16 val + 24 test) x 2.5, at 3e11 FLOP/s,
-    # and 4 s for each of the 36 runs (18 jobs, one per source and seed, start at no cost)
+    # 9 sources x 2 seeds x (16 items x 10 epochs + 32 x 5: training.min_steps 10 at batch
+    # 16) x 2.5 tokens
+    assert rows.training_tokens == 9 * 2 * (16 * 10 + 32 * 5) * 2.5 == 14400
+    # 6 x 22.7M x 14400 + 2 x 22.7M x (36 runs x 24 test + 18 source-seeds x (10 + 5 epochs)
+    # x 16 val) x 2.5, at 3e11 FLOP/s, and 4 s for each of the 36 runs (18 jobs, one per
+    # source and seed, start at no cost)
     tiny["plan"]["student_parameters"] = 0.0227
     row = plan.training_rows(tiny, {"movies": items()}).iloc[0]
-    flops = 6 * 22.7e6 * 2160 + 2 * 22.7e6 * 36 * 40 * 2.5
+    flops = 6 * 22.7e6 * 14400 + 2 * 22.7e6 * (36 * 24 + 18 * 15 * 16) * 2.5
     assert row.jobs == 18
     assert row.hours == pytest.approx((flops / 3e11 + 36 * 4) / 3600)
 
@@ -128,7 +130,7 @@ def test_markdown_totals(tiny):
     teachers = plan.teacher_rows(tiny, {"movies": items()})
     training = plan.training_rows(tiny, {"movies": items()})
     md = plan.markdown(teachers, training, tiny)
-    assert "- prompts: 99;" in md and "- fine-tuning runs: 36; training tokens: 2,160" in md
+    assert "- prompts: 99;" in md and "- fine-tuning runs: 36; training tokens: 14,400" in md
 
 
 def test_fine_tuning_hours_measured_by_a_run(tiny, tmp_path):

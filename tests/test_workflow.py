@@ -219,3 +219,22 @@ def test_report_first_screen_in_a_browser(run):
     # a screenshot of that first screen, to look at (tests/.work is kept between runs)
     shot = WORK / "report_first_screen.png"
     subprocess.run([*browser, f"--screenshot={shot}", report.as_uri()], timeout=120, check=True)
+
+
+def test_students_learn_from_their_labels(run):
+    """Gold students beat the majority class on the balanced dataset, and students trained on
+    other labels answer otherwise: a wrong training label would show."""
+    work, _ = run
+    summary = pd.read_csv(work / "results/tables/summary.csv").set_index(["dataset", "source"])
+    test = pd.read_parquet(work / "results/data/movies/test.parquet")
+    gold = summary.loc[("movies", "gold")].set_index("size")
+    assert gold.loc[32, "acc_mean"] > test.label.value_counts(normalize=True).max()
+    runs, sets = work / "results/runs/movies", work / "results/label_sets/movies"
+    for source in ("smollm2-135m/llm",):
+        labels = [
+            pd.read_parquet(sets / f"{s}/seed1.parquet").query("split == 'train'").label
+            for s in ("gold", source)
+        ]
+        preds = [pd.read_parquet(runs / f"{s}/seed1.parquet").pred for s in ("gold", source)]
+        assert (labels[0].to_numpy() != labels[1].to_numpy()).any(), source
+        assert (preds[0].to_numpy() != preds[1].to_numpy()).any(), source

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import jsonschema
 import yaml
 
@@ -30,25 +32,96 @@ _Validator = jsonschema.validators.extend(
 )
 
 
+_UNTYPED = object()
+
+
+def _typed(text: str, types: list[str]):
+    """`text` as the first of the schema `types` it reads as unambiguously, else _UNTYPED."""
+    low = text.strip().lower()
+    for t in types:
+        if t == "integer" and re.fullmatch(r"[-+]?\d+", text.strip()):
+            return int(text)
+        if t == "number" and re.fullmatch(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?", text.strip()):
+            return float(text) if re.search(r"[.eE]", text) else int(text)
+        if t == "boolean" and low in ("true", "false"):
+            return low == "true"
+        if t == "null" and low in ("null", "~"):
+            return None
+    return _UNTYPED
+
+
+def _type_errors(error):
+    """A type error and those inside it (anyOf/oneOf branches)."""
+    if error.validator == "type":
+        yield error
+    for sub in error.context or ():
+        yield from _type_errors(sub)
+
+
+def coerce_text(config: dict, validator) -> list[str]:
+    """Values given as text where the schema wants a number, boolean or null (Snakemake's
+    `--config training={epochs: 2}` passes nested values as text) set to that type in place,
+    where the text reads as it unambiguously; returns the key paths changed."""
+    changed = []
+    for _ in range(100):  # one pass per nesting level is plenty
+        fixes = {}
+        for error in validator.iter_errors(config):
+            for e in _type_errors(error):
+                types = (
+                    e.validator_value
+                    if isinstance(e.validator_value, list)
+                    else [e.validator_value]
+                )
+                value = _typed(e.instance, types) if isinstance(e.instance, str) else _UNTYPED
+                if value is not _UNTYPED and e.absolute_path:
+                    fixes[tuple(e.absolute_path)] = value
+        if not fixes:
+            return changed
+        for path, value in fixes.items():
+            parent = config
+            for key in path[:-1]:
+                parent = parent[key]
+            parent[path[-1]] = value
+            changed.append(".".join(map(str, path)))
+    return changed
+
+
+def _hint(e) -> str:
+    """What a user can do about a schema error, beyond jsonschema's message."""
+    hint = "".join(
+        f" (`{old}` is now `{new}`)"
+        for old, new in RENAMED.items()
+        if e.validator == "additionalProperties" and repr(old) in e.message
+    )
+    if isinstance(e.instance, float) and "integer" in str(e.validator_value):
+        hint += " (write a whole number without a decimal point)"
+    if isinstance(e.instance, bool) and "string" in str(e.validator_value):
+        hint += (
+            " (YAML reads unquoted yes, no, on, off, true and false as booleans: quote it, "
+            f'e.g. "{str(e.instance).lower()}" or "yes"/"no")'
+        )
+    if isinstance(e.instance, str) and e.validator == "type":
+        hint += " (given as text; write it as the type above)"
+    if e.validator in ("maxItems", "minItems"):
+        side = "at most" if e.validator == "maxItems" else "at least"
+        hint += f" ({side} {e.validator_value}; {len(e.instance)} given)"
+    return hint
+
+
 def validate(config: dict, schema_path: str) -> None:
-    """Reject a config that breaks the schema, listing each error by its key path."""
+    """Reject a config that breaks the schema, listing each error by its key path. Values
+    given as text where the schema wants a number, boolean or null are typed first
+    (`coerce_text`)."""
     with open(schema_path) as f:
         schema = yaml.safe_load(f)
-    errors = sorted(
-        _Validator(schema).iter_errors(config), key=lambda e: list(map(str, e.absolute_path))
-    )
+    validator = _Validator(schema)
+    coerce_text(config, validator)
+    errors = sorted(validator.iter_errors(config), key=lambda e: list(map(str, e.absolute_path)))
     if errors:
         lines = []
         for e in errors:
             where = ".".join(map(str, e.absolute_path)) or "(top level)"
-            hint = "".join(
-                f" (`{old}` is now `{new}`)"
-                for old, new in RENAMED.items()
-                if e.validator == "additionalProperties" and repr(old) in e.message
-            )
-            if isinstance(e.instance, float) and "integer" in str(e.validator_value):
-                hint += " (write a whole number without a decimal point)"
-            lines.append(f"  {where}: {e.message}{hint}")
+            lines.append(f"  {where}: {e.message}{_hint(e)}")
         raise ConfigError("invalid config:\n" + "\n".join(lines))
 
 

@@ -17,10 +17,12 @@ def check_classes(
     labels: Sequence[str],
     seen: Counter,
     class_keep: Mapping[str, float] | None = None,
+    by: str = "auto",
 ) -> None:
     """Stop when a configured class has no rows left, naming it and the label values the
-    source gave (`seen`, with counts): a misspelt label or a too small `class_keep` share
-    would otherwise leave a task with fewer classes than the config says."""
+    source gave (`seen`, with counts) and how they were read (`by`): a misspelt label or a
+    too small `class_keep` share would otherwise leave a task with fewer classes than the
+    config says."""
     counts = rows["label"].value_counts()
     empty = [lab for k, lab in enumerate(labels) if counts.get(k, 0) == 0]
     if not empty:
@@ -34,8 +36,14 @@ def check_classes(
         if close:
             why += f" ({close[0]!r} is not {lab!r}: fix the labels, or map it in origin.label_map)"
         lines.append(why)
+    read = (
+        f"read as class ids 0..{len(labels) - 1} (origin.label_values: ids)"
+        if by == "ids"
+        else "matched to the labels by name"
+    )
     raise DataError(
-        f"dataset {name!r}: {'; '.join(lines)}. Label values in the source: {named_counts(seen)}"
+        f"dataset {name!r}: {'; '.join(lines)}. Label values in the source, {read}: "
+        f"{named_counts(seen)}"
     )
 
 

@@ -59,6 +59,8 @@ def build(
     # Validation labels depend only on the source, not on seed or size.
     val_source = Source.gold_labels() if validation_labels == "gold" else source
     val_set = labelled(val, val_source, "val")
+    if n := int(val_set.get("no_label", pd.Series(dtype=bool)).sum()):
+        log.warning("validation set: %d items left out: the teacher gave no label", n)
     pool_idx = pool.set_index("id")
     out = {}
     for size in sizes:
@@ -70,7 +72,17 @@ def build(
                 log.info(
                     "n%d seed%d: non-audited items ranked by %s", size, s, train.ranked_by.iloc[0]
                 )
-            if dropped := int((train.split == "dropped").sum()):
+            none = train["no_label"].to_numpy() if "no_label" in train else False
+            if dropped := int(((train.split == "dropped") & ~none).sum()):
                 log.info("n%d seed%d: %d flagged items dropped", size, s, dropped)
+            if n := int(np.sum(none)):
+                log.warning(
+                    "n%d seed%d: %d of %d items left out: the teacher gave no label "
+                    "(no_label; never trained as a class)",
+                    size,
+                    s,
+                    n,
+                    size,
+                )
             out[(size, s)] = pd.concat([train, val_set], ignore_index=True)
     return out

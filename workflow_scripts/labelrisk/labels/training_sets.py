@@ -38,9 +38,11 @@ def label(
     Columns: id, text, gold, label (what the student trains on), is_gold (label replaced by
     gold, or gold throughout), teacher_label (member 0, -1 for gold), keep (False for items a
     filter drops), and what a family adds (soft: p_k; calibrated: cal_p_k, cal_entropy; learned:
-    ranked_by). `members` are the teacher's annotations (member 0 first) indexed by id;
-    `embeddings` (indexed by id) feed the learned filter; `flagged` are the ids confident
-    learning flags. `context` (from label_sets.build) carries all of these at once.
+    ranked_by; teacher sources: no_label, an item a member gave no label and gold does not
+    replace, never trained on: keep False). `members` are the teacher's annotations (member 0
+    first) indexed by id; `embeddings` (indexed by id) feed the learned filter; `flagged` are
+    the ids confident learning flags. `context` (from label_sets.build) carries all of these
+    at once.
     """
     ctx = context or Context(
         source,
@@ -55,7 +57,23 @@ def label(
     m, params = source.mitigation, source.params
     ann = None if source.members == "none" else [a.loc[items.id] for a in ctx.members]
     out = m.build(out, ann, params, ctx)
+    if ann is not None:
+        out = without_no_label(out, ann)
     budget = m.gold(len(out), params)
     if budget is not None and int(np.sum(out["is_gold"])) != budget:
         raise ValueError(f"{source.id}: {int(np.sum(out['is_gold']))} gold labels, not {budget}")
+    return out
+
+
+def without_no_label(out: pd.DataFrame, ann: list[pd.DataFrame]) -> pd.DataFrame:
+    """`no_label` True (and `keep` False) where a member the source reads answered no label
+    (a server teacher's item without a label token, given the uniform distribution as a
+    placeholder) and the label is not gold: its argmax would train as the first class. A
+    member without the column labelled every item."""
+    none = np.zeros(len(out), dtype=bool)
+    for a in ann:
+        if "no_label" in a:
+            none |= a["no_label"].fillna(False).to_numpy(dtype=bool)
+    out["no_label"] = none & ~out["is_gold"].to_numpy(dtype=bool)
+    out.loc[out["no_label"], "keep"] = False
     return out
