@@ -314,3 +314,15 @@ def test_compare_lists_each_calibration_on_the_pool():
     assert out.accuracy.tolist() == [0.25, 1.0, 1.0, 1.0]
     assert out.predicted_shares[0].tolist() == [0, 0, 1]
     assert len(compare(gold, ann, None, ["a", "b", "c"])) == 3  # no content-free scores
+
+
+@pytest.mark.unit
+def test_content_free_inputs_without_a_label_are_left_out_of_the_mean():
+    from labelrisk.labels.calibration import CalibrationError, content_free_weights
+
+    cf = {"probs": [[0.8, 0.2], [0.5, 0.5], [0.6, 0.4]], "no_label": [False, True, False]}
+    # the mean of the two inputs with a label; the uniform row is left out
+    assert content_free_weights({"content_free": cf}, 2) == pytest.approx([0.7, 0.3])
+    cf["no_label"] = [True, True, True]
+    with pytest.raises(CalibrationError, match="no content-free input a label"):
+        content_free_weights({"content_free": cf}, 2)

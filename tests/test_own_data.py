@@ -23,6 +23,12 @@ def stand_in_csv(work, rows=7000):
         out = csv.writer(f)
         out.writerow(["message", "category"])
         out.writerows([f"message {i}", labels[i % 3]] for i in range(rows))
+    # The product's unlabelled messages and new messages to label (`product`, `predict`).
+    for name, first in (("feedback_unlabelled.csv", rows), ("new_messages.csv", 2 * rows)):
+        with (path.parent / name).open("w", newline="") as f:
+            out = csv.writer(f)
+            out.writerow(["message"])
+            out.writerows([f"message {i}"] for i in range(first, first + 100))
     return path
 
 

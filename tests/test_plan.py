@@ -86,6 +86,18 @@ def test_server_teacher_costs_its_price(tiny):
     assert measured.hours_basis == "measured 0.5 answers/s"
 
 
+def test_an_answer_only_teacher_costs_k_calls_per_prompt(tiny):
+    config = copy.deepcopy(tiny)
+    opts = {"price": {"prompt": 0.15, "completion": 0.6}, "requests_per_minute": 60}
+    opts |= {"logprobs": False, "samples": 5, "max_answer_tokens": 16}
+    config["teachers"]["smollm2-135m"] = {"backend": "openai_chat", "openai": opts}
+    row = plan.teacher_rows(config, {"movies": items()}).iloc[0]
+    # 5 calls per prompt, each its prompt tokens and at most 16 answer tokens
+    assert row.api_cost == pytest.approx(5 * (row.prompt_tokens * 0.15 + 99 * 16 * 0.6) / 1e6)
+    assert row.hours_at_least == pytest.approx(5 * 99 / 60 / 60)
+    assert row.calls_per_prompt == 5
+
+
 def test_served_rate_from_the_answer_cache(tmp_path):
     import sqlite3
 

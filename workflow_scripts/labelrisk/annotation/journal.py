@@ -151,15 +151,29 @@ def score_content_free(
     texts = [teacher.truncate(t, max_text_tokens)[0] for t in inputs]
     probs: list = [None] * len(texts)
     mass: list = [None] * len(texts)
+    unread = [False] * len(texts)
     for idx, s in teacher.score_items(prompt, pairs, texts, batch_tokens, max_batch):
         for r, i in enumerate(idx):
             probs[i] = [float(x) for x in s.probs[r]]
             m = float(s.class_mass[r])
             mass[i] = None if np.isnan(m) else m  # NaN: engines that mask before log-probs
+            unread[i] = bool(s.no_label[r]) if s.no_label is not None else False
     log.info("content-free inputs %s: %s", list(inputs), probs)
+    # An input the teacher gave no label (a uniform row) says nothing of its bias: left out.
+    read = [p for p, u in zip(probs, unread, strict=True) if not u]
+    if not read:
+        raise ValueError(
+            f"the teacher gave no label to any content-free input {list(inputs)}: contextual "
+            "calibration cannot be estimated (calibration.content_free_inputs)"
+        )
+    if len(read) < len(probs):
+        log.warning(
+            "%d content-free inputs without a label left out of the mean", len(probs) - len(read)
+        )
     return {
         "inputs": list(inputs),
         "probs": probs,
         "class_mass": mass,
-        "mean": np.mean(probs, axis=0).tolist(),
+        "no_label": unread,
+        "mean": np.mean(read, axis=0).tolist(),
     }

@@ -79,22 +79,41 @@ def teacher_cost(entry: dict, n_prompts: int, toks: int, plan: dict, gpu: bool) 
     if backends.of(entry).server:
         opts = entry.get("openai") or {}
         price = backends.price(entry) or {}
-        cost = (toks * price.get("prompt", 0) + n_prompts * price.get("completion", 0)) / 1e6
+        calls, answer = answer_calls(opts)
+        cost = calls * (
+            toks * price.get("prompt", 0) + n_prompts * answer * price.get("completion", 0)
+        )
         rpm = opts.get("requests_per_minute")
-        hours = n_prompts / rpm / 60 if rpm else float("nan")
-        return {"device": "server", "hours": hours, "api_cost": cost if price else float("nan")}
+        hours = calls * n_prompts / rpm / 60 if rpm else float("nan")
+        out = {
+            "device": "server",
+            "hours": hours,
+            "api_cost": cost / 1e6 if price else float("nan"),
+        }
+        return out | ({"calls_per_prompt": calls} if calls > 1 else {})
     params = entry.get("parameters")
     rate = plan["gpu_flops" if gpu else "cpu_flops"]["annotation"]
     hours = 2 * params * 1e9 * toks / rate / 3600 if params else float("nan")
     return {"device": "gpu" if gpu else "cpu", "hours": hours, "api_cost": 0.0}
 
 
+def answer_calls(opts: dict) -> tuple[int, int]:
+    """Calls per prompt and completion tokens per call: one answer token read from the
+    log-probabilities, or, for an answer-only teacher (`logprobs: false`), `samples` written
+    answers of up to `max_answer_tokens` each (reasoning tokens included: an upper bound)."""
+    if opts.get("logprobs", True):
+        return 1, 1
+    return opts.get("samples", 5), opts.get("max_answer_tokens", 16)
+
+
 def _server_hours(entry: dict, n_prompts: int, rate: float | None) -> dict:
     """A server's hours at its measured answers per second where known; its rate limit is an
     upper bound on the request rate, so it gives only a lower bound on the hours."""
-    rpm = (entry.get("openai") or {}).get("requests_per_minute")
-    at_least = n_prompts / rpm / 60 if rpm else float("nan")
-    hours = n_prompts / rate / 3600 if rate else float("nan")
+    opts = entry.get("openai") or {}
+    calls = answer_calls(opts)[0] * n_prompts  # each call is one answer in the cache
+    rpm = opts.get("requests_per_minute")
+    at_least = calls / rpm / 60 if rpm else float("nan")
+    hours = calls / rate / 3600 if rate else float("nan")
     basis = f"measured {rate:.3g} answers/s" if rate else "not measured yet"
     return {"hours": hours, "hours_basis": basis, "hours_at_least": at_least}
 

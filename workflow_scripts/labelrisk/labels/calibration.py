@@ -104,7 +104,12 @@ def content_free_weights(
             f"content-free scores have shape {probs.shape}, expected (inputs, {n_classes})"
             f"{_where(context)}"
         )
-    return check_weights(probs.mean(axis=0), labels, "content-free mean probability", context)
+    # Inputs the teacher gave no label (uniform rows) are left out of the mean.
+    read = ~np.asarray(cf.get("no_label") or [False] * len(probs), dtype=bool)
+    if not read.any():
+        raise CalibrationError(f"the teacher gave no content-free input a label{_where(context)}")
+    mean = probs[read].mean(axis=0)
+    return check_weights(mean, labels, "content-free mean probability", context)
 
 
 def calibration_weights(
