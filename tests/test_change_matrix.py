@@ -156,7 +156,8 @@ CASES = {
         new_sources(f"{COPY}/llm")
         | members(0, teacher=COPY)
         | teacher_rows(teacher=COPY)
-        | {job("fetch_teacher", teacher=COPY)},
+        | {job("teacher_gate", dataset=d, teacher=COPY) for d in ("movies", "nyt")}
+        | {job("fetch_teacher", teacher=COPY), job("gate_summary")},
     ),
     "a new seed": Case(
         {"grid": {"seeds": [*SEEDS, 3]}},
@@ -203,6 +204,7 @@ CASES = {
         {"datasets": {"movies": {"task": "Sort movie reviews into positive and negative."}}},
         {job("annotate", dataset="movies", teacher=TEACHER, member=0)}
         | {job("teacher_quality", dataset="movies", teacher=TEACHER)}
+        | {job("teacher_gate", dataset="movies", teacher=TEACHER), job("gate_summary")}
         | students(BASE_SOURCES[1:], datasets=["movies"])
         | evaluated(BASE_SOURCES[1:], datasets=["movies"])
         | artefacts(*SUMMARY_READERS, *TEACHER_READERS, "dump_config"),
@@ -332,10 +334,13 @@ def unread_params(names: set[str], script: str) -> list[str] | None:
     which this cannot follow."""
     if re.search(r"\(snakemake\b(?!\.)", script):
         return None
-    alias = re.findall(
-        r"^(\w+)(?:, (\w+))? = (?:snakemake\.\w+, )?snakemake\.params\b", script, re.M
-    )
-    holders = {"params", *(a[-1] or a[0] for a in alias)}
+    holders = {"params"}
+    # `p = snakemake.params`, `inp, p, wc = snakemake.input, snakemake.params, ...`
+    for names_, values in re.findall(
+        r"^([\w, ]+) = (snakemake\.\w+(?:, snakemake\.\w+)*)$", script, re.M
+    ):
+        pairs = zip(names_.split(","), values.split(","), strict=False)
+        holders |= {n.strip() for n, v in pairs if v.strip() == "snakemake.params"}
     read = "|".join(rf"\b{h}\.{{name}}\b" for h in holders) + r'|"{name}"'
     return sorted(n for n in names if not re.search(read.format(name=n), script))
 
