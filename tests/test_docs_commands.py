@@ -108,8 +108,10 @@ def dry_run_args(words):
         i = args.index("--report")
         del args[i : i + 2]
     if shutil.which("conda") is None and "--sdm" in args:  # planning needs no environment
-        i = args.index("--sdm")
-        del args[i : i + 2]
+        i = j = args.index("--sdm")
+        while j + 1 < len(args) and args[j + 1] in ("conda", "apptainer", "env-modules"):
+            j += 1
+        del args[i : j + 1]
     return ["-n", *args]
 
 

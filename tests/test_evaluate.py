@@ -58,7 +58,7 @@ def test_evaluate_source_rows(tmp_path):
         [r[0] for r in runs[:2]],
         [r[1] for r in runs[:2]],
         2,
-        CollapseRule(margin=0.3),
+        CollapseRule(margin=0.6),
     )
     assert lenient.collapsed.iloc[0] == ""
 

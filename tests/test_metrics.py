@@ -56,9 +56,10 @@ def test_over_seeds_values():
     assert out["f1_class_0"] == pytest.approx((1 + 2 / 3) / 2)
     assert out["p_uc"] == pytest.approx(0.75)
     assert out["alpha"] == pytest.approx(8 / 15)
-    # the second seed predicts class 1 on 3 of 4 items, 25 points above its test share of 50%
+    # the second seed predicts class 1 on 3 of 4 items: half the way from its test share of 50%
+    # to answering it always
     assert out["pred_share_max"] == pytest.approx(0.75) and out["collapsed"] == "seed 2 (0.75)"
-    lenient = over_seeds(gold, preds, 2, seeds=[7, 9], collapse=CollapseRule(margin=0.3))
+    lenient = over_seeds(gold, preds, 2, seeds=[7, 9], collapse=CollapseRule(margin=0.6))
     assert lenient["collapsed"] == ""
 
 
@@ -73,14 +74,17 @@ def test_near_collapse_counts_the_largest_predicted_class():
 def test_collapse_is_relative_to_the_test_set():
     """A 92/8 task: an accurate student predicting the majority on 92% of items is not
     flagged (no margin over the test share, the minority found); one answering the majority
-    everywhere is (minority recall 0), and so is one that over-predicts the minority."""
+    everywhere is (minority recall 0), and so is one that predicts the minority on 68% of the
+    items (past 8% + half of the remaining 92%); one predicting it on 38% is biased, not
+    collapsed."""
     gold = np.array([0] * 92 + [1] * 8)
     accurate = gold.copy()
     accurate[[0, 92]] = [1, 0]  # one error each way: 99% predicted majority 92%
     majority = np.zeros(100, int)
-    over = np.where(np.arange(100) < 30, 1, gold)  # 38% minority predicted against 8%
-    flags = collapse_flags(gold, np.stack([accurate, majority, over]), 2, CollapseRule())
-    assert flags.tolist() == [False, True, True]
+    over = np.where(np.arange(100) < 60, 1, gold)  # 68% minority predicted against 8%
+    biased = np.where(np.arange(100) < 30, 1, gold)  # 38%
+    flags = collapse_flags(gold, np.stack([accurate, majority, over, biased]), 2, CollapseRule())
+    assert flags.tolist() == [False, True, True, False]
     # recall near 0 on one class of three, shares otherwise plausible
     gold3 = np.repeat([0, 1, 2], 20)
     never2 = np.where(gold3 == 2, np.tile([0, 1], 30), gold3)

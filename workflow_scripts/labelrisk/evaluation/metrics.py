@@ -45,12 +45,14 @@ def largest_class_share(preds: np.ndarray, n_classes: int) -> np.ndarray:
 @dataclass(frozen=True)
 class CollapseRule:
     """When a student counts as near-collapsed, relative to the task: it predicts some class on
-    `margin` more of the test set than that class's share of the test set, or it finds at most
-    `recall` of some class's test items (it all but never answers that class). On a 92/8 task
-    an accurate student predicting the majority 92% of the time is not flagged; one predicting
-    it on every item is (the minority's recall is 0)."""
+    a share of the test set that has gone at least `margin` of the way from that class's share
+    of the test set to answering it always (share + margin x (1 - share)), or it finds at most
+    `recall` of some class's test items (it all but never answers that class). With the default
+    0.5: a class of 50% predicted on 75% or more of a balanced test set, a 33% class on 67%; on
+    a 92/8 task an accurate student predicting the majority 92% of the time is not flagged, one
+    predicting it on every item is (the minority's recall is 0)."""
 
-    margin: float = 0.25
+    margin: float = 0.5
     recall: float = 0.05
 
 
@@ -67,7 +69,7 @@ def collapse_flags(gold: np.ndarray, preds: np.ndarray, n_classes: int, rule: Co
     present = actual > 0
     hits = ((preds == gold)[..., None] & (gold[:, None] == k)[None]).sum(1)
     recall = hits[:, present] / (actual[present] * len(gold))
-    over = (predicted - actual[None] >= rule.margin - 1e-12).any(1)
+    over = (predicted >= actual + rule.margin * (1 - actual) - 1e-12).any(1)
     missed = (recall <= rule.recall + 1e-12).any(1) if present.sum() > 1 else False
     return over | missed
 
