@@ -62,7 +62,12 @@ onstart:
         raise WorkflowError("\n".join(missing))
     from labelrisk.machine import statement
 
-    print(statement(config, workflow.cores), file=sys.stderr)
+    try:
+        cores = workflow.cores
+    except WorkflowError:  # a cluster run has no local core count: nothing to estimate here
+        cores = None
+    if cores:
+        print(statement(config, cores), file=sys.stderr)
 
 
 rule all:
