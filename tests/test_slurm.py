@@ -22,8 +22,8 @@ import time
 from pathlib import Path
 
 import pandas as pd
-import yaml
 import pytest
+import yaml
 
 from conftest import ROOT, WORK, snakemake
 
