@@ -8,18 +8,17 @@ from labelrisk.teachers import backends
 from labelrisk.teachers.answers import label_words_error
 from labelrisk.teachers.keys import base_url_error, key_env_error
 
-# Backends whose answers are chat messages (read as label words or ids).
-CHAT = ("openai_chat", "openai_batch")
-
 
 def server_teacher_errors(config: dict) -> list[str]:
     errors: list[str] = []
     chat = False
     for name, teacher in (config.get("teachers") or {}).items():
-        backend = backends.of(teacher).name
-        if not backends.get(backend).server:
+        b = backends.of(teacher)
+        if not b.server:
             continue
-        chat |= backend in CHAT
+        backend = b.name
+        # A server backend with no model folder reads chat messages (label words or ids).
+        chat |= not b.folder
         opts = teacher.get("openai") or {}
         where = f"teachers.{name}.openai"
         errors += [
