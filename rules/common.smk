@@ -288,8 +288,23 @@ def teacher_tables():
     return expand(TEACHER_QUALITY, dataset=DATASETS, teacher=TEACHERS)
 
 
+def study_tables():
+    """Every per-job table of the study. Snakemake re-makes a missing intermediate file only
+    when a target names it: as targets, a deleted or killed table is made again, and what reads
+    it re-runs, instead of "Nothing to be done" beside a summary of a file that is gone."""
+    jobs = [
+        pattern.format(dataset=d, source=s, **job)
+        for d in DATASETS
+        for s in SOURCE_IDS
+        for job in lr_jobs.jobs_of(TRAIN_BY, sizes_of(d), SEEDS)
+        for pattern in (LABEL_SETS, PREDICTIONS)
+    ]
+    return jobs + metric_tables() + item_tables() + teacher_tables()
+
+
 def final_targets():
     return [
+        *study_tables(),
         "results/config.yaml",
         SUMMARY,
         TEACHER_SUMMARY,

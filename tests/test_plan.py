@@ -40,11 +40,26 @@ def test_training_figures(tiny):
     # 6 x 22.7M x 14400 + 2 x 22.7M x (36 runs x 24 test + 18 source-seeds x (10 + 5 epochs)
     # x 16 val) x 2.5, at 3e11 FLOP/s, and 4 s for each of the 36 runs (18 jobs, one per
     # source and seed, start at no cost)
+    # each batch is padded to its longest text: 3 tokens, against 2.5 on average
+    assert rows.padding == 1.2
     tiny["plan"]["student_parameters"] = 0.0227
     row = plan.training_rows(tiny, {"movies": items()}).iloc[0]
-    flops = 6 * 22.7e6 * 14400 + 2 * 22.7e6 * (36 * 24 + 18 * 15 * 16) * 2.5
+    flops = (6 * 22.7e6 * 14400 + 2 * 22.7e6 * (36 * 24 + 18 * 15 * 16) * 2.5) * 1.2
     assert row.jobs == 18
     assert row.hours == pytest.approx((flops / 3e11 + 36 * 4) / 3600)
+
+
+def test_padding_follows_the_batch_order():
+    lengths = [1] * 15 + [10]  # one long text
+    # at random, a batch of 16 holds it: 16 x 10 tokens for 25
+    assert plan.padding_factor(lengths, 16) == 6.4
+    # sorted by length (evaluation): 8 x 1, then 8 x 10
+    assert plan.padding_factor(lengths, 8, "sorted") == (8 + 80) / 25
+    # length-grouped: the sampler sorts within groups of 50 batches, so here as sorted
+    assert plan.padding_factor(lengths, 8, "grouped") == (8 + 80) / 25
+    # random batches of 8: the long text pads one of the two
+    assert plan.padding_factor(lengths, 8) == (8 + 80) / 25
+    assert plan.padding_factor([5] * 10, 4) == 1.0
 
 
 def test_small_training_sets_train_min_steps():
@@ -61,11 +76,14 @@ def test_teacher_figures(tiny):
     # every draw of 3 demonstrations has the same length: "Text: aaaaaaaa\nLabel: 0" (with
     # "0" or "1"), so each prompt is the frame around them plus the text's 2 tokens
     prompt = Prompt.of_dataset(tiny["datasets"]["movies"])
-    frame = len(prompt.user([("a" * 8, 0)] * 3, ""))
-    assert rows.prompt_tokens == 2 * 48 * (-(-frame // 4) + 2)
-    # 0.135B parameters x 2 FLOPs per token at 4.3e11 FLOP/s
-    hours = 2 * 0.135e9 * rows.prompt_tokens / 4.3e11 / 3600
+    prefix, suffix = prompt.user([("a" * 8, 0)] * 3, "\x00").split("\x00")
+    assert rows.prompt_tokens == 2 * 48 * (-(-(len(prefix) + len(suffix)) // 4) + 2)
+    # A local teacher computes the prefix before the text once per member (its KV cache is
+    # reused): 0.135B parameters x 2 FLOPs per computed token at 4.3e11 FLOP/s
+    computed = 2 * (-(-len(prefix) // 4) + 48 * (-(-len(suffix) // 4) + 2))
+    hours = 2 * 0.135e9 * computed / 4.3e11 / 3600
     assert rows.hours == pytest.approx(hours) and rows.api_cost == 0
+    assert computed < rows.prompt_tokens / 10
 
 
 def test_server_teacher_costs_its_price(tiny):

@@ -367,12 +367,15 @@ def test_plan_counts_the_prompts_of_the_unlabelled_table():
     rest = pd.DataFrame({"id": ["u0", "u1"], "text": ["x" * 40, "abcd"]})
     (row,) = product_rows(config, {"d": items}, {"d": rest}).to_dict("records")
     frame = prompt_tokens(entry, config["annotation"], rest.iloc[:0], 0, 4.0, items)
-    assert frame == 0  # no item, no prompt
+    assert frame == (0, 0)  # no item, no prompt
     one = prompt_tokens(entry, config["annotation"], rest.iloc[1:], 0, 4.0, items)
     assert row["prompts"] == 2 and row["members"] == 1
-    assert row["prompt_tokens"] == 2 * (one - 1) + 8 + 1
+    assert row["prompt_tokens"] == 2 * (one.sent - 1) + 8 + 1
     assert row["dataset"] == "d (unlabelled)" and row["teacher"] == "t"
-    assert row["hours"] == pytest.approx(2 * 0.5e9 * row["prompt_tokens"] / 1e12 / 3600)
+    # a local teacher computes the shared prefix once: fewer tokens than it is sent
+    both = prompt_tokens(entry, config["annotation"], rest, 0, 4.0, items)
+    assert both.sent == row["prompt_tokens"] and both.computed < both.sent
+    assert row["hours"] == pytest.approx(2 * 0.5e9 * both.computed / 1e12 / 3600)
 
 
 @pytest.mark.dag

@@ -1,5 +1,7 @@
 """The real workflow end to end on a tiny grid: real teacher, real student, a few dozen items."""
 
+import re
+
 import pandas as pd
 import pytest
 
@@ -151,6 +153,28 @@ def test_second_run_does_nothing(run):
     assert "Nothing to be done" in res.stdout + res.stderr
 
 
+def test_a_deleted_table_is_made_again_and_its_readers_rerun(run):
+    """A predictions table lost (deleted, or a training job killed under --forcerun) and a
+    deleted metrics table: each is made again, and the tables that read it follow."""
+    work, args = run
+    lost = [
+        work / "results/runs/movies/smollm2-135m/llm/seed1.parquet",
+        work / "results/metrics/nyt/gold.parquet",
+    ]
+    for p in lost:
+        p.rename(p.with_suffix(".kept"))
+    try:
+        res = snakemake("-n", *args)
+    finally:
+        for p in lost:
+            p.with_suffix(".kept").rename(p)
+    plan = res.stdout
+    assert "output: results/runs/movies/smollm2-135m/llm/seed1.parquet" in plan
+    jobs = dict(re.findall(r"^(\w+)\s+(\d+)$", plan, flags=re.M))
+    assert jobs["train_student"] == "1" and jobs["evaluate_source"] == "2"
+    assert jobs["summarise"] == "1"
+
+
 # Where each element of the report's first screen is, measured in the browser once the report
 # has rendered: written into the page, read back from Chromium's --dump-dom.
 GEOMETRY = """<script>
@@ -193,7 +217,6 @@ def chromium():
 )
 def test_report_first_screen_in_a_browser(run):
     import json
-    import re
     import subprocess
 
     work, args = run

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import math
 import os
+from typing import NamedTuple
 
+import numpy as np
 import pandas as pd
 
 from labelrisk import grid as lr_grid
@@ -29,6 +31,15 @@ def tokens(texts: pd.Series, chars_per_token: float, cap: int | None = None) -> 
     return out.clip(upper=cap) if cap else out
 
 
+class PromptTokens(NamedTuple):
+    """A member's prompt tokens over its items: `sent` (what a server reads and bills) and
+    `computed` (a local teacher, which encodes the shared prefix once per member and reuses
+    its KV cache: the transformers backend, and vLLM's prefix caching)."""
+
+    sent: int
+    computed: int
+
+
 def prompt_tokens(
     entry: dict,
     annotation: dict,
@@ -36,16 +47,23 @@ def prompt_tokens(
     member: int,
     cpt: float,
     demos_from: pd.DataFrame | None = None,
-):
+) -> PromptTokens:
     """Estimated prompt tokens of one member over `items` (pool + validation): the prompt around
     each text, with the member's demonstrations (drawn from `demos_from`, else `items`), and the
-    text cut at max_text_tokens."""
+    text cut at max_text_tokens. The prefix is the prompt before the text (task, labels,
+    demonstrations), the same for every item of the member."""
     prompt = Prompt.of_dataset(entry)
     demos = items if demos_from is None else demos_from
     demos = draw_demonstrations(demos, annotation["shots"], annotation["seed"], member)
-    frame = prompt.user(list(zip(demos.text, demos.label, strict=True)), "")
-    text = tokens(items.text, cpt, annotation["max_text_tokens"])
-    return int(len(items) * math.ceil(len(frame) / cpt) + text.sum())
+    pairs = list(zip(demos.text, demos.label, strict=True))
+    prefix, suffix = prompt.user(pairs, "\x00").split("\x00")
+    text = int(tokens(items.text, cpt, annotation["max_text_tokens"]).sum())
+    n = len(items)
+    if n == 0:
+        return PromptTokens(0, 0)
+    sent = n * math.ceil((len(prefix) + len(suffix)) / cpt) + text
+    computed = math.ceil(len(prefix) / cpt) + n * math.ceil(len(suffix) / cpt) + text
+    return PromptTokens(sent, computed)
 
 
 def teacher_rows(
@@ -62,20 +80,24 @@ def teacher_rows(
         members = lr_grid.members_of(config, teacher)
         for name, df in items.items():
             n_prompts = len(members) * len(df)
-            toks = sum(prompt_tokens(config["datasets"][name], ann, df, m, cpt) for m in members)
+            counts = [prompt_tokens(config["datasets"][name], ann, df, m, cpt) for m in members]
+            toks = sum(c.sent for c in counts)
             if "content_free" in config["mitigations"]["calibrated"]:
                 n_prompts += len(config["calibration"]["content_free_inputs"])
             row = {"teacher": teacher, "dataset": name, "members": len(members)}
             row |= {"prompts": n_prompts, "prompt_tokens": toks}
-            row |= teacher_cost(entry, n_prompts, toks, plan, gpu)
+            row |= teacher_cost(entry, n_prompts, toks, plan, gpu, sum(c.computed for c in counts))
             if row["device"] == "server":
                 row |= _server_hours(entry, n_prompts, (served or {}).get(teacher))
             rows.append(row)
     return pd.DataFrame(rows)
 
 
-def teacher_cost(entry: dict, n_prompts: int, toks: int, plan: dict, gpu: bool) -> dict:
-    """A server teacher costs money and waits on its rate limit; a local one costs hours."""
+def teacher_cost(
+    entry: dict, n_prompts: int, toks: int, plan: dict, gpu: bool, computed: int | None = None
+) -> dict:
+    """A server teacher costs money and waits on its rate limit; a local one costs hours, for
+    the tokens it computes (`computed`: the shared prefix once per member; else `toks`)."""
     if backends.of(entry).server:
         opts = entry.get("openai") or {}
         price = backends.price(entry) or {}
@@ -93,6 +115,7 @@ def teacher_cost(entry: dict, n_prompts: int, toks: int, plan: dict, gpu: bool) 
         return out | ({"calls_per_prompt": calls} if calls > 1 else {})
     params = entry.get("parameters")
     rate = plan["gpu_flops" if gpu else "cpu_flops"]["annotation"]
+    toks = toks if computed is None else computed
     hours = 2 * params * 1e9 * toks / rate / 3600 if params else float("nan")
     return {"device": "gpu" if gpu else "cpu", "hours": hours, "api_cost": 0.0}
 
@@ -160,10 +183,31 @@ def epochs_for(training: dict, n_train: int) -> int:
     return max(training["epochs"], math.ceil(training.get("min_steps", 0) / steps))
 
 
+def padding_factor(
+    lengths: np.ndarray, batch: int, order: str = "random", draws: int = 20
+) -> float:
+    """Tokens computed over the texts' own tokens when each batch is padded to its longest text:
+    batches drawn at random (`random`), from length-sorted groups of 50 batches as transformers'
+    length-grouped sampler draws them (`grouped`), or of texts sorted by length (`sorted`, the
+    evaluation sets)."""
+    lengths = np.asarray(lengths, dtype=float)
+    if len(lengths) == 0:
+        return 1.0
+    rng = np.random.default_rng(0)
+    padded = []
+    for _ in range(1 if order == "sorted" else draws):
+        xs = np.sort(lengths) if order == "sorted" else rng.permutation(lengths)
+        if order == "grouped":
+            group = 50 * batch
+            xs = np.concatenate([np.sort(xs[i : i + group]) for i in range(0, len(xs), group)])
+        padded.append(sum(len(b) * b.max() for b in np.split(xs, range(batch, len(xs), batch))))
+    return float(np.mean(padded) / lengths.sum())
+
+
 def training_rows(config: dict, items: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """Per dataset: fine-tuning runs and jobs, training tokens (every epoch of every run's
-    training set) and device hours: FLOPs with validation and test passes, and the fixed cost
-    of each run and job."""
+    training set), the padding each batch adds to them (`padding_factor`) and device hours:
+    FLOPs with validation and test passes, and the fixed cost of each run and job."""
     plan, train = config["plan"], config["training"]
     cpt, cap = plan["chars_per_token"], train["max_length"]
     gpu = config["compute"]["train"]["gpu"] > 0
@@ -173,13 +217,17 @@ def training_rows(config: dict, items: dict[str, pd.DataFrame]) -> pd.DataFrame:
     val, test = config["splits"]["val_size"], config["splits"]["test_size"]
     rows = []
     for name, df in items.items():
-        per_item = float(tokens(df.text, cpt, cap).mean())
+        lengths = tokens(df.text, cpt, cap).to_numpy()
+        per_item = float(lengths.mean())
+        order = "grouped" if train.get("group_by_length") else "random"
+        pad = padding_factor(lengths, train["train_batch_size"], order)
+        pad_eval = padding_factor(lengths, train["eval_batch_size"], "sorted")
         sizes = lr_grid.sizes_for(config, name)
         runs = n_sources * n_seeds * len(sizes)
         epochs = {n: epochs_for(train, n) for n in sizes}
         train_toks = n_sources * n_seeds * sum(epochs[n] * n for n in sizes) * per_item
         eval_toks = n_sources * n_seeds * sum(epochs[n] * val + test for n in sizes) * per_item
-        flops = 6 * params * train_toks + 2 * params * eval_toks
+        flops = 6 * params * train_toks * pad + 2 * params * eval_toks * pad_eval
         jobs = {"run": runs, "seed": n_sources * n_seeds, "source": n_sources}[
             train["runs_per_job"]
         ]
@@ -191,6 +239,7 @@ def training_rows(config: dict, items: dict[str, pd.DataFrame]) -> pd.DataFrame:
                 "runs": runs,
                 "jobs": jobs,
                 "training_tokens": round(train_toks),
+                "padding": round(pad, 2),
                 "device": device,
                 "hours": (flops / rate + fixed) / 3600,
             }
@@ -297,7 +346,12 @@ def markdown(
 
 
 def _table(df: pd.DataFrame) -> str:
-    fmt = {"hours": "{:,.3g}", "hours_at_least": "{:,.3g}", "hours_measured": "{:,.3g}"}
+    fmt = {
+        "hours": "{:,.3g}",
+        "padding": "{:.2f}",
+        "hours_at_least": "{:,.3g}",
+        "hours_measured": "{:,.3g}",
+    }
     fmt["api_cost"] = "${:,.2f}"
     cols = list(df.columns)
     rows = [

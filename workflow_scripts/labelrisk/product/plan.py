@@ -24,8 +24,10 @@ def product_rows(
     rows = []
     for dataset, df in unlabelled.items():
         entry = config["datasets"][dataset]
-        toks = sum(prompt_tokens(entry, ann, df, m, cpt, items[dataset]) for m in chosen)
+        counts = [prompt_tokens(entry, ann, df, m, cpt, items[dataset]) for m in chosen]
+        toks, computed = sum(c.sent for c in counts), sum(c.computed for c in counts)
         row = {"teacher": name, "dataset": f"{dataset} (unlabelled)", "members": len(chosen)}
         row |= {"prompts": len(chosen) * len(df), "prompt_tokens": toks}
-        rows.append(row | teacher_cost(config["teachers"][name], row["prompts"], toks, plan, gpu))
+        cost = teacher_cost(config["teachers"][name], row["prompts"], toks, plan, gpu, computed)
+        rows.append(row | cost)
     return pd.DataFrame(rows)
