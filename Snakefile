@@ -28,6 +28,22 @@ for path in CONFIGFILES:
         check_yaml(path)
 
 
+# Jobs declare the memory they were measured to take (`compute.*.mem_mb`). Without a limit,
+# Snakemake runs any two side by side: two 1.5B annotation jobs need 9 GB. A local run that
+# sets none is held to the memory this machine has available (labelrisk.machine).
+if (
+    workflow.is_main_process
+    and "mem_mb" not in workflow.global_resources
+    and workflow.global_resources["_nodes"].value is None
+):
+    from labelrisk.machine import memory_limit_mb
+
+    if MEM_LIMIT_MB := memory_limit_mb():
+        workflow.register_resource("mem_mb", MEM_LIMIT_MB)
+else:
+    MEM_LIMIT_MB = None
+
+
 if not workflow.overwrite_configfiles:
 
     configfile: "config.yaml"
@@ -67,7 +83,7 @@ onstart:
     except WorkflowError:  # a cluster run has no local core count: nothing to estimate here
         cores = None
     if cores:
-        print(statement(config, cores), file=sys.stderr)
+        print(statement(config, cores, mem_limit_mb=MEM_LIMIT_MB), file=sys.stderr)
 
 
 rule all:

@@ -57,6 +57,17 @@ def test_statement_names_cpu_precision_time_and_memory(default):
     assert "Some Xeon, with bf16" in machine.statement(default, cores=2, cpuinfo=BF16)
 
 
+def test_local_jobs_are_held_to_the_memory_available():
+    laptop = "MemTotal:        8000000 kB\nMemAvailable:    5859375 kB\n"  # 6.0 GB free
+    assert machine.memory_limit_mb(laptop) == 5400  # 90% of it: one 1.5B job at a time
+    assert machine.memory_limit_mb("MemTotal: 1 kB\n") is None
+
+
+def test_statement_names_the_memory_limit(default):
+    text = machine.statement(default, 2, cpuinfo=BF16, mem_limit_mb=5400)
+    assert "jobs run together only within 5.4 GB" in text and "mem_mb=5000" not in text
+
+
 def test_gpu_runs_point_at_the_plan(default):
     default["compute"]["annotate"]["gpu"] = 1
     assert "results/plan.md" in machine.statement(default, cores=8, cpuinfo=BF16)

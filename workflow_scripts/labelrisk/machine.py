@@ -97,7 +97,20 @@ def peak_gb(config: dict, prec: dict[str, str] | None = None) -> tuple[float, fl
     return big[-1], big[-1] + big[-2]
 
 
-def statement(config: dict, cores: int, cpuinfo: str | None = None) -> str:
+def memory_limit_mb(meminfo: str | None = None, share: float = 0.9) -> int | None:
+    """MB the local jobs may declare together (`mem_mb`): `share` of the memory available at
+    start (/proc/meminfo MemAvailable, in KiB), so two large jobs run side by side only where
+    they fit; None where the machine does not say."""
+    if meminfo is None:
+        path = Path("/proc/meminfo")
+        meminfo = path.read_text() if path.exists() else ""
+    m = re.search(r"^MemAvailable:\s+(\d+) kB", meminfo, flags=re.M)
+    return int(int(m.group(1)) * 1024 * share / 1e6) if m else None
+
+
+def statement(
+    config: dict, cores: int, cpuinfo: str | None = None, mem_limit_mb: int | None = None
+) -> str:
     """One paragraph: the CPU found, the precision chosen, the expected wall time and memory."""
     bf16 = native_bf16(cpuinfo)
     prec = precisions(config, bf16)
@@ -116,5 +129,11 @@ def statement(config: dict, cores: int, cpuinfo: str | None = None) -> str:
         f"Expected for the whole grid on {cores} core(s), no GPU: about {total:,.0f} CPU-seconds "
         f"(annotation {secs['annotation']:,.0f}, training {secs['training']:,.0f}), "
         f"{total / max(1, cores) / 60:.0f} min wall; memory: {one:.1f} GB for the largest job, "
-        f"{two:.1f} GB with two at once (`--resources mem_mb=5000` runs one large job at a time)."
+        f"{two:.1f} GB with two at once"
+        + (
+            f"; jobs run together only within {mem_limit_mb / 1000:.1f} GB (90% of the memory "
+            "available at start; `--resources mem_mb=N` sets another limit)."
+            if mem_limit_mb
+            else " (`--resources mem_mb=5000` runs one large job at a time)."
+        )
     )

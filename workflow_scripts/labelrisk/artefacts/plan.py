@@ -337,7 +337,7 @@ def markdown(
         "",
         "## This machine",
         "",
-        machine.statement(config, os.cpu_count() or 1),
+        machine.statement(config, os.cpu_count() or 1, mem_limit_mb=machine.memory_limit_mb()),
         "",
     ]
     for heading, text in prompts:
