@@ -9,9 +9,11 @@ import threading
 import time
 
 import numpy as np
+import pandas as pd
 import pytest
 from openai_stub import MODEL, Stub, p_second
 
+from labelrisk.annotation.journal import annotate
 from labelrisk.teachers.answers import AnswerReader, collisions, label_words_error, normalise
 from labelrisk.teachers.cache import AnswerCache, CacheError, request_key
 from labelrisk.teachers.chat_backend import ChatTeacher
@@ -20,7 +22,7 @@ from labelrisk.teachers.keys import base_url_error, key_env_error, redact
 from labelrisk.teachers.logprobs import prefix_mass
 from labelrisk.teachers.prompt import Prompt
 from labelrisk.teachers.ratelimit import RateLimiter
-from labelrisk.teachers.sampled import sample_seed
+from labelrisk.teachers.sampled import sample_seed, tied_to_first
 from labelrisk.teachers.served import LowLabelMassError, NoLabelError
 from labelrisk.teachers.server import Server, ServerError
 
@@ -302,6 +304,39 @@ def test_an_answer_only_teacher_counts_k_written_answers(stub, tmp_path, style):
     )
     run(again, TEXTS[:3], WORDS)
     assert again.record()["cache_hits"] == 12 and len(stub.sent()) == 12
+
+
+def test_tied_answers_go_to_the_class_answered_first_not_the_first_class():
+    counts = np.array([[2, 2], [2, 2], [1, 3], [0, 0], [2, 2]])
+    first = np.array([[1, 0], [0, 3], [0, 1], [4, 4], [3, 2]])
+    assert tied_to_first(counts, first).tolist() == [1, 0, 1, 0, 1]
+    three = np.array([[2, 1, 2]])
+    assert tied_to_first(three, np.array([[2, 0, 1]])).tolist() == [2]
+
+
+def test_an_even_k_teacher_labels_its_ties_without_favouring_a_class(stub, tmp_path):
+    k = 4
+    teacher = chat_teacher(
+        stub, tmp_path, logprobs=False, samples=k, temperature=0.7, constraint="none"
+    )
+    texts = [f"Review number {i}: it was fine, I suppose." for i in range(40)]
+    preds, ties = {}, []
+    for idx, s in teacher.score_items(WORDS, DEMOS, texts):
+        for r, i in enumerate(idx):
+            answers = [drawn(texts[i], j) for j in range(k)]
+            preds[i] = int(s.pred[r])
+            if sum(answers) * 2 == k:  # two and two: the first answer decides
+                ties.append(i)
+                assert preds[i] == answers[0]
+            else:
+                assert preds[i] == int(sum(answers) * 2 > k)
+    assert ties and {preds[i] for i in ties} == {0, 1}
+    # the annotation table carries these labels, also when read back from a journal
+    items = pd.DataFrame({"id": [f"i{i}" for i in range(40)], "text": texts})
+    journal = tmp_path / "journal.jsonl"
+    for _ in range(2):
+        table = annotate(teacher, items, DEMOS, WORDS, journal, 64, 1024, 16)
+        assert table.pred.tolist() == [preds[i] for i in range(40)]
 
 
 def test_unparseable_answers_are_counted_and_never_a_class(stub, tmp_path):

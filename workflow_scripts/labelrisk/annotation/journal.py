@@ -113,6 +113,8 @@ def annotate(
                         "truncated": bool(cut[i][1]),
                     }
                 )
+                if s.pred is not None:
+                    rows[-1]["pred"] = int(s.pred[r])
             if journal is not None:
                 _append(journal, rows)
             done.update({r["id"]: r for r in rows})
@@ -121,7 +123,11 @@ def annotate(
     out = pd.DataFrame(
         {
             "id": items.id.to_numpy(),
-            "pred": probs.argmax(1),
+            # an answer-only teacher's ties are decided when scored (Scores.pred), else argmax
+            "pred": np.array(
+                [done[i].get("pred", p) for i, p in zip(items.id, probs.argmax(1), strict=True)],
+                dtype=np.int64,
+            ),
             "entropy": entropy(probs),
             "class_mass": mass,
             # What the model put outside the label answers (NaN where not observable).

@@ -20,6 +20,9 @@ class Scores:
     # (n,) items whose reported tokens held no label answer (server teachers; see
     # labelrisk.teachers.logprobs); their `probs` are uniform.
     no_label: np.ndarray | None = None
+    # (n,) the label where the distribution alone does not decide it: an answer-only teacher's
+    # tied counts go to the tied class answered first (a random draw), not the first class.
+    pred: np.ndarray | None = None
 
 
 def probability_columns(frame) -> list[str]:

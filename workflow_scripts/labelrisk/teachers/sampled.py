@@ -77,6 +77,14 @@ def explain_refusal(e: ServerError) -> ServerError:
     return e
 
 
+def tied_to_first(counts: np.ndarray, first: np.ndarray) -> np.ndarray:
+    """Each item's label: the class most answers named; among tied classes, the one answered
+    first (the answers are independent draws, so this is a fair draw among them; argmax would
+    give every tie to the first class)."""
+    top = counts == counts.max(axis=1, keepdims=True)
+    return np.where(top, first, np.iinfo(first.dtype).max).argmin(axis=1)
+
+
 def sample_seed(messages: list[dict], sample: int) -> int:
     """The seed of sample `sample` of an item: a hash of its messages and the index."""
     text = json.dumps([messages, sample], sort_keys=True, separators=(",", ":"))
@@ -139,6 +147,7 @@ class SampledAnswers:
             ]
             got = self.ask(bodies, answer_problem)
             counts = np.zeros((len(idx), n_cls))
+            first = np.full((len(idx), n_cls), k)  # the first answer naming each class
             for b, response in enumerate(got):
                 text = answer_text(response)
                 cls = reader.read(text)
@@ -151,12 +160,13 @@ class SampledAnswers:
                     seen[normalise(last[0])[:40] or last[0][:40]] += 1
                 else:
                     counts[b // k, cls] += 1
+                    first[b // k, cls] = min(first[b // k, cls], b % k)
                     seen[prompt.answers[cls]] += 1
             parsed = counts.sum(axis=1)
             none = parsed == 0
             probs = np.full_like(counts, 1.0 / n_cls)
             probs[~none] = counts[~none] / parsed[~none, None]
-            scores = Scores(probs=probs, class_mass=parsed / k, no_label=none)
+            scores = Scores(probs, parsed / k, none, tied_to_first(counts, first))
             flagged += [idx[r] for r in np.flatnonzero(none)]
             masses.append(scores.class_mass)
             labelless.append(none)
