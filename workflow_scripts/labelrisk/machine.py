@@ -97,7 +97,11 @@ def peak_gb(config: dict, prec: dict[str, str] | None = None) -> tuple[float, fl
     return big[-1], big[-1] + big[-2]
 
 
-def memory_limit_mb(meminfo: str | None = None, share: float = 0.9) -> int | None:
+# The share of the memory available at start that a local run's jobs may declare together.
+MEMORY_SHARE = 0.9
+
+
+def memory_limit_mb(meminfo: str | None = None, share: float = MEMORY_SHARE) -> int | None:
     """MB the local jobs may declare together (`mem_mb`): `share` of the memory available at
     start (/proc/meminfo MemAvailable, in KiB), so two large jobs run side by side only where
     they fit; None where the machine does not say."""
@@ -131,8 +135,9 @@ def statement(
         f"{total / max(1, cores) / 60:.0f} min wall; memory: {one:.1f} GB for the largest job, "
         f"{two:.1f} GB with two at once"
         + (
-            f"; jobs run together only within {mem_limit_mb / 1000:.1f} GB (90% of the memory "
-            "available at start; `--resources mem_mb=N` sets another limit)."
+            f"; jobs run together only within {mem_limit_mb / 1000:.1f} GB "
+            f"({MEMORY_SHARE:.0%} of the memory available at start; `--resources mem_mb=N` "
+            "sets another limit)."
             if mem_limit_mb
             else " (`--resources mem_mb=5000` runs one large job at a time)."
         )

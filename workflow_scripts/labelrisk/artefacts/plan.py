@@ -39,6 +39,10 @@ class PromptTokens(NamedTuple):
     sent: int
     computed: int
 
+    @classmethod
+    def total(cls, counts: list[PromptTokens]) -> PromptTokens:
+        return cls(sum(c.sent for c in counts), sum(c.computed for c in counts))
+
 
 def prompt_tokens(
     entry: dict,
@@ -80,13 +84,14 @@ def teacher_rows(
         members = lr_grid.members_of(config, teacher)
         for name, df in items.items():
             n_prompts = len(members) * len(df)
-            counts = [prompt_tokens(config["datasets"][name], ann, df, m, cpt) for m in members]
-            toks = sum(c.sent for c in counts)
+            toks = PromptTokens.total(
+                [prompt_tokens(config["datasets"][name], ann, df, m, cpt) for m in members]
+            )
             if "content_free" in config["mitigations"]["calibrated"]:
                 n_prompts += len(config["calibration"]["content_free_inputs"])
             row = {"teacher": teacher, "dataset": name, "members": len(members)}
-            row |= {"prompts": n_prompts, "prompt_tokens": toks}
-            row |= teacher_cost(entry, n_prompts, toks, plan, gpu, sum(c.computed for c in counts))
+            row |= {"prompts": n_prompts, "prompt_tokens": toks.sent}
+            row |= teacher_cost(entry, n_prompts, toks.sent, plan, gpu, toks.computed)
             if row["device"] == "server":
                 row |= _server_hours(entry, n_prompts, (served or {}).get(teacher))
             rows.append(row)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from labelrisk.artefacts.plan import prompt_tokens, teacher_cost
+from labelrisk.artefacts.plan import PromptTokens, prompt_tokens, teacher_cost
 from labelrisk.product.rules import members, teacher
 
 
@@ -24,10 +24,13 @@ def product_rows(
     rows = []
     for dataset, df in unlabelled.items():
         entry = config["datasets"][dataset]
-        counts = [prompt_tokens(entry, ann, df, m, cpt, items[dataset]) for m in chosen]
-        toks, computed = sum(c.sent for c in counts), sum(c.computed for c in counts)
+        toks = PromptTokens.total(
+            [prompt_tokens(entry, ann, df, m, cpt, items[dataset]) for m in chosen]
+        )
         row = {"teacher": name, "dataset": f"{dataset} (unlabelled)", "members": len(chosen)}
-        row |= {"prompts": len(chosen) * len(df), "prompt_tokens": toks}
-        cost = teacher_cost(config["teachers"][name], row["prompts"], toks, plan, gpu, computed)
-        rows.append(row | cost)
+        row |= {"prompts": len(chosen) * len(df), "prompt_tokens": toks.sent}
+        teacher_entry = config["teachers"][name]
+        rows.append(
+            row | teacher_cost(teacher_entry, row["prompts"], toks.sent, plan, gpu, toks.computed)
+        )
     return pd.DataFrame(rows)
