@@ -416,3 +416,27 @@ def test_each_backend_labels_the_unlabelled_table_through_its_rule(tmp_path, mon
     snakemake("results/product/movies/choice.json", "--cores", "1", *args, str(vllm))
     res = snakemake("-n", "product", *args, str(vllm)).stdout
     assert re.search(r"^rule product_annotate_vllm:$", res, flags=re.M), res[-2000:]
+
+
+@pytest.mark.unit
+def test_the_cards_own_test_accuracy_comes_with_its_interval():
+    from labelrisk.product import card
+
+    gold = np.array([0, 1] * 100)
+    pred = gold.copy()
+    pred[:25] = 1 - pred[:25]  # 175 of 200 right
+    got = card.test_measures(gold, pred, 2)
+    assert got["accuracy"] == 0.875 and got["items"] == 200
+    # Wilson's 95% interval for 175/200 (scipy's binomtest)
+    assert np.round(got["accuracy_interval"], 4).tolist() == [0.822, 0.9139]
+    study = {"size": 300, "seeds": 5, "collapsed": "", "minority": 0}
+    study |= {m: (0.8, 0.75, 0.85) for m in ("accuracy", "macro_f1")}
+    study |= {f"{m}_cost": (-0.02, -0.05, 0.01) for m in ("accuracy", "macro_f1")}
+    study |= {"minority_f1": 0.7, "minority_f1_gold": 0.75}
+    counts = dict(train=9, teacher_labelled=9, unlabelled_rows=0, gold_train=0, gold_val=5)
+    text = card.card(
+        name="m", dataset="movies", labels=["negative", "positive"], teacher="t",
+        choice={"source": "t/llm", "reason": "r"}, base="b", language=None, counts=counts,
+        study=study, test=got,
+    )  # fmt: skip
+    assert "accuracy 87.5% (95% interval 82.2 to 91.4), macro-F1 87.5%" in text

@@ -94,3 +94,40 @@ def test_prompt_ids_are_the_whole_prompt_tokenisation(tokenizing):
     frame = chat_frame(tokenizing.tokenizer, Prompt("Classify.", ("no", "yes")), [("Fine.", 1)])
     for text in ["It was good.", "Bad!", "so-so...", "A line\nbreak."]:
         assert frame.token_ids(tokenizing.encode, text) == tokenizing.encode(frame.full(text))
+
+
+@pytest.mark.e2e
+def test_float32_on_a_bf16_folder_keeps_bf16_weights_and_computes_as_float32(
+    models, teacher, monkeypatch
+):
+    """The teacher's float32 path holds the folder's bf16 weights (half the memory) and gives
+    what the model loaded whole in float32 gives: the weights upcast exactly, float32 arithmetic."""
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    from labelrisk.teachers import transformers_backend as tb
+
+    layer = teacher.model.model.layers[0]
+    assert layer.mlp.down_proj.weight.dtype == torch.bfloat16
+    assert teacher.model.lm_head.weight.dtype == torch.bfloat16
+    assert layer.input_layernorm.weight.dtype == torch.float32
+    frame = chat_frame(
+        teacher.tokenizer,
+        Prompt("Classify reviews.", ("negative", "positive")),
+        [("Awful.", 0), ("Lovely.", 1), ("Dull.", 0)],
+    )
+    cls = answer_token_ids(teacher.tokenizer, ["0", "1"])
+    prompts = [frame.full(t) for t in TEXTS]
+    ours = teacher.score_naive(prompts, cls)
+    whole = AutoModelForCausalLM.from_pretrained(str(models["teacher"]), dtype=torch.float32)
+    assert whole.model.layers[0].mlp.down_proj.weight.dtype == torch.float32
+    reference = TransformersTeacher.__new__(TransformersTeacher)
+    reference.tokenizer, reference.model = teacher.tokenizer, whole.eval()
+    ref = reference.score_naive(prompts, cls)
+    np.testing.assert_allclose(ours.probs, ref.probs, atol=1e-5)
+    np.testing.assert_allclose(ours.class_mass, ref.class_mass, rtol=1e-4)
+    # A head larger than UPCAST_ELEMENTS is upcast a slab of rows at a time: the same logits.
+    monkeypatch.setattr(tb, "UPCAST_ELEMENTS", whole.lm_head.weight.numel() // 7)
+    h = torch.randn(3, whole.config.hidden_size)
+    with torch.inference_mode():
+        np.testing.assert_allclose(teacher.model.lm_head(h), whole.lm_head(h), rtol=1e-5, atol=1e-4)

@@ -4,6 +4,10 @@ Guided decoding with a single class token followed by EOS (the paper's set-up) p
 of the first-token logits restricted to the class tokens; the class distribution is those
 logits renormalised. The shared prompt prefix (instruction, labels, demonstrations) is encoded
 once per member and its KV cache reused for every batch.
+
+Float32 on a CPU (one without bf16 instructions) keeps a 16-bit folder's weights in 16 bits and
+upcasts each layer's weight as it is used: float32 arithmetic on the same (exactly upcast)
+values, in the memory of the 16-bit model.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from collections.abc import Iterator, Sequence
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
 from labelrisk.teachers.base import Scores
@@ -34,12 +39,58 @@ def length_batches(lengths: Sequence[int], max_tokens: int, max_batch: int) -> I
         yield batch
 
 
+# Weight elements upcast at once: bounds the float32 copy of a large output head (151,936 x
+# 1,536 in Qwen2.5) to 128 MB; every other layer of the default's teachers is upcast whole.
+UPCAST_ELEMENTS = 32 * 2**20
+
+
+def _upcast_linear(self, x: torch.Tensor) -> torch.Tensor:
+    rows = max(1, UPCAST_ELEMENTS // self.weight.shape[1])
+    parts = [
+        F.linear(
+            x,
+            self.weight[i : i + rows].float(),
+            None if self.bias is None else self.bias[i : i + rows],
+        )
+        for i in range(0, self.weight.shape[0], rows)
+    ]
+    return parts[0] if len(parts) == 1 else torch.cat(parts, dim=-1)
+
+
+def compute_in_float32(model: torch.nn.Module) -> torch.nn.Module:
+    """Float32 arithmetic on a 16-bit model whose linear and embedding weights stay 16-bit:
+    each linear layer upcasts its weight when called, embeddings return float32 rows, and the
+    small rest (norms, biases) is held in float32."""
+    for m in model.modules():
+        if isinstance(m, torch.nn.Linear):
+            m.forward = _upcast_linear.__get__(m)
+            if m.bias is not None:
+                m.bias.data = m.bias.data.float()
+        elif isinstance(m, torch.nn.Embedding):
+            m.register_forward_hook(lambda _m, _inp, out: out.float())
+        else:
+            for p in m.parameters(recurse=False):
+                p.data = p.data.float()
+    return model
+
+
+def load_causal_lm(model_dir: str, dtype: str):
+    """The model in `dtype`; float32 from a 16-bit folder computes in float32 on 16-bit
+    weights (`compute_in_float32`)."""
+    if dtype != "float32":
+        return AutoModelForCausalLM.from_pretrained(model_dir, dtype=getattr(torch, dtype))
+    model = AutoModelForCausalLM.from_pretrained(model_dir, dtype="auto")
+    if model.dtype in (torch.bfloat16, torch.float16):
+        return compute_in_float32(model)
+    return model.float()
+
+
 class TransformersTeacher(Tokenizing):
     def __init__(self, model_dir: str, dtype: str = "float32", threads: int | None = None):
         if threads:
             torch.set_num_threads(threads)
         self.tokenizer = AutoTokenizer.from_pretrained(model_dir)
-        self.model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=getattr(torch, dtype))
+        self.model = load_causal_lm(model_dir, dtype)
         self.model.eval()
 
     @torch.inference_mode()
