@@ -19,7 +19,7 @@ from labelrisk.devices import native_bf16
 # validation and test passes of the run), and each training job's imports and set-up.
 RATES = {
     "bfloat16": {"prompt_per_bparam": 0.118, "example_epoch": 0.0202, "train_job": 5.0},
-    "float32": {"prompt_per_bparam": 0.97, "example_epoch": 0.0337, "train_job": 5.0},
+    "float32": {"prompt_per_bparam": 0.76, "example_epoch": 0.056, "train_job": 5.0},
 }
 OTHER_CPU_S = 260  # conversions, data, label sets, evaluation, tables (measured, default)
 
@@ -79,9 +79,9 @@ def _epochs(train: dict, n: int) -> int:
     return max(train.get("epochs", 3), math.ceil(train.get("min_steps", 0) / steps))
 
 
-# Peak GB of an annotation job per billion teacher parameters (1.5B: 4.4 GB in bf16, 11.0 GB
-# in float32 while the bf16 folder is read and cast).
-ANNOTATE_GB_PER_BPARAM = {"bfloat16": 2.86, "float32": 7.13}
+# Peak GB of an annotation job per billion teacher parameters (1.5B: 4.4 GB in bf16, 4.5 GB in
+# float32 on the folder's bf16 weights).
+ANNOTATE_GB_PER_BPARAM = {"bfloat16": 2.86, "float32": 2.91}
 
 
 def peak_gb(config: dict, prec: dict[str, str] | None = None) -> tuple[float, float]:
