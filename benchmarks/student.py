@@ -1,12 +1,16 @@
 """Student fine-tuning: speed against the earlier implementation, and recipe trials.
 
     .venv/bin/python benchmarks/student.py speed [--dataset movies] [--seed 1]
+    .venv/bin/python benchmarks/student.py efficiency [--dataset movies] [--seed 1] [--chunks 4]
     .venv/bin/python benchmarks/student.py trials [--set learning_rate=1e-4 ...] [--out t.jsonl]
 
 speed   CPU-seconds of one training job of the default (every size of one seed, gold labels)
         with the shipped implementation against the earlier one (sdpa attention, word
         embeddings trained), same recipe and runs, as a ratio; and the CPU-seconds a training
         job spends starting (interpreter, torch, transformers' Trainer) before its first run.
+efficiency  the same job in float32 on one thread: the share of its CPU in matrix products,
+        their FLOP/s against this core's float32 matmul limit, the padding of its batches, and
+        CPU-seconds with each batch's loss in `--chunks` length chunks against whole batches.
 trials  the `training` section of config.yaml (with --set overrides) over every dataset, label
         source, seed and size of the default: test accuracy, macro-F1, largest predicted-class
         share, training loss per epoch and restarts of every student, then a table per
@@ -26,12 +30,14 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import torch
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "workflow_scripts"))
 
 from labelrisk.students.fit import COLLAPSED  # noqa: E402
+from labelrisk.students.jobs import job_key  # noqa: E402
 from labelrisk.students.train import Hyper, Run, train_runs  # noqa: E402
 
 SNAKEMAKE = [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile")]
@@ -47,7 +53,9 @@ def build(*targets: str) -> None:
 
 
 def label_set(dataset: str, source: str, size: int, seed: int) -> str:
-    return f"results/label_sets/{dataset}/{source}/n{size}_seed{seed}.parquet"
+    """The label-set table holding run (size, seed), as `training.runs_per_job` keys it."""
+    job = job_key(CONFIG["training"]["runs_per_job"]).format(size=size, seed=seed)
+    return f"results/label_sets/{dataset}/{source}/{job}.parquet"
 
 
 def runs_of(dataset: str, source: str, seeds, sizes, work: Path) -> list[Run]:
@@ -55,6 +63,7 @@ def runs_of(dataset: str, source: str, seeds, sizes, work: Path) -> list[Run]:
     for seed in seeds:
         for size in sizes:
             sets = pd.read_parquet(ROOT / label_set(dataset, source, size, seed))
+            sets = sets[(sets["size"] == size) & (sets["seed"] == seed)]
             train, val = sets[sets.split == "train"], sets[sets.split == "val"]
             runs.append(Run(train, val, seed, work / f"n{size}_seed{seed}"))
     return runs
@@ -104,6 +113,82 @@ def speed(dataset: str, seed: int) -> None:
     ]
     starts = [float(subprocess.check_output(start, cwd=ROOT, text=True)) for _ in range(3)]
     print(f"job start-up (imports): {min(starts):.1f} CPU-s")
+
+
+MATMULS = ("aten::mm", "aten::addmm", "aten::bmm")
+
+
+def matmul_limit(shapes=((2048, 2048, 2048), (800, 384, 1536), (800, 1536, 384))) -> float:
+    """Best sustained float32 FLOP/s of a dense matmul on this core (one thread), now."""
+    best = 0.0
+    for m, k, n in shapes:
+        a, b = torch.randn(m, k), torch.randn(k, n)
+        for _ in range(3):
+            a @ b
+        reps, t = 10, time.perf_counter()
+        for _ in range(reps):
+            a @ b
+        best = max(best, 2 * m * k * n * reps / (time.perf_counter() - t))
+    return best
+
+
+def padding(runs: list[Run], tok, batch: int, draws: int = 200) -> float:
+    """Padded tokens over real tokens of shuffled batches of `batch` training texts."""
+    rng, padded, real = np.random.default_rng(0), 0, 0
+    for run in runs:
+        lengths = np.array([len(x) for x in tok(run.train.text.tolist())["input_ids"]])
+        for _ in range(draws):
+            order = rng.permutation(len(lengths))
+            padded += sum(
+                lengths[b].max() * len(b) for b in np.array_split(order, len(order) // batch)
+            )
+            real += lengths.sum()
+    return padded / real
+
+
+def efficiency(dataset: str, seed: int, chunks: int) -> None:
+    from torch.profiler import ProfilerActivity, profile
+    from transformers import AutoTokenizer
+
+    torch.set_num_threads(1)
+    sizes = CONFIG["grid"]["sizes"]
+    build(
+        STUDENT, f"results/data/{dataset}/test.parquet", label_set(dataset, "gold", sizes[0], seed)
+    )
+    test = pd.read_parquet(ROOT / f"results/data/{dataset}/test.parquet")
+    k = len(CONFIG["datasets"][dataset]["labels"])
+    hp = dataclasses.replace(hyper([]), mixed_precision=False)
+    work = Path("/tmp/labelrisk-bench")
+
+    def job(hp: Hyper) -> list[pd.DataFrame]:
+        runs = runs_of(dataset, "gold", [seed], sizes, work)
+        return list(train_runs(str(ROOT / STUDENT), k, runs, test, hp, threads=1, progress=False))
+
+    with profile(activities=[ProfilerActivity.CPU], with_flops=True) as prof:
+        job(hp)
+    ops = prof.key_averages()
+    total = sum(e.self_cpu_time_total for e in ops)
+    mm = [e for e in ops if e.key in MATMULS]
+    mm_us = sum(e.self_cpu_time_total for e in mm)
+    achieved = sum(e.flops for e in mm) / (mm_us / 1e6)
+    limit = matmul_limit()
+    tok = AutoTokenizer.from_pretrained(ROOT / STUDENT)
+    pad = padding(runs_of(dataset, "gold", [seed], sizes, work), tok, hp.train_batch_size)
+    print(f"matrix products: {mm_us / total:.0%} of the job's CPU (profiled, float32, one thread)")
+    print(
+        f"their speed: {achieved / 1e9:.0f} GFLOP/s against this core's float32 matmul limit "
+        f"{limit / 1e9:.0f} GFLOP/s: {achieved / limit:.0%}"
+    )
+    batch = hp.train_batch_size
+    print(f"padding: {pad:.2f} padded tokens per real token in shuffled batches of {batch}")
+    rows = {}
+    for c in [1, chunks] * 2:  # alternating, so that a change in load hits both alike
+        s, preds = cpu_seconds(lambda c=c: job(dataclasses.replace(hp, length_chunks=c)))
+        acc = [float((p.pred.to_numpy() == test.label.to_numpy()).mean()) for p in preds]
+        rows.setdefault(c, []).append(s)
+        print(f"length_chunks {c}: {s:6.1f} CPU-s  accuracy {acc}", flush=True)
+    ratio = min(rows[chunks]) / min(rows[1])
+    print(f"length_chunks {chunks}: {ratio:.2f} of the CPU-seconds of whole batches")
 
 
 def trials(overrides: list[str], out: Path, seeds, sizes) -> None:
@@ -173,15 +258,18 @@ def main() -> None:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    ap.add_argument("part", choices=["speed", "trials"])
+    ap.add_argument("part", choices=["speed", "efficiency", "trials"])
     ap.add_argument("--dataset", default="movies")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--seeds", type=int, nargs="+", default=CONFIG["grid"]["seeds"])
     ap.add_argument("--set", nargs="*", default=[], help="training key=value overrides")
+    ap.add_argument("--chunks", type=int, default=4, help="length_chunks to compare")
     ap.add_argument("--out", type=Path, default=Path("student-trials.jsonl"))
     args = ap.parse_args()
     if args.part == "speed":
         speed(args.dataset, args.seed)
+    elif args.part == "efficiency":
+        efficiency(args.dataset, args.seed, args.chunks)
     else:
         trials(args.set, args.out, args.seeds, CONFIG["grid"]["sizes"])
 

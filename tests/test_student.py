@@ -241,3 +241,64 @@ def test_a_near_collapsed_student_is_named_in_the_log(models, tmp_path, caplog):
     assert "24 items, seed 2: near-collapsed, class 1 predicted for 100.0% of the test set" in (
         caplog.text
     )
+
+
+def _loss_and_grads(trainer, model, batch):
+    model.zero_grad()
+    loss = trainer.compute_loss(model, dict(batch))
+    loss.backward()
+    return loss.item(), {
+        n: p.grad.clone() for n, p in model.named_parameters() if p.grad is not None
+    }
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("soft", [False, True])
+def test_a_batch_in_length_chunks_has_the_whole_batchs_loss_and_gradient(models, tmp_path, soft):
+    """Dropout off, a batch of texts of 2 to 7 words in 3 chunks (one chunk shorter than its
+    padding) gives the loss and every gradient of the batch computed whole."""
+    from transformers import DataCollatorWithPadding, TrainingArguments
+
+    from labelrisk.students.soft_targets import soft_training
+    from labelrisk.students.train import in_length_chunks
+
+    torch.manual_seed(0)
+    model = AutoModelForSequenceClassification.from_pretrained(
+        models["student"], num_labels=2, hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0
+    ).train()
+    tok = AutoTokenizer.from_pretrained(models["student"])
+    texts = [
+        "Dull.",
+        "I loved every minute of it.",
+        "Awful script.",
+        "Best film this year, by far.",
+    ]
+    labels = [0, 1, 0, 1]
+    train = pd.DataFrame({"text": texts, "label": labels})
+    if soft:
+        train["p_0"], train["p_1"] = [0.9, 0.2, 0.6, 0.1], [0.1, 0.8, 0.4, 0.9]
+    rows = [{**tok(t), "labels": y} for t, y in zip(texts, labels, strict=True)]
+    trainer_cls, dataset = soft_training(train, rows)
+    batch = DataCollatorWithPadding(tok)([dataset[i] for i in range(len(texts))])
+    assert batch["attention_mask"].sum(1).tolist() != [batch["input_ids"].shape[1]] * 4
+    args = TrainingArguments(str(tmp_path), use_cpu=True, report_to="none")
+    whole = trainer_cls(model=model, args=args)
+    chunked = in_length_chunks(trainer_cls, 3)(model=model, args=args)
+    loss, grads = _loss_and_grads(whole, model, batch)
+    loss_c, grads_c = _loss_and_grads(chunked, model, batch)
+    assert loss_c == pytest.approx(loss, rel=1e-5)
+    assert grads.keys() == grads_c.keys() and len(grads) > 50
+    for name, g in grads.items():
+        assert torch.allclose(grads_c[name], g, rtol=1e-4, atol=1e-6), name
+
+
+@pytest.mark.e2e
+def test_a_student_trained_in_length_chunks_learns_and_is_deterministic(models, tmp_path):
+    hp = Hyper(epochs=3, learning_rate=1e-4, max_length=32, length_chunks=2, mixed_precision=False)
+    train, val, test = frame(30), frame(8, 100), frame(10, 200)
+    preds = [
+        train_and_predict(str(models["student"]), 2, train, val, test, 5, tmp_path / f"r{k}", hp)
+        for k in range(2)
+    ]
+    pd.testing.assert_frame_equal(preds[0], preds[1])
+    assert (preds[0].pred == test.label).mean() >= 0.8
