@@ -41,6 +41,11 @@ def test_default_cpu_seconds_by_hand(default):
     assert secs["training"] == pytest.approx(2 * 25 * 1500 * 0.0202 + 50 * 5.0)
     f32 = machine.cpu_seconds(default, bf16=False)
     assert f32["annotation"] == pytest.approx(700 * (1.54 + 0.49) * 0.76)
+    # float32 students with each batch in length chunks: the rate measured with them
+    default["training"]["length_chunks"] = 4
+    chunked = machine.cpu_seconds(default, bf16=False)
+    assert chunked["training"] == pytest.approx(2 * 25 * 1500 * 0.040 + 50 * 5.0)
+    assert machine.cpu_seconds(default, bf16=True)["training"] == secs["training"]
 
 
 def test_statement_names_cpu_precision_time_and_memory(default):

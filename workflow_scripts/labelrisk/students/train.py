@@ -203,7 +203,7 @@ def in_length_chunks(trainer_cls: type, chunks: int) -> type:
             for part in torch.tensor_split(order, chunks):
                 if len(part) == 0:
                     continue
-                end = int(mask[part].any(0).nonzero().max()) + 1  # right padding only is cut
+                end = int(mask[part].any(0).nonzero().max()) + 1  # trailing padding: positions kept
                 chunk = {
                     k: v[part, :end] if k in SEQUENCE_KEYS else v[part] for k, v in inputs.items()
                 }
