@@ -152,9 +152,8 @@ def efficiency(dataset: str, seed: int, chunks: int) -> None:
 
     torch.set_num_threads(1)
     sizes = CONFIG["grid"]["sizes"]
-    build(
-        STUDENT, f"results/data/{dataset}/test.parquet", label_set(dataset, "gold", sizes[0], seed)
-    )
+    sets = [label_set(dataset, "gold", n, seed) for n in sizes]
+    build(STUDENT, f"results/data/{dataset}/test.parquet", *sets)
     test = pd.read_parquet(ROOT / f"results/data/{dataset}/test.parquet")
     k = len(CONFIG["datasets"][dataset]["labels"])
     hp = dataclasses.replace(hyper([]), mixed_precision=False)
