@@ -36,6 +36,8 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "workflow_scripts"))
 
+from perf import matmul_flops  # noqa: E402  (benchmarks/ is the script's folder)
+
 from labelrisk.students.fit import COLLAPSED  # noqa: E402
 from labelrisk.students.jobs import job_key  # noqa: E402
 from labelrisk.students.train import Hyper, Run, train_runs  # noqa: E402
@@ -116,20 +118,8 @@ def speed(dataset: str, seed: int) -> None:
 
 
 MATMULS = ("aten::mm", "aten::addmm", "aten::bmm")
-
-
-def matmul_limit(shapes=((2048, 2048, 2048), (800, 384, 1536), (800, 1536, 384))) -> float:
-    """Best sustained float32 FLOP/s of a dense matmul on this core (one thread), now."""
-    best = 0.0
-    for m, k, n in shapes:
-        a, b = torch.randn(m, k), torch.randn(k, n)
-        for _ in range(3):
-            a @ b
-        reps, t = 10, time.perf_counter()
-        for _ in range(reps):
-            a @ b
-        best = max(best, 2 * m * k * n * reps / (time.perf_counter() - t))
-    return best
+# A large square product and the student's own (16 texts of 50 tokens, hidden 384, FFN 1,536).
+STUDENT_SHAPES = ((2048, 2048, 2048), (800, 384, 1536), (800, 1536, 384))
 
 
 def padding(runs: list[Run], tok, batch: int, draws: int = 200) -> float:
@@ -170,7 +160,7 @@ def efficiency(dataset: str, seed: int, chunks: int) -> None:
     mm = [e for e in ops if e.key in MATMULS]
     mm_us = sum(e.self_cpu_time_total for e in mm)
     achieved = sum(e.flops for e in mm) / (mm_us / 1e6)
-    limit = matmul_limit()
+    limit = matmul_flops(torch.float32, STUDENT_SHAPES)
     tok = AutoTokenizer.from_pretrained(ROOT / STUDENT)
     pad = padding(runs_of(dataset, "gold", [seed], sizes, work), tok, hp.train_batch_size)
     print(f"matrix products: {mm_us / total:.0%} of the job's CPU (profiled, float32, one thread)")

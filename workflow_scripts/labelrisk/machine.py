@@ -64,9 +64,10 @@ def cpu_seconds(config: dict, bf16: bool) -> dict[str, float]:
         members = len(lr_grid.members_of(config, t))
         prompts = sum(members * (lr_grid.pool_size(config, d) + val) for d in datasets)
         annotation += prompts * params * _rate(prec[t])["prompt_per_bparam"]
-    train, rate = config["training"], dict(_rate(prec["students"]))
-    if train.get("length_chunks", 1) > 1 and prec["students"] in CHUNKED_EXAMPLE_EPOCH:
-        rate["example_epoch"] = CHUNKED_EXAMPLE_EPOCH[prec["students"]]
+    train, rate = config["training"], _rate(prec["students"])
+    per_example = rate["example_epoch"]
+    if train.get("length_chunks", 1) > 1:
+        per_example = CHUNKED_EXAMPLE_EPOCH.get(prec["students"], per_example)
     runs_per = len(lr_grid.sources(config)) * len(config["grid"]["seeds"])
     example_epochs, jobs = 0, 0
     for d in datasets:
@@ -75,7 +76,7 @@ def cpu_seconds(config: dict, bf16: bool) -> dict[str, float]:
         jobs += {"run": runs_per * len(sizes), "seed": runs_per}.get(
             train["runs_per_job"], len(lr_grid.sources(config))
         )
-    training = example_epochs * rate["example_epoch"] + jobs * rate["train_job"]
+    training = example_epochs * per_example + jobs * rate["train_job"]
     return {"annotation": annotation, "training": training, "other": OTHER_CPU_S}
 
 
